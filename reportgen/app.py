@@ -1,0 +1,297 @@
+"""The commands' work at the edge: read inputs, call the pure core, render, write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePath
+from typing import IO, Any
+
+from reportgen.diff import Scope, Target, matches
+from reportgen.errors import InputError, OutputError, SpecError
+from reportgen.models import CoverageSnapshot
+from reportgen.output import PlannedFile, append_text, write_all
+from reportgen.spec import Spec, parse_spec
+from reportgen.step import StepInputs, StepResult, build_step
+
+# Format -> (template, file suffix); json is written by code, not by a template.
+OUTPUTS = {
+    "md": ("step.md", ".md"),
+    "html": ("step.html", ".html"),
+    "json": (None, ".json"),
+    "github": ("github.md", ".github.md"),
+    "badge": ("badge.svg", ".badge.svg"),
+}
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+@dataclass(frozen=True, slots=True)
+class StepOutcome:
+    criteria_ok: bool
+    written: tuple[Path, ...]
+
+
+def read_bytes(path: str) -> bytes:
+    """A file's bytes, or one clear line saying why not."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a file") from None
+    except OSError as err:
+        raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
+
+
+def expand(patterns: Sequence[str], what: str) -> list[str]:
+    """Paths from options that may be globs; a glob matching nothing is an error."""
+    paths: list[str] = []
+    for pattern in patterns:
+        if _GLOB_CHARS.search(pattern):
+            found = sorted(glob.glob(pattern, recursive=True))
+            if not found:
+                raise InputError(f"{pattern}: no file matches this {what} pattern")
+            paths.extend(found)
+        else:
+            paths.append(pattern)
+    return list(dict.fromkeys(paths))
+
+
+def parse_target_option(text: str) -> Target:
+    pattern, sep, value = text.rpartition("=")
+    try:
+        minimum = float(value)
+    except ValueError:
+        minimum = -1.0
+    if not sep or not pattern or not 0 <= minimum <= 100:
+        raise SpecError(f"--target {text!r}: expected GLOB=MIN with MIN from 0 to 100")
+    return Target(pattern=pattern, min=minimum)
+
+
+def parse_scope_option(text: str) -> Scope:
+    prefix, sep, bounds = text.partition("=")
+    if not sep:
+        return Scope(prefix=prefix)
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?", bounds)
+    if not match:
+        raise SpecError(f"--scope {text!r}: expected PREFIX, PREFIX=MIN or PREFIX=MIN-MAX")
+    low = float(match.group(1))
+    high = float(match.group(2)) if match.group(2) else None
+    if low > 100 or (high is not None and not low <= high <= 100):
+        raise SpecError(f"--scope {text!r}: the range must lie within 0-100, low to high")
+    return Scope(prefix=prefix, min=low, max=high)
+
+
+def report_date(option: str | None, spec: Spec, env: Mapping[str, str]) -> str | None:
+    """--date, else the spec's, else SOURCE_DATE_EPOCH; never the clock."""
+    if option:
+        try:
+            return dt.date.fromisoformat(option).isoformat()
+        except ValueError:
+            raise SpecError(f"--date {option!r}: expected YYYY-MM-DD") from None
+    if spec.date:
+        return spec.date
+    epoch = env.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
+        except (ValueError, OverflowError, OSError):
+            raise SpecError(f"SOURCE_DATE_EPOCH {epoch!r}: expected whole seconds") from None
+    return None
+
+
+def load_spec(path: str | None) -> Spec:
+    if not path:
+        return Spec()
+    return parse_spec(read_bytes(path), path, PurePath(path).parent)
+
+
+def load_coverage(
+    patterns: Sequence[str], wanted: Callable[[str], bool], source_root: str
+) -> CoverageSnapshot | None:
+    if not patterns:
+        return None
+    from reportgen.coverage_json import combine_snapshots, parse_coverage_json
+
+    paths = expand(patterns, "coverage")
+    snapshots = [parse_coverage_json(read_bytes(p), p, wanted) for p in paths]
+    return _with_source_regions(combine_snapshots(snapshots), wanted, source_root)
+
+
+def _with_source_regions(
+    snapshot: CoverageSnapshot, wanted: Callable[[str], bool], root: str
+) -> CoverageSnapshot:
+    """Name functions from the source files when the JSON predates coverage.py 7.6."""
+    from reportgen.source_regions import regions_from_source
+
+    files = dict(snapshot.files)
+    for path, item in snapshot.files.items():
+        if item.regions is not None or not wanted(path):
+            continue
+        source = Path(root, path)
+        try:
+            text = source.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # no source at hand: uncovered lines are listed without names
+        files[path] = replace(item, regions=regions_from_source(text))
+    return replace(snapshot, files=files)
+
+
+def load_tests(patterns: Sequence[str]) -> Any:
+    if not patterns:
+        return None
+    from reportgen.junit import combine_test_runs, parse_junit
+
+    runs = []
+    for path in expand(patterns, "JUnit"):
+        try:
+            with open(path, "rb") as stream:
+                runs.append(parse_junit(stream, path))
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise InputError(f"{path}: is a directory, expected a file") from None
+        except PermissionError as err:
+            raise InputError(f"{path}: cannot read ({err.strerror})") from None
+    return combine_test_runs(runs)
+
+
+def gather(options: Mapping[str, Any], env: Mapping[str, str]) -> StepInputs:
+    """Every input of a step, from the options and the spec's [inputs]."""
+    spec = load_spec(options.get("spec_path"))
+    inputs = spec.inputs
+    spec = replace(
+        spec,
+        title=options.get("title") or spec.title,
+        date=report_date(options.get("date"), spec, env),
+    )
+    targets = spec.targets + tuple(parse_target_option(t) for t in options.get("targets") or ())
+    scope = parse_scope_option(options["scope"]) if options.get("scope") else spec.scope
+    precision = options.get("precision")
+    if precision is None:
+        precision = spec.precision or 0
+    source_root = options.get("source_root") or inputs.source_root or "."
+
+    def wanted(path: str) -> bool:
+        return any(matches(t.pattern, path) for t in targets)
+
+    before = options.get("before") or inputs.before
+    after = options.get("after") or inputs.after
+    junit = options.get("junit") or inputs.junit
+    junit_before = options.get("junit_before") or inputs.junit_before
+    if not (before or after or junit):
+        raise SpecError(
+            "nothing to report: give --before/--after, --junit, or a spec whose [inputs] name them"
+        )
+    return StepInputs(
+        spec=spec,
+        precision=precision,
+        before=load_coverage(before, wanted, source_root),
+        after=load_coverage(after, wanted, source_root),
+        tests_before=load_tests(junit_before),
+        tests_after=load_tests(junit),
+        targets=targets,
+        scope=scope,
+    )
+
+
+def template_dir(option: str | None) -> Path | None:
+    """--templates, else reports/templates/ of the working directory when present."""
+    if option:
+        path = Path(option)
+        if not path.is_dir():
+            raise InputError(f"{option}: no such templates folder")
+        return path
+    default = Path("reports", "templates")
+    return default if default.is_dir() else None
+
+
+def render_formats(step: StepResult, formats: Sequence[str], templates: Path | None) -> dict:
+    """Every requested format rendered in memory (nothing is written yet)."""
+    from reportgen.context import build_context
+    from reportgen.summary import build_summary
+
+    summary = build_summary(step)
+    rendered: dict[str, str] = {}
+    env = None
+    context = None
+    for name in formats:
+        template, _ = OUTPUTS[name]
+        if template is None:
+            rendered[name] = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+            continue
+        if env is None:
+            from reportgen.render import make_environment
+
+            env = make_environment(templates)
+            context = build_context(step, summary)
+        from reportgen.render import render
+
+        rendered[name] = render(env, template, context)
+    return rendered
+
+
+def slug(text: str) -> str:
+    """A file-name-safe name: "P0.4 Milestone 3" -> "p0-4-milestone-3"."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
+
+
+def archive_stem(spec: Spec) -> str:
+    parts = [slug(p) for p in (spec.milestone, spec.step) if p and slug(p)]
+    return "--".join(parts) or "report"
+
+
+def plan_outputs(rendered: dict[str, str], out: str, spec: Spec) -> list[PlannedFile]:
+    path = Path(out)
+    as_dir = out.endswith(("/", "\\")) or path.is_dir() or len(rendered) > 1
+    if not as_dir:
+        return [PlannedFile(path, next(iter(rendered.values())).encode("utf-8"))]
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{out}: several formats need a folder, and this is a file")
+    stem = archive_stem(spec)
+    return [
+        PlannedFile(path / f"{stem}{OUTPUTS[name][1]}", text.encode("utf-8"))
+        for name, text in rendered.items()
+    ]
+
+
+def run_step(
+    options: Mapping[str, Any],
+    *,
+    formats: Sequence[str],
+    out: str,
+    force: bool,
+    env: Mapping[str, str],
+    step_summary: bool,
+    stdout: IO[str],
+) -> StepOutcome:
+    from reportgen.criteria import automatic_ok
+
+    formats = list(dict.fromkeys(formats))
+    if out == "-" and len(formats) > 1:
+        raise SpecError("several formats need --out DIR (one file each), not stdout")
+    inputs = gather(options, env)
+    step = build_step(inputs)
+    wanted = list(formats)
+    if step_summary and "github" not in wanted:
+        wanted.append("github")
+    rendered = render_formats(step, wanted, template_dir(options.get("templates_dir")))
+    summary_path = None
+    if step_summary:
+        summary_path = env.get("GITHUB_STEP_SUMMARY")
+        if not summary_path:
+            raise SpecError("--step-summary: GITHUB_STEP_SUMMARY is not set")
+    shown = {name: rendered[name] for name in formats}
+    written: list[Path] = []
+    if out == "-":
+        stdout.write(next(iter(shown.values())))
+        stdout.flush()
+    else:
+        written = write_all(plan_outputs(shown, out, step.spec), force)
+    if summary_path:
+        append_text(Path(summary_path), rendered["github"])
+    return StepOutcome(criteria_ok=automatic_ok(step.criteria), written=tuple(written))

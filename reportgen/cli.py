@@ -1,0 +1,246 @@
+"""The command line: the only code that reads argv, the environment and the clock,
+opens files and exits. Heavy modules are imported inside the commands so that
+`reportgen --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reportgen import __version__
+from reportgen.errors import ReportgenError
+
+# Exit statuses are API: 1 only ever means "a criterion failed".
+EXIT_OK, EXIT_CRITERIA, EXIT_USAGE = 0, 1, 2
+FORMAT_NAMES = ("md", "html", "json", "github", "badge")
+
+
+class CliError(click.ClickException):
+    """A ReportgenError as Click shows it: one line on stderr, exit status 2."""
+
+    exit_code = EXIT_USAGE
+
+
+def reported(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn our input errors into one clear line and exit status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ReportgenError as err:
+            raise CliError(str(err)) from None
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reportgen")
+def main() -> None:
+    """Milestone reports from coverage.py snapshots and JUnit results."""
+
+
+def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options `step` and `comment` share."""
+    options = [
+        click.option(
+            "--before",
+            multiple=True,
+            metavar="PATH",
+            help="Coverage JSON before the change (repeatable, globs; shards merge).",
+        ),
+        click.option(
+            "--after",
+            multiple=True,
+            metavar="PATH",
+            help="Coverage JSON after the change (repeatable, globs; shards merge).",
+        ),
+        click.option(
+            "--junit",
+            multiple=True,
+            metavar="PATH",
+            help="JUnit XML of the after run (repeatable, globs).",
+        ),
+        click.option(
+            "--junit-before",
+            multiple=True,
+            metavar="PATH",
+            help="JUnit XML of the before run: enables added/removed/regressions.",
+        ),
+        click.option(
+            "--spec",
+            "spec_path",
+            type=click.Path(dir_okay=False),
+            help="The milestone spec (TOML).",
+        ),
+        click.option(
+            "--target",
+            "targets",
+            multiple=True,
+            metavar="GLOB=MIN",
+            help="Quick coverage target, e.g. tools/x.py=80 (repeatable).",
+        ),
+        click.option(
+            "--scope",
+            "scope",
+            metavar="PREFIX[=MIN[-MAX]]",
+            help="The overall area to report, e.g. tools/=12-15.",
+        ),
+        click.option("--title", help="Report title (overrides the spec)."),
+        click.option(
+            "--date", help="Report date, YYYY-MM-DD (default: the spec's, else SOURCE_DATE_EPOCH)."
+        ),
+        click.option(
+            "--precision",
+            type=click.IntRange(0, 10),
+            help="Decimals of percentages, as coverage report --precision (default 0).",
+        ),
+        click.option(
+            "--source-root",
+            type=click.Path(file_okay=False),
+            help="Where the measured sources are, to name functions for old JSON (default: .).",
+        ),
+        click.option(
+            "--templates",
+            "templates_dir",
+            type=click.Path(file_okay=False),
+            help="Templates overriding the built-ins (default: reports/templates/ if present).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@main.command("step")
+@step_options
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(FORMAT_NAMES),
+    help="Output format (repeatable; default md).",
+)
+@click.option(
+    "--out",
+    default="-",
+    show_default=True,
+    help="A file, a folder (one file per format), or - for stdout.",
+)
+@click.option("--force", is_flag=True, help="Replace an archived report that differs.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when a criterion fails.")
+@click.option(
+    "--step-summary", is_flag=True, help="Also append the github format to $GITHUB_STEP_SUMMARY."
+)
+@reported
+def step_command(
+    formats: tuple[str, ...],
+    out: str,
+    force: bool,
+    exit_zero: bool,
+    step_summary: bool,
+    **options: Any,
+) -> None:
+    """Report one milestone step: coverage before/after, tests, criteria.
+
+    Exit status: 0 when every automatic criterion holds, 1 when one fails (the
+    report is still written), 2 for a usage or input error.
+    """
+    from reportgen.app import run_step
+
+    outcome = run_step(
+        options,
+        formats=formats or ("md",),
+        out=out,
+        force=force,
+        env=os.environ,
+        step_summary=step_summary,
+        stdout=sys.stdout,
+    )
+    if not outcome.criteria_ok and not exit_zero:
+        sys.exit(EXIT_CRITERIA)
+
+
+@main.command("comment")
+@step_options
+@click.option(
+    "--comment-id",
+    help="Identifies this report's comment (default: the spec's milestone and step).",
+)
+@click.option("--repo", help="owner/name (default: GITHUB_REPOSITORY).")
+@click.option(
+    "--pr",
+    type=click.IntRange(min=1),
+    help="Pull request number (default: from the GitHub Actions event).",
+)
+@click.option(
+    "--token-env",
+    default="GITHUB_TOKEN",
+    show_default=True,
+    help="Environment variable holding the token.",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when a criterion fails.")
+@reported
+def comment_command(
+    comment_id: str | None,
+    repo: str | None,
+    pr: int | None,
+    token_env: str,
+    exit_zero: bool,
+    **options: Any,
+) -> None:
+    """Post the report as a pull-request comment, updating its own earlier one."""
+    from reportgen.app import run_comment
+
+    outcome = run_comment(
+        options, comment_id=comment_id, repo=repo, pr=pr, token_env=token_env, env=os.environ
+    )
+    click.echo(outcome.message)
+    if not outcome.criteria_ok and not exit_zero:
+        sys.exit(EXIT_CRITERIA)
+
+
+@main.command("index")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(file_okay=False),
+    help="Templates overriding the built-ins.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace index files that differ (they are regenerated, so this is the default).",
+    hidden=True,
+)
+@reported
+def index_command(directory: str, templates_dir: str | None, force: bool) -> None:
+    """Rebuild DIRECTORY/index.md and index.html from the archived JSON summaries."""
+    from reportgen.app import run_index
+
+    for line in run_index(Path(directory), templates_dir):
+        click.echo(line)
+
+
+@main.command("templates")
+@click.option(
+    "--export",
+    "export_dir",
+    type=click.Path(file_okay=False),
+    help="Copy the built-in templates into this folder.",
+)
+@reported
+def templates_command(export_dir: str | None) -> None:
+    """List the built-in templates and their blocks; --export copies them out."""
+    from reportgen.app import run_templates
+
+    for line in run_templates(Path(export_dir) if export_dir else None):
+        click.echo(line)

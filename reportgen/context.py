@@ -1,0 +1,305 @@
+"""The template context: what every format shows, decided here, formatted by templates.
+
+Sorting, folding, rounding and verdicts belong here, so Markdown, HTML and the
+pull-request comment agree. Templates get `summary` (the JSON summary) and
+`report` (rows ready to print); both are documented in the README.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from reportgen.criteria import COMPLETED, FAILED, IN_PROGRESS, display_delta
+from reportgen.diff import UNCHANGED, FileDiff, TargetResult
+from reportgen.numbers import Numbers
+from reportgen.step import StepResult
+
+STATUS_MARKS = {COMPLETED: "✅", IN_PROGRESS: "🚧", FAILED: "❌", None: "📋"}
+OUTCOME_MARKS = {"passed": "✅", "failed": "❌", "error": "💥", "skipped": "⏭️"}
+# Rows shown before a long list folds away into <details>.
+SHOW_FILES = 10
+SHOW_TESTS = 20
+
+
+def pct(numbers: Numbers | None, precision: int) -> str:
+    return "—" if numbers is None else numbers.display(precision) + "%"
+
+
+def delta_text(before: Numbers | None, after: Numbers | None, precision: int) -> str:
+    if before is None or after is None:
+        return "—"
+    delta = float(after.display(precision)) - float(before.display(precision))
+    return display_delta(delta, precision) + "%"
+
+
+def _move(item: FileDiff) -> float:
+    """How far a file moved, for ordering: added/removed files count their whole percent."""
+    if item.before is None or item.after is None:
+        side = item.after or item.before
+        return side.numbers.percent if side else 0.0
+    return abs(item.after.numbers.percent - item.before.numbers.percent)
+
+
+def file_rows(step: StepResult) -> list[dict[str, Any]]:
+    """Files that changed, were added or removed: largest moves first, then by path."""
+    p = step.precision
+    moved = [f for f in step.coverage.files if f.state != UNCHANGED] if step.coverage else []
+    moved.sort(key=lambda f: (-_move(f), f.path))
+    return [
+        {
+            "path": f.path,
+            "state": f.state,
+            "before": pct(f.before.numbers if f.before else None, p),
+            "after": pct(f.after.numbers if f.after else None, p),
+            "delta": delta_text(
+                f.before.numbers if f.before else None, f.after.numbers if f.after else None, p
+            ),
+            "missing": f.after.missing_text if f.after else "",
+        }
+        for f in moved
+    ]
+
+
+def verdict(result: TargetResult, precision: int) -> str:
+    if not result.holds:
+        return "Target missed"
+    if result.target.min is not None and result.after is not None:
+        if float(result.after.display(precision)) > result.target.min:
+            return "Target exceeded"
+    return "Target met"
+
+
+def target_rows(step: StepResult) -> list[dict[str, Any]]:
+    p = step.precision
+    rows = []
+    for result in step.targets:
+        numbers = result.after
+        rows.append(
+            {
+                "pattern": result.target.pattern,
+                "min": result.target.min,
+                "min_delta": result.target.delta,
+                "before": pct(result.before, p),
+                "after": pct(result.after, p),
+                "delta": delta_text(result.before, result.after, p),
+                "holds": result.holds,
+                "verdict": verdict(result, p),
+                "statements": numbers.num_statements if numbers else 0,
+                "missed": numbers.num_missing if numbers else 0,
+                "branches": numbers.num_branches if numbers else 0,
+                "partial": numbers.num_partial_branches if numbers else 0,
+                "remaining": _remaining(numbers, p),
+                "uncovered": [
+                    {"path": u.path, "lines": u.lines, "function": u.function}
+                    for u in result.uncovered
+                ],
+                "several_files": len(result.paths) > 1,
+            }
+        )
+    return rows
+
+
+def _remaining(numbers: Numbers | None, precision: int) -> str:
+    """The uncovered share as the complement of the displayed percent ("19%")."""
+    if numbers is None:
+        return "—"
+    shown = float(numbers.display(precision))
+    return f"{100 - shown:.{precision}f}%"
+
+
+def file_counts(step: StepResult) -> dict[str, int]:
+    counts = {"added": 0, "removed": 0, "changed": 0, "unchanged": 0}
+    for item in step.coverage.files if step.coverage else ():
+        counts[item.state] += 1
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def tests_context(step: StepResult) -> dict[str, Any] | None:
+    after = step.tests_after
+    if after is None:
+        return None
+    from reportgen.testdiff import group_parametrized, module_of
+
+    before = step.tests_before.stats() if step.tests_before else None
+    stats = after.stats()
+    diff = step.tests_diff
+    rows = []
+    for key, label in (
+        ("tests", "Total"),
+        ("passed", "Passed"),
+        ("failed", "Failed"),
+        ("errors", "Errors"),
+        ("skipped", "Skipped"),
+    ):
+        rows.append(
+            {
+                "label": label,
+                "after": stats[key],
+                "before": before[key] if before else None,
+                "delta": _count_delta(before[key], stats[key]) if before else None,
+            }
+        )
+    regressions = set(diff.regressions) if diff else set()
+    flaky = set(after.flaky)
+    failures = sorted(
+        after.failures, key=lambda f: (f.id not in regressions, module_of(f.id), f.id)
+    )
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for failure in failures:
+        groups.setdefault(module_of(failure.id), []).append(
+            {
+                "id": failure.id,
+                "name": failure.id.rpartition("::")[2] or failure.id,
+                "outcome": failure.outcome,
+                "mark": OUTCOME_MARKS.get(failure.outcome, "❌"),
+                "message": failure.message,
+                "regression": failure.id in regressions,
+                "flaky": failure.id in flaky,
+            }
+        )
+    added_groups = []
+    if diff is not None:
+        for group in group_parametrized(after, diff.added):
+            added_groups.append(
+                {
+                    "id": group.function_id,
+                    "name": group.function_id.rpartition("::")[2] or group.function_id,
+                    "count": group.count,
+                    "cases": [
+                        {"param": param, "outcome": o, "mark": OUTCOME_MARKS.get(o, "❔")}
+                        for param, o in group.cases
+                    ],
+                    "outcome": _worst(o for _, o in group.cases),
+                    "mark": OUTCOME_MARKS.get(_worst(o for _, o in group.cases), "❔"),
+                }
+            )
+    return {
+        "rows": rows,
+        "stats": stats,
+        "before": before,
+        "time": f"{stats['time']:.2f}s",
+        "time_before": f"{before['time']:.2f}s" if before else None,
+        "added_count": len(diff.added) if diff else None,
+        "added_groups": added_groups,
+        "removed": list(diff.removed) if diff else [],
+        "fixed": list(diff.fixed) if diff else [],
+        "regressions": list(diff.regressions) if diff else [],
+        "failure_count": len(failures),
+        "failure_groups": [{"module": m, "failures": fs} for m, fs in groups.items()],
+        "flaky": list(after.flaky),
+        "slowest": [{"id": i, "time": f"{t:.2f}s"} for i, t in after.slowest],
+        "selection": _selection(step),
+    }
+
+
+_SEVERITY = {"error": 3, "failed": 2, "passed": 1, "skipped": 0}
+
+
+def _worst(outcomes: Any) -> str:
+    return max(outcomes, key=lambda o: _SEVERITY.get(o, 0), default="passed")
+
+
+def _count_delta(before: int, after: int) -> str:
+    return f"{after - before:+d}" if after != before else "±0"
+
+
+def _selection(step: StepResult) -> dict[str, Any] | None:
+    if step.step_tests is None:
+        return None
+    stats = step.step_tests.stats()
+    return {"pattern": step.spec.tests, **stats}
+
+
+_NEXT_LABEL = re.compile(r"^([^:`*_\[]{1,40}):\s+(.*)$", re.DOTALL)
+
+
+def next_items(items: tuple[str, ...]) -> list[dict[str, str | None]]:
+    """ "Step 2: raise the gate" -> label "Step 2", text "raise the gate"."""
+    rows: list[dict[str, str | None]] = []
+    for item in items:
+        match = _NEXT_LABEL.match(item)
+        rows.append(
+            {"label": match.group(1), "text": match.group(2)}
+            if match
+            else {"label": None, "text": item}
+        )
+    return rows
+
+
+def heading(step: StepResult) -> str:
+    spec = step.spec
+    parts = [p for p in (spec.milestone, spec.step) if p]
+    head = " — ".join(parts)
+    if spec.title:
+        head = f"{head}: {spec.title}" if head else spec.title
+    return head or "Coverage report"
+
+
+def build_context(step: StepResult, summary: dict[str, Any]) -> dict[str, Any]:
+    p = step.precision
+    cov = step.coverage
+    scope = step.scope
+    rows = file_rows(step)
+    report = {
+        "heading": heading(step),
+        "status": step.status,
+        "status_mark": STATUS_MARKS[step.status],
+        "precision": p,
+        "has_coverage": cov is not None,
+        "has_branches": bool(cov and cov.has_branches),
+        "targets": target_rows(step),
+        "files": rows,
+        "files_shown": rows[:SHOW_FILES],
+        "files_folded": rows[SHOW_FILES:],
+        "file_counts": file_counts(step),
+        "total": {
+            "before": pct(cov.before, p) if cov else "—",
+            "after": pct(cov.after, p) if cov else "—",
+            "delta": delta_text(cov.before, cov.after, p) if cov else "—",
+            "statements": cov.after.num_statements if cov and cov.after else 0,
+            "missed": cov.after.num_missing if cov and cov.after else 0,
+        },
+        "scope": None
+        if scope is None
+        else {
+            "prefix": scope.scope.prefix,
+            "before": pct(scope.before, p),
+            "after": pct(scope.after, p),
+            "delta": delta_text(scope.before, scope.after, p),
+            "target": _range_text(scope.scope.min, scope.scope.max),
+            "holds": scope.holds,
+        },
+        "tests": tests_context(step),
+        "criteria": [
+            {"text": c.text, "automatic": c.automatic, "holds": c.holds, "achieved": c.achieved}
+            for c in step.criteria
+        ],
+        "next": next_items(step.spec.next),
+        "show_tests": SHOW_TESTS,
+    }
+    return {"summary": summary, "report": report, "spec": _spec_view(step)}
+
+
+def _range_text(low: float | None, high: float | None) -> str | None:
+    if low is None:
+        return None
+    text = f"{low:g}"
+    if high is not None and high != low:
+        text += f"-{high:g}"
+    return text + "%"
+
+
+def _spec_view(step: StepResult) -> dict[str, Any]:
+    spec = step.spec
+    return {
+        "milestone": spec.milestone,
+        "step": spec.step,
+        "title": spec.title,
+        "date": spec.date,
+        "goal": spec.goal,
+        "tests": spec.tests,
+        "notes": spec.notes,
+        "next": list(spec.next),
+    }

@@ -1,0 +1,240 @@
+"""Read coverage.py JSON reports (coverage 5.x to 7.17) and combine shards.
+
+What a file holds is told by its keys, not by `meta.format`: 7.12-7.17 added
+keys and kept format 3. msgspec decodes only the fields named below and skips
+the rest (contexts, per-region summaries) in C; functions and classes are kept
+raw and decoded only for the files that need them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Annotated
+
+import msgspec
+
+from reportgen.errors import InputError
+from reportgen.models import Arc, CoverageSnapshot, FileCoverage, Region
+from reportgen.numbers import Numbers
+
+Count = Annotated[int, msgspec.Meta(ge=0)]
+LineNo = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class _Summary(msgspec.Struct):
+    num_statements: Count
+    missing_lines: Count  # a count here, unlike the file's list of the same name
+    num_branches: Count = 0
+    num_partial_branches: Count = 0
+    missing_branches: Count = 0
+
+
+class _Region(msgspec.Struct):
+    executed_lines: list[LineNo] = []
+    missing_lines: list[LineNo] = []
+    excluded_lines: list[LineNo] = []
+    start_line: LineNo | None = None
+
+
+class _File(msgspec.Struct):
+    executed_lines: list[LineNo]
+    missing_lines: list[LineNo]
+    summary: _Summary
+    executed_branches: list[tuple[int, int]] | None = None
+    missing_branches: list[tuple[int, int]] | None = None
+    # Kept undecoded (an empty Raw when absent): only target files need them.
+    functions: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+    classes: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+
+
+class _Meta(msgspec.Struct):
+    branch_coverage: bool | None = None
+
+
+class _Report(msgspec.Struct):
+    files: dict[str, _File]
+    meta: _Meta | None = None
+
+
+_DECODER = msgspec.json.Decoder(_Report)
+_REGIONS_DECODER = msgspec.json.Decoder(dict[str, _Region])
+
+
+def parse_coverage_json(
+    data: bytes,
+    source: str,
+    want_regions: Callable[[str], bool] | None = None,
+) -> CoverageSnapshot:
+    """Parse one `coverage json` report; `source` names it in error messages.
+
+    `want_regions(path)` says which files need their functions and classes
+    (all of them when omitted).
+    """
+    report = _decode(data, source)
+    files = {}
+    for path, raw in report.files.items():
+        regions = want_regions is None or want_regions(path)
+        files[path] = _file_coverage(path, raw, source, regions)
+    branch = bool(report.meta and report.meta.branch_coverage) or any(
+        f.numbers.num_branches for f in files.values()
+    )
+    return CoverageSnapshot(
+        files=dict(sorted(files.items())), has_branches=branch, sources=(source,)
+    )
+
+
+def _decode(data: bytes, source: str) -> _Report:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    head = data.lstrip()[:16]
+    if not head:
+        raise InputError(f"{source}: empty file, expected a coverage.py JSON report")
+    if data.startswith(b"SQLite format 3"):
+        raise InputError(
+            f"{source}: a coverage.py data file, not a report; run `coverage json` on it first"
+        )
+    if head.startswith(b"<"):
+        raise InputError(f"{source}: looks like XML or HTML, expected a coverage.py JSON report")
+    try:
+        return _DECODER.decode(data)
+    except msgspec.ValidationError as err:
+        raise InputError(f"{source}: not a coverage.py JSON report ({_clean(err)})") from None
+    except msgspec.DecodeError as err:
+        raise InputError(f"{source}: invalid JSON ({_clean(err)})") from None
+    except RecursionError:
+        raise InputError(f"{source}: invalid JSON (nested too deeply)") from None
+
+
+def _clean(err: Exception) -> str:
+    """msgspec's message on one line, with its `$...` path made readable."""
+    text = " ".join(str(err).split())
+    text = text.replace("Object missing required field", "missing key")
+    return text[:300]
+
+
+def _file_coverage(path: str, raw: _File, source: str, with_regions: bool) -> FileCoverage:
+    executed = tuple(sorted(set(raw.executed_lines)))
+    missing = tuple(sorted(set(raw.missing_lines)))
+    if len(missing) != raw.summary.missing_lines:
+        raise InputError(
+            f"{source}: file {path!r}: summary.missing_lines is {raw.summary.missing_lines}"
+            f" but {len(missing)} missing lines are listed"
+        )
+    numbers = Numbers(
+        num_statements=raw.summary.num_statements,
+        num_missing=raw.summary.missing_lines,
+        num_branches=raw.summary.num_branches,
+        num_partial_branches=raw.summary.num_partial_branches,
+        num_missing_branches=raw.summary.missing_branches,
+    )
+    if numbers.num_missing > numbers.num_statements or (
+        numbers.num_missing_branches > numbers.num_branches
+    ):
+        raise InputError(f"{source}: file {path!r}: more missing than measured in its summary")
+    regions = _regions(raw, source, path) if with_regions else None
+    return FileCoverage(
+        path=path,
+        numbers=numbers,
+        executed_lines=executed,
+        missing_lines=missing,
+        executed_branches=_arcs(raw.executed_branches),
+        missing_branches=_arcs(raw.missing_branches),
+        regions=regions,
+    )
+
+
+def _arcs(arcs: list[tuple[int, int]] | None) -> tuple[Arc, ...] | None:
+    return None if arcs is None else tuple(sorted(set(arcs)))
+
+
+def _regions(raw: _File, source: str, path: str) -> tuple[Region, ...] | None:
+    if not raw.functions and not raw.classes:
+        return None
+    found: list[Region] = []
+    for kind, blob in (("function", raw.functions), ("class", raw.classes)):
+        if not blob:
+            continue
+        try:
+            decoded = _REGIONS_DECODER.decode(blob)
+        except (msgspec.ValidationError, msgspec.DecodeError) as err:
+            raise InputError(
+                f"{source}: file {path!r}: bad {kind} regions ({_clean(err)})"
+            ) from None
+        found.extend(_region(kind, name, region) for name, region in decoded.items() if name)
+    return tuple(sorted(found, key=lambda r: (r.start_line, r.kind, r.name)))
+
+
+def _region(kind: str, name: str, raw: _Region) -> Region:
+    lines = frozenset(raw.executed_lines) | frozenset(raw.missing_lines)
+    lines |= frozenset(raw.excluded_lines)
+    # coverage.py suffixes "@<line>" to repeated or statement-less same-named regions.
+    base, _, suffix = name.rpartition("@")
+    if base and suffix.isdigit():
+        name = base
+    start = raw.start_line if raw.start_line is not None else min(lines, default=0)
+    return Region(kind=kind, name=name, start_line=start, lines=lines)
+
+
+def combine_snapshots(snapshots: Sequence[CoverageSnapshot]) -> CoverageSnapshot:
+    """Merge shards of one run as `coverage combine` does: union of executed lines and arcs."""
+    if len(snapshots) == 1:
+        return snapshots[0]
+    by_path: dict[str, list[FileCoverage]] = {}
+    for snapshot in snapshots:
+        for path, item in snapshot.files.items():
+            by_path.setdefault(path, []).append(item)
+    files = {path: _combine_file(items) for path, items in sorted(by_path.items())}
+    return CoverageSnapshot(
+        files=files,
+        has_branches=any(s.has_branches for s in snapshots),
+        sources=tuple(src for s in snapshots for src in s.sources),
+    )
+
+
+def _union(parts: Iterable[Iterable[int] | None]) -> set:
+    result: set = set()
+    for part in parts:
+        result.update(part or ())
+    return result
+
+
+def _combine_file(items: list[FileCoverage]) -> FileCoverage:
+    if len(items) == 1:
+        return items[0]
+    statements = _union(i.executed_lines for i in items) | _union(i.missing_lines for i in items)
+    executed = _union(i.executed_lines for i in items)
+    missing = statements - executed
+    has_arcs = all(i.missing_branches is not None for i in items)
+    num_branches = max(i.numbers.num_branches for i in items)
+    if has_arcs:
+        executed_arcs = _union(i.executed_branches for i in items)
+        missing_arcs = _union(i.missing_branches for i in items) - executed_arcs
+        num_missing_branches = len(missing_arcs)
+        partial = len({src for src, _ in missing_arcs if src not in missing})
+        arcs: tuple[tuple[Arc, ...] | None, tuple[Arc, ...] | None] = (
+            tuple(sorted(executed_arcs)),
+            tuple(sorted(missing_arcs)),
+        )
+    else:
+        # Without per-arc lists the best available figure is the most covered shard's.
+        best = min(items, key=lambda i: i.numbers.num_missing_branches)
+        num_missing_branches = best.numbers.num_missing_branches
+        partial = best.numbers.num_partial_branches
+        arcs = (None, None)
+    numbers = Numbers(
+        num_statements=len(statements),
+        num_missing=len(missing),
+        num_branches=num_branches,
+        num_partial_branches=partial,
+        num_missing_branches=num_missing_branches,
+    )
+    regions = next((i.regions for i in items if i.regions is not None), None)
+    return FileCoverage(
+        path=items[0].path,
+        numbers=numbers,
+        executed_lines=tuple(sorted(executed)),
+        missing_lines=tuple(sorted(missing)),
+        executed_branches=arcs[0],
+        missing_branches=arcs[1],
+        regions=regions,
+    )

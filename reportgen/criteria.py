@@ -1,0 +1,198 @@
+"""Acceptance criteria evaluated from data, and the step's status (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from reportgen.diff import ScopeResult, TargetResult
+from reportgen.errors import SpecError
+from reportgen.numbers import Numbers
+from reportgen.spec import Criterion
+
+if TYPE_CHECKING:
+    from reportgen.junit import TestRun
+    from reportgen.testdiff import TestsDiff
+
+COMPLETED, IN_PROGRESS, FAILED = "COMPLETED", "IN PROGRESS", "FAILED"
+
+
+@dataclass(frozen=True, slots=True)
+class CriterionResult:
+    text: str
+    automatic: bool
+    holds: bool
+    achieved: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Everything the criteria are judged on."""
+
+    targets: tuple[TargetResult, ...]
+    scope: ScopeResult | None
+    tests_after: TestRun | None
+    tests_diff: TestsDiff | None
+    precision: int
+
+
+def pct(numbers: Numbers | None, precision: int) -> str:
+    return "n/a" if numbers is None else numbers.display(precision) + "%"
+
+
+def fmt_threshold(value: float) -> str:
+    return f"{value:g}"
+
+
+def evaluate_target_criterion(result: TargetResult, precision: int) -> CriterionResult:
+    target = result.target
+    parts = []
+    if target.min is not None:
+        parts.append(f"≥{fmt_threshold(target.min)}%")
+    if target.delta is not None:
+        parts.append(f"gains ≥{fmt_threshold(target.delta)} points")
+    text = f"`{target.pattern}` coverage {' and '.join(parts)}"
+    achieved = pct(result.after, precision)
+    if target.delta is not None:
+        achieved += f", {signed_delta(result.before, result.after, precision)}"
+    return CriterionResult(text=text, automatic=True, holds=result.holds, achieved=achieved)
+
+
+def evaluate_scope_criterion(result: ScopeResult, precision: int) -> CriterionResult | None:
+    scope = result.scope
+    if result.holds is None or scope.min is None:
+        return None
+    wanted = fmt_threshold(scope.min)
+    if scope.max is not None:
+        wanted += f"-{fmt_threshold(scope.max)}"
+    text = f"Overall `{scope.prefix}` coverage within target ({wanted}%)"
+    return CriterionResult(
+        text=text, automatic=True, holds=result.holds, achieved=pct(result.after, precision)
+    )
+
+
+def signed_delta(before: Numbers | None, after: Numbers | None, precision: int) -> str:
+    """The change between the two displayed percentages, e.g. "+4%" for 77% -> 81%."""
+    if before is None or after is None:
+        return "n/a"
+    delta = float(after.display(precision)) - float(before.display(precision))
+    text = display_delta(delta, precision)
+    return f"{text}%"
+
+
+def display_delta(delta: float, precision: int) -> str:
+    text = f"{abs(delta):.{precision}f}"
+    if float(text) == 0:
+        return "±" + text
+    return ("+" if delta > 0 else "-") + text
+
+
+def evaluate_check(criterion: Criterion, evidence: Evidence) -> CriterionResult:
+    """One `[[criteria]]` entry with `check = ...`, judged on the evidence."""
+    check = criterion.check
+    after = evidence.tests_after
+    diff = evidence.tests_diff
+    if check in ("no-regressions", "new-tests-pass", "min-tests-added") and diff is None:
+        raise SpecError(f"criterion {check!r} needs the before run's JUnit (--junit-before)")
+    if check in ("all-tests-pass", "max-time") and after is None:
+        raise SpecError(f"criterion {check!r} needs the JUnit results (--junit)")
+    holds, achieved, default = _CHECKS[check](criterion, evidence)
+    return CriterionResult(
+        text=criterion.text or default, automatic=True, holds=holds, achieved=achieved
+    )
+
+
+def _no_regressions(criterion: Criterion, ev: Evidence) -> tuple[bool, str, str]:
+    regressions = ev.tests_diff.regressions
+    lost = [
+        r.target.pattern
+        for r in ev.targets
+        if r.before is not None and r.after is not None and r.after.percent < r.before.percent
+    ]
+    parts = [f"{len(regressions)} test regression{'s' * (len(regressions) != 1)}"]
+    if lost:
+        parts.append("coverage lost in " + ", ".join(f"`{p}`" for p in lost))
+    holds = not regressions and not lost
+    return holds, "; ".join(parts), "No regressions in existing tests"
+
+
+def _new_tests_pass(criterion: Criterion, ev: Evidence) -> tuple[bool, str, str]:
+    added = ev.tests_diff.added
+    outcomes = [ev.tests_after.outcome(test_id) for test_id in added]
+    bad = sum(1 for o in outcomes if o in ("failed", "error"))
+    passed = sum(1 for o in outcomes if o == "passed")
+    return bad == 0, f"{passed}/{len(added)} passed", "All new tests pass"
+
+
+def _all_tests_pass(criterion: Criterion, ev: Evidence) -> tuple[bool, str, str]:
+    stats = ev.tests_after.stats()
+    bad = stats["failed"] + stats["errors"]
+    achieved = f"{stats['passed']}/{stats['tests']} passed"
+    if bad:
+        achieved += f", {stats['failed']} failed, {stats['errors']} errors"
+    return bad == 0, achieved, "All tests pass"
+
+
+def _min_tests_added(criterion: Criterion, ev: Evidence) -> tuple[bool, str, str]:
+    count = len(ev.tests_diff.added)
+    return count >= criterion.min, f"{count} added", f"At least {criterion.min} new tests"
+
+
+def _max_time(criterion: Criterion, ev: Evidence) -> tuple[bool, str, str]:
+    seconds = ev.tests_after.stats()["time"]
+    limit = criterion.seconds
+    return seconds <= limit, f"{seconds:.2f}s", f"Test run takes at most {limit:g}s"
+
+
+_CHECKS = {
+    "no-regressions": _no_regressions,
+    "new-tests-pass": _new_tests_pass,
+    "all-tests-pass": _all_tests_pass,
+    "min-tests-added": _min_tests_added,
+    "max-time": _max_time,
+}
+
+
+def evaluate_criteria(
+    criteria: tuple[Criterion, ...], evidence: Evidence
+) -> tuple[CriterionResult, ...]:
+    """Targets first, then the scope, then the spec's criteria in its order."""
+    results = [evaluate_target_criterion(r, evidence.precision) for r in evidence.targets]
+    if evidence.scope is not None:
+        scope = evaluate_scope_criterion(evidence.scope, evidence.precision)
+        if scope is not None:
+            results.append(scope)
+    for criterion in criteria:
+        if criterion.check is None:
+            results.append(CriterionResult(criterion.text, False, criterion.done, None))
+        else:
+            results.append(evaluate_check(criterion, evidence))
+    return tuple(results)
+
+
+def decide_status(results: tuple[CriterionResult, ...], evidence: Evidence) -> str | None:
+    """COMPLETED, IN PROGRESS or FAILED; None when there is nothing to judge.
+
+    FAILED: a test regressed, or a missed target ended lower than it started.
+    COMPLETED: every criterion holds, manual ones included.
+    """
+    if not results:
+        return None
+    regressed = evidence.tests_diff is not None and bool(evidence.tests_diff.regressions)
+    fell = any(
+        not r.holds
+        and r.before is not None
+        and r.after is not None
+        and r.after.percent < r.before.percent
+        for r in evidence.targets
+    )
+    if regressed or fell:
+        return FAILED
+    if all(r.holds for r in results):
+        return COMPLETED
+    return IN_PROGRESS
+
+
+def automatic_ok(results: tuple[CriterionResult, ...]) -> bool:
+    """The exit status rule: every automatic criterion holds (or there are none)."""
+    return all(r.holds for r in results if r.automatic)

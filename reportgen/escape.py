@@ -1,0 +1,68 @@
+"""Make untrusted text safe for each output: one function per format and use.
+
+Test names, failure messages, file paths and spec prose can come from a pull
+request. In Markdown they must render literally and never break a table; in
+HTML Jinja's autoescape covers text, and `md_prose_to_html` covers prose.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Characters CommonMark + GFM give a meaning to anywhere in a line; "(" and "!"
+# only matter next to an (escaped) bracket, so they stay readable.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~<>&])")
+# Block markers matter only at the start of a line: "#", "-", "+", "=", "1." ...
+_MD_LINE_START = re.compile(r"^(\s*)(\d*)([#+\-=>.)])")
+_NEWLINES = re.compile(r"\s*[\r\n]+\s*")
+_BACKTICKS = re.compile(r"`+")
+# Bidirectional overrides and isolates can make text read differently than it is.
+_BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), "\ufffd")
+_UNSAFE_LINK = re.compile(r"\]\(\s*<?\s*(javascript|vbscript|data|file):", re.IGNORECASE)
+
+
+def clean_text(text: object, limit: int = 500) -> str:
+    """One line of visible text: no newlines, control or bidi characters, at most `limit` chars."""
+    value = _NEWLINES.sub(" ", str(text)).translate(_BIDI)
+    value = "".join(
+        ch if ch == " " or unicodedata.category(ch)[0] != "C" else "\ufffd" for ch in value
+    )
+    if len(value) > limit:
+        value = value[: limit - 1] + "…"
+    return value
+
+
+def md_text(text: object, limit: int = 500) -> str:
+    """Untrusted text as literal Markdown: metacharacters backslash-escaped, one line."""
+    value = _MD_SPECIAL.sub(r"\\\1", clean_text(text, limit))
+    return _MD_LINE_START.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), value)
+
+
+def md_code(text: object, limit: int = 500) -> str:
+    """Untrusted text as an inline code span that also survives inside a table cell."""
+    value = clean_text(text, limit).replace("|", "\\|")
+    longest = max((len(m) for m in _BACKTICKS.findall(value)), default=0)
+    fence = "`" * (longest + 1)
+    if value.startswith("`") or value.endswith("`") or not value.strip():
+        value = f" {value} "
+    return f"{fence}{value}{fence}"
+
+
+def md_prose(text: object) -> str:
+    """Markdown written by people (goal, notes): kept as Markdown, but no raw HTML,
+    no script links, and no line that would end a list item or table early."""
+    parts = re.split(r"(`+[^`]*`+)", str(text).translate(_BIDI))
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:  # a code span: literal already
+            out.append(part)
+            continue
+        part = part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        out.append(_UNSAFE_LINK.sub(lambda m: "\\]\\(" + m.group(1) + ":", part))
+    return "".join(out).strip()
+
+
+def md_prose_line(text: object) -> str:
+    """Prose kept on one line (table cells, list items)."""
+    return _NEWLINES.sub(" ", md_prose(text)).replace("|", "\\|")

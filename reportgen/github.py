@@ -1,0 +1,557 @@
+"""Posting the github report as a pull-request comment: the only network code in reportgen.
+
+One comment per report id, found again by its hidden marker (``<!-- reportgen:ID -->``) and
+edited in place, so a pull request does not collect a new comment on every push::
+
+    target = resolve_target(os.environ, repo=None, pr=None)
+    result = upsert_comment(target, token, body, marker_for("coverage"))
+    result.action  # "created", "updated" or "unchanged"
+
+Choices a user may notice:
+
+- When several comments carry the marker (left by an older version, or by two jobs that raced),
+  the **oldest** one (lowest id) is edited and the others are left alone: it keeps its place in
+  the conversation, and every later run agrees on the same comment.
+- An identical body (ignoring CRLF line ends and trailing whitespace, which GitHub's editor
+  changes without changing the rendering) is not sent again: the result is "unchanged".
+- Retries: 5xx answers and network failures back off 1, 2, 4, 8 s; secondary rate limits
+  (403/429 with ``Retry-After``, or ``x-ratelimit-remaining: 0`` with ``x-ratelimit-reset``) wait
+  as long as GitHub asks. A wait longer than 60 s is not shortened but refused with an error:
+  retrying early is what GitHub says gets an integration banned.
+- A failed create is never simply sent again: the comments are listed once more first, because
+  GitHub may have created the comment before its 5xx answer.
+- The token goes only to the API URL's own host: redirects are not followed and pagination
+  links to another host are refused. No message names it.
+
+The standard library speaks HTTP here (no new dependency); ``urllib.request`` is imported when a
+request is made, so importing this module stays cheap.
+"""
+
+import json
+import re
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any, Literal
+
+from reportgen import __version__
+from reportgen.errors import ReportgenError
+
+DEFAULT_API_URL = "https://api.github.com"
+MAX_BODY_CHARS = 65536  # GitHub refuses longer comment bodies with 422 "Body is too long"
+MAX_PAGES = 100  # 100 pages of 100 comments; a longer thread is refused, not half-read
+MAX_WAIT = 60.0  # seconds; a longer Retry-After ends the run instead of blocking CI
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # 100 comments of 65536 characters fit with room
+
+_HEADERS = {
+    "Accept": "application/vnd.github+json",
+    "X-GitHub-Api-Version": "2022-11-28",
+    "User-Agent": f"reportgen/{__version__}",
+}
+_REPO = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+")
+_PULL_REF = re.compile(r"refs/pull/([1-9][0-9]*)/(?:merge|head)")
+_NOT_ID_CHAR = re.compile(r"[^\w.]+")  # also swallows "-", so no "--" can survive
+_LINK = re.compile(r"<([^>]*)>([^,]*)")
+_TOKEN = re.compile(r"[\x21-\x7e]+")  # printable ASCII: anything else breaks the header line
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+Action = Literal["created", "updated", "unchanged"]
+
+
+class GitHubError(ReportgenError):
+    """The GitHub API refused or failed a request; the message is one line without the token."""
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequestTarget:
+    """Where the comment goes: ``api_url`` has no trailing slash, ``repo`` is ``OWNER/NAME``."""
+
+    api_url: str
+    repo: str
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class CommentResult:
+    """What ``upsert_comment`` did, to which comment, and the comment's page address."""
+
+    action: Action
+    comment_id: int
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Comment:
+    id: int
+    body: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Response:
+    """An HTTP answer, or a failure to get one (``status`` 0, ``reason`` says why)."""
+
+    status: int
+    reason: str
+    headers: Mapping[str, str]
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class _Session:
+    target: PullRequestTarget
+    token: str
+    sleep: Callable[[float], object]
+    max_retries: int
+    timeout: float
+
+
+# --- where to comment ---------------------------------------------------------------------
+
+
+def resolve_target(env: Mapping[str, str], repo: str | None, pr: int | None) -> PullRequestTarget:
+    """The pull request named by ``repo``/``pr``, falling back on the GitHub Actions environment.
+
+    ``GITHUB_API_URL`` (default https://api.github.com), ``GITHUB_REPOSITORY``, then the number
+    from the event payload at ``GITHUB_EVENT_PATH`` (``pull_request.number``, else
+    ``issue.number`` for issue_comment events), else ``GITHUB_REF`` (``refs/pull/123/merge``).
+    """
+    api_url = _api_url(env.get("GITHUB_API_URL") or DEFAULT_API_URL)
+    return PullRequestTarget(api_url, _repo(env, repo), _pr_number(env, pr))
+
+
+def _api_url(value: str) -> str:
+    parts = urllib.parse.urlsplit(value.strip())
+    if parts.username is not None or parts.password is not None:
+        # Never echo it: the user part may be a credential.
+        raise GitHubError("GITHUB_API_URL: must not contain a user name or password")
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise GitHubError(f"GITHUB_API_URL {value!r}: not an http(s) URL like {DEFAULT_API_URL}")
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _repo(env: Mapping[str, str], repo: str | None) -> str:
+    source, value = "--repo", repo
+    if repo is None:
+        source, value = "GITHUB_REPOSITORY", env.get("GITHUB_REPOSITORY")
+    if not value:
+        raise GitHubError("no repository: pass --repo OWNER/NAME or set GITHUB_REPOSITORY")
+    if not _REPO.fullmatch(value) or value.endswith(("/.", "/..")):
+        raise GitHubError(f"{source} {value!r}: not a repository name like OWNER/NAME")
+    return value
+
+
+def _pr_number(env: Mapping[str, str], pr: int | None) -> int:
+    if pr is not None:
+        if pr < 1:
+            raise GitHubError(f"--pr {pr}: not a pull request number (must be 1 or more)")
+        return pr
+    number = _number_from_event(env.get("GITHUB_EVENT_PATH")) or _number_from_ref(env)
+    if number is None:
+        raise GitHubError(
+            "no pull request number: pass --pr N, or run on a pull_request or issue_comment"
+            " event (neither the GITHUB_EVENT_PATH payload's pull_request.number or issue.number"
+            " nor GITHUB_REF refs/pull/N/merge gives one)"
+        )
+    return number
+
+
+def _number_from_event(path: str | None) -> int | None:
+    if not path:
+        return None
+    payload = _read_event(path)
+    for key in ("pull_request", "issue"):
+        section = payload.get(key)
+        number = section.get("number") if isinstance(section, dict) else None
+        # bool is an int subclass; a payload saying `"number": true` is not a number.
+        if isinstance(number, int) and not isinstance(number, bool) and number > 0:
+            return number
+    return None
+
+
+def _read_event(path: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as stream:
+            payload = json.load(stream)
+    except OSError as err:
+        raise GitHubError(
+            f"{path}: cannot read the GitHub event payload ({err.strerror})"
+        ) from None
+    except (ValueError, UnicodeDecodeError) as err:
+        raise GitHubError(f"{path}: the GitHub event payload is not JSON ({err})") from None
+    if not isinstance(payload, dict):
+        raise GitHubError(f"{path}: the GitHub event payload is not a JSON object")
+    return payload
+
+
+def _number_from_ref(env: Mapping[str, str]) -> int | None:
+    match = _PULL_REF.fullmatch(env.get("GITHUB_REF", ""))
+    return int(match.group(1)) if match else None
+
+
+def marker_for(comment_id: str) -> str:
+    """The hidden marker for ``comment_id``: "Step 1" gives ``<!-- reportgen:Step-1 -->``.
+
+    Runs of anything but letters, digits, ``_`` and ``.`` become one ``-`` (trimmed at the ends),
+    so the id can never hold ``--`` or ``>`` and end the HTML comment early.
+    """
+    slug = _NOT_ID_CHAR.sub("-", comment_id).strip("-")
+    if not slug:
+        raise GitHubError(f"comment id {comment_id!r}: needs at least one letter or digit")
+    return f"<!-- reportgen:{slug} -->"
+
+
+# --- the upsert -----------------------------------------------------------------------------
+
+
+def upsert_comment(
+    target: PullRequestTarget,
+    token: str,
+    body: str,
+    marker: str,
+    *,
+    sleep: Callable[[float], object] = time.sleep,
+    max_retries: int = 4,
+    timeout: float = 30,
+) -> CommentResult:
+    """Edit the pull request's comment holding ``marker`` to read ``body``, or create it.
+
+    ``body`` must contain ``marker`` (so the next run finds it). Raises ``GitHubError`` with one
+    line naming the request and GitHub's reason; the token never appears in it.
+    """
+    token = token.strip()
+    _check_request(token, body, marker)
+    session = _Session(target, token, sleep, max_retries, timeout)
+    try:
+        return _upsert(session, body, marker)
+    except GitHubError as err:
+        # Last line of defence: a server may echo the credentials back in its message.
+        raise GitHubError(_redact(str(err), token)) from None
+
+
+def _check_request(token: str, body: str, marker: str) -> None:
+    if not token:
+        raise GitHubError("no GitHub token: the token is empty")
+    if not _TOKEN.fullmatch(token):
+        raise GitHubError("the GitHub token holds spaces, control or non-ASCII characters")
+    if marker not in body:
+        raise GitHubError(
+            f"the comment does not contain its marker {marker} (keep it in github.md)"
+        )
+    if len(body) > MAX_BODY_CHARS:
+        raise GitHubError(
+            f"the comment has {len(body)} characters; GitHub accepts at most {MAX_BODY_CHARS}"
+        )
+
+
+def _upsert(session: _Session, body: str, marker: str) -> CommentResult:
+    attempt = 0
+    while True:
+        existing = _oldest_with_marker(session, marker)
+        if existing is not None:
+            return _update(session, existing, body, after_failed_create=attempt > 0)
+        response = _send(session, "POST", _comments_url(session.target), {"body": body})
+        if attempt == session.max_retries or not _ambiguous(response):
+            return _created(session, response)
+        session.sleep(_backoff(attempt))
+        attempt += 1
+
+
+def _oldest_with_marker(session: _Session, marker: str) -> _Comment | None:
+    matching = (c for c in _list_comments(session) if marker in c.body)
+    return min(matching, key=lambda comment: comment.id, default=None)
+
+
+def _update(
+    session: _Session, comment: _Comment, body: str, *, after_failed_create: bool
+) -> CommentResult:
+    if _normalised(comment.body) == _normalised(body):
+        # Our own POST got through although GitHub answered it with an error.
+        action: Action = "created" if after_failed_create else "unchanged"
+        return CommentResult(action, comment.id, comment.url)
+    url = _comment_url(session.target, comment.id)
+    data = _expect_ok(session, "PATCH", url, _send(session, "PATCH", url, {"body": body}))
+    edited = _parse_comment(data, f"PATCH {url}")
+    return CommentResult("updated", edited.id, edited.url)
+
+
+def _created(session: _Session, response: _Response) -> CommentResult:
+    url = _comments_url(session.target)
+    created = _parse_comment(_expect_ok(session, "POST", url, response), f"POST {url}")
+    return CommentResult("created", created.id, created.url)
+
+
+def _normalised(body: str) -> str:
+    return body.replace("\r\n", "\n").rstrip()
+
+
+def _list_comments(session: _Session) -> Iterator[_Comment]:
+    url: str | None = f"{_comments_url(session.target)}?per_page=100"
+    for _ in range(MAX_PAGES):
+        if url is None:
+            return
+        response = _send(session, "GET", url, None)
+        items = _expect_ok(session, "GET", url, response)
+        if not isinstance(items, list):
+            raise GitHubError(f"GET {url}: the answer is not a list of comments")
+        yield from (_parse_comment(item, f"GET {url}") for item in items)
+        url = _next_page(session.target, url, response.headers.get("Link"))
+    if url is not None:
+        raise GitHubError(
+            f"{_name(session.target)} has more than {MAX_PAGES * 100} comments;"
+            " not adding another without reading them all"
+        )
+
+
+def _next_page(target: PullRequestTarget, current: str, link: str | None) -> str | None:
+    """The ``rel="next"`` address of a Link header, only on the API's own host."""
+    for address, params in _LINK.findall(link or ""):
+        if "next" in _rels(params):
+            url = urllib.parse.urljoin(current, address.strip())
+            if _origin(url) != _origin(target.api_url):
+                raise GitHubError(
+                    f"GET {current}: refusing to send the token to {_origin_text(url)},"
+                    f" another host than {_origin_text(target.api_url)} (Link header)"
+                )
+            return url
+    return None
+
+
+def _rels(params: str) -> list[str]:
+    """The relation types of one Link entry: ``; rel="next last"`` gives next and last."""
+    pairs = (param.partition("=") for param in params.split(";"))
+    return [
+        rel
+        for name, _, value in pairs
+        if name.strip().lower() == "rel"
+        for rel in value.strip().strip('"').lower().split()
+    ]
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or ""), parts.port or default
+
+
+def _origin_text(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+
+
+def _parse_comment(item: object, what: str) -> _Comment:
+    if not isinstance(item, dict):
+        raise GitHubError(f"{what}: the answer is not a comment object")
+    number, body, url = item.get("id"), item.get("body"), item.get("html_url")
+    if not isinstance(number, int) or isinstance(number, bool) or not isinstance(url, str):
+        raise GitHubError(f"{what}: a comment without a numeric 'id' and an 'html_url'")
+    # GitHub sends "body": null for an emptied comment; it holds no marker.
+    return _Comment(number, body if isinstance(body, str) else "", url)
+
+
+def _comments_url(target: PullRequestTarget) -> str:
+    return f"{target.api_url}/repos/{_quoted(target.repo)}/issues/{target.number}/comments"
+
+
+def _comment_url(target: PullRequestTarget, comment_id: int) -> str:
+    return f"{target.api_url}/repos/{_quoted(target.repo)}/issues/comments/{comment_id}"
+
+
+def _quoted(repo: str) -> str:
+    return urllib.parse.quote(repo, safe="/")
+
+
+def _name(target: PullRequestTarget) -> str:
+    return f"{target.repo}#{target.number}"
+
+
+# --- answers: success, retry or a clear error ------------------------------------------------
+
+
+def _expect_ok(session: _Session, method: str, url: str, response: _Response) -> object:
+    if not 200 <= response.status < 300:
+        raise GitHubError(f"{method} {url}: {_failure(session.target, response)}")
+    try:
+        return json.loads(response.data)
+    except (ValueError, UnicodeDecodeError):
+        raise GitHubError(f"{method} {url}: HTTP {response.status} answer is not JSON") from None
+
+
+def _failure(target: PullRequestTarget, response: _Response) -> str:
+    if response.status == 0:
+        return f"no answer ({response.reason})"
+    said = f"HTTP {response.status} {_github_message(response)}".rstrip()
+    if response.status in _REDIRECTS:
+        location = response.headers.get("Location", "?")
+        return f"{said}; redirect to {location} not followed: check the repository and API URL"
+    if _is_rate_limited(response):
+        return f"{said}; rate limited: run again later"
+    hint = _HINTS.get(response.status)
+    return f"{said}; {hint.format(name=_name(target))}" if hint else said
+
+
+_HINTS = {
+    401: "the token is missing, invalid or expired",
+    403: (
+        "the token may not comment on {name} (it needs 'pull-requests: write'; pull requests"
+        " from forks get a read-only GITHUB_TOKEN)"
+    ),
+    404: "no pull request {name} there, or the token cannot see the repository",
+    422: "GitHub refused the comment",
+}
+
+
+def _github_message(response: _Response) -> str:
+    """GitHub's own reason (``{"message": "Bad credentials"}``) on one short line."""
+    try:
+        message = json.loads(response.data).get("message")
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        message = None
+    text = message if isinstance(message, str) and message else response.reason
+    return " ".join(text.split())[:200]
+
+
+def _ambiguous(response: _Response) -> bool:
+    """True when the server may have acted although it did not say so."""
+    return response.status == 0 or response.status >= 500
+
+
+def _retry_delay(response: _Response, attempt: int, idempotent: bool) -> float | None:
+    """Seconds to wait before trying again, or None to give this answer to the caller."""
+    if response.status in (403, 429):
+        return _rate_limit_wait(response)
+    if idempotent and _ambiguous(response):
+        asked = _retry_after(response.headers)
+        # A 5xx's Retry-After is a hint, not a limit: shortening it risks no ban.
+        return _backoff(attempt) if asked is None else min(asked, MAX_WAIT)
+    return None
+
+
+def _rate_limit_wait(response: _Response) -> float | None:
+    headers = response.headers
+    asked = _retry_after(headers)
+    if asked is None and headers.get("x-ratelimit-remaining") == "0":
+        asked = _until_reset(headers)
+    if asked is None and _is_secondary_limit(response):
+        asked = MAX_WAIT  # GitHub: "otherwise, wait for at least one minute"
+    if asked is not None and asked > MAX_WAIT:
+        raise GitHubError(
+            f"HTTP {response.status} rate limited: GitHub asks to wait {asked:.0f} s"
+            f" (more than {MAX_WAIT:.0f} s); run again later"
+        )
+    return asked
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("Retry-After", "").strip()
+    return float(value) if value.isdigit() else None
+
+
+def _until_reset(headers: Mapping[str, str]) -> float | None:
+    reset = headers.get("x-ratelimit-reset", "").strip()
+    if not reset.isdigit():
+        return None
+    # The reset is the server's clock in epoch seconds: compare with the server's Date header so
+    # a skewed runner clock neither hammers the API nor waits for nothing.
+    now = _server_time(headers.get("Date")) or time.time()
+    return max(0.0, int(reset) - now) + 1.0
+
+
+def _server_time(date: str | None) -> float | None:
+    try:
+        return parsedate_to_datetime(date).timestamp() if date else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _is_rate_limited(response: _Response) -> bool:
+    headers = response.headers
+    limited = _retry_after(headers) is not None or headers.get("x-ratelimit-remaining") == "0"
+    return response.status in (403, 429) and (limited or _is_secondary_limit(response))
+
+
+def _is_secondary_limit(response: _Response) -> bool:
+    message = _github_message(response).lower()
+    return response.status == 429 or "secondary rate limit" in message or "abuse" in message
+
+
+def _backoff(attempt: int) -> float:
+    return min(2.0**attempt, MAX_WAIT)
+
+
+# --- the wire ---------------------------------------------------------------------------------
+
+
+def _send(session: _Session, method: str, url: str, payload: object) -> _Response:
+    """One request, tried again on rate limits, and on 5xx or no answer unless it is a POST."""
+    idempotent = method != "POST"
+    for attempt in range(session.max_retries):
+        response = _send_once(session, method, url, payload)
+        delay = _retry_delay(response, attempt, idempotent)
+        if delay is None:
+            return response
+        session.sleep(delay)
+    return _send_once(session, method, url, payload)
+
+
+def _send_once(session: _Session, method: str, url: str, payload: object) -> _Response:
+    import http.client
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, data=_encode(payload), method=method, headers=_HEADERS)
+    # Unredirected: urllib copies ordinary headers onto a redirect to any host.
+    request.add_unredirected_header("Authorization", f"Bearer {session.token}")
+    if payload is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with _opener().open(request, timeout=session.timeout) as answer:
+            return _Response(answer.status, answer.reason, _lower(answer.headers), _read(answer))
+    except urllib.error.HTTPError as err:
+        with err:
+            return _Response(err.code, str(err.reason), _lower(err.headers), _read(err))
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
+        return _Response(0, _network_reason(err), _Headers(), b"")
+
+
+class _Headers(dict[str, str]):
+    """Header names compare case-insensitively, as HTTP says."""
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return super().get(key.lower(), default)
+
+
+def _lower(headers: Any) -> _Headers:
+    return _Headers((name.lower(), value) for name, value in headers.items())
+
+
+def _read(answer: Any) -> bytes:
+    data = answer.read(MAX_RESPONSE_BYTES + 1)
+    if len(data) > MAX_RESPONSE_BYTES:
+        raise GitHubError(f"{answer.url}: answer larger than {MAX_RESPONSE_BYTES} bytes")
+    return data
+
+
+def _encode(payload: object) -> bytes | None:
+    return None if payload is None else json.dumps(payload).encode("utf-8")
+
+
+def _network_reason(err: Exception) -> str:
+    reason = getattr(err, "reason", None) or err
+    return " ".join(str(reason).split())[:200] or type(err).__name__
+
+
+def _opener() -> Any:
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None  # the 3xx comes back as an answer and ends in a clear error
+
+    return urllib.request.build_opener(NoRedirect)
+
+
+def _redact(text: str, token: str) -> str:
+    return text.replace(token, "***") if token else text

@@ -1,0 +1,92 @@
+"""Templates: one sandboxed Jinja environment, user overrides block by block.
+
+`reports/templates/` may come from a pull request, so templates run in Jinja's
+immutable sandbox and can load nothing outside the template folders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from reportgen import escape
+from reportgen.errors import TemplateError
+
+# Output format -> the template that renders it and the file extension it gets.
+FORMATS: dict[str, tuple[str, str]] = {
+    "md": ("step.md", "md"),
+    "html": ("step.html", "html"),
+    "github": ("github.md", "github.md"),
+    "badge": ("badge.svg", "svg"),
+}
+
+
+def builtin_template_dir() -> Path:
+    """The built-in templates: inside the wheel, or `templates/` of a checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "templates"
+    return packaged if packaged.is_dir() else here.parent / "templates"
+
+
+def make_environment(user_dir: Path | None = None) -> ImmutableSandboxedEnvironment:
+    builtin = jinja2.FileSystemLoader(str(builtin_template_dir()), encoding="utf-8")
+    loaders: list[jinja2.BaseLoader] = []
+    if user_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(str(user_dir), encoding="utf-8"))
+    loaders += [jinja2.PrefixLoader({"builtin": builtin}), builtin]
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(["html", "svg", "xml"], default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def _html_prose(text: object) -> Any:
+    from reportgen.prose import prose_to_html
+
+    return prose_to_html(str(text))
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "md": escape.md_text,
+    "code": escape.md_code,
+    "prose": escape.md_prose,
+    "prose_line": escape.md_prose_line,
+    "one_line": escape.clean_text,
+    "html_prose": _html_prose,
+}
+
+
+def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    """Render template `name`; every template failure becomes one TemplateError line."""
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as err:
+        where = err.filename or err.name or name
+        raise TemplateError(f"{where}:{err.lineno}: template syntax error: {err.message}") from None
+    except jinja2.TemplateNotFound as err:
+        raise TemplateError(f"template {err.name!r} not found") from None
+    except SecurityError as err:
+        raise TemplateError(f"template {name}: blocked by the sandbox: {err}") from None
+    except jinja2.UndefinedError as err:
+        raise TemplateError(f"template {name}: {err.message}") from None
+    except jinja2.TemplateError as err:
+        raise TemplateError(f"template {name}: {err}") from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as err:
+        # User templates are untrusted code: their runtime errors are input errors.
+        raise TemplateError(f"template {name}: {type(err).__name__}: {err}") from None
+
+
+def template_blocks(env: jinja2.Environment, name: str) -> list[str]:
+    """The block names of a built-in template, in source order (for `reportgen templates`)."""
+    source, _, _ = env.loader.get_source(env, name)
+    return list(dict.fromkeys(node.name for node in env.parse(source).find_all(jinja2.nodes.Block)))

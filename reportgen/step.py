@@ -1,0 +1,94 @@
+"""Compose one milestone step from parsed inputs: diffs, targets, criteria, status (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from reportgen.criteria import CriterionResult, Evidence, decide_status, evaluate_criteria
+from reportgen.diff import (
+    CoverageDiff,
+    Scope,
+    ScopeResult,
+    Target,
+    TargetResult,
+    diff_coverage,
+    evaluate_scope,
+    evaluate_target,
+)
+from reportgen.errors import SpecError
+from reportgen.models import CoverageSnapshot
+from reportgen.spec import Spec
+
+if TYPE_CHECKING:
+    from reportgen.junit import TestRun
+    from reportgen.testdiff import TestsDiff
+
+
+@dataclass(frozen=True, slots=True)
+class StepInputs:
+    """Parsed inputs and the settings that shape the report."""
+
+    spec: Spec
+    precision: int
+    before: CoverageSnapshot | None = None
+    after: CoverageSnapshot | None = None
+    tests_before: TestRun | None = None
+    tests_after: TestRun | None = None
+    targets: tuple[Target, ...] = ()
+    scope: Scope | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    spec: Spec
+    precision: int
+    coverage: CoverageDiff | None
+    targets: tuple[TargetResult, ...]
+    scope: ScopeResult | None
+    tests_before: TestRun | None
+    tests_after: TestRun | None
+    tests_diff: TestsDiff | None
+    step_tests: TestRun | None  # the tests the spec's `tests` glob selects
+    criteria: tuple[CriterionResult, ...]
+    status: str | None
+
+
+def build_step(inputs: StepInputs) -> StepResult:
+    coverage = None
+    if inputs.before is not None or inputs.after is not None:
+        coverage = diff_coverage(inputs.before, inputs.after)
+    elif inputs.targets or inputs.scope:
+        raise SpecError("coverage targets and scope need coverage data (--before/--after)")
+    targets = tuple(evaluate_target(t, coverage, inputs.precision) for t in inputs.targets)
+    scope = evaluate_scope(inputs.scope, coverage, inputs.precision) if inputs.scope else None
+    tests_diff = step_tests = None
+    if inputs.tests_after is not None:
+        from reportgen.junit import select_tests
+        from reportgen.testdiff import diff_tests
+
+        if inputs.tests_before is not None:
+            tests_diff = diff_tests(inputs.tests_before, inputs.tests_after)
+        if inputs.spec.tests:
+            step_tests = select_tests(inputs.tests_after, inputs.spec.tests)
+    evidence = Evidence(
+        targets=targets,
+        scope=scope,
+        tests_after=inputs.tests_after,
+        tests_diff=tests_diff,
+        precision=inputs.precision,
+    )
+    criteria = evaluate_criteria(inputs.spec.criteria, evidence)
+    return StepResult(
+        spec=inputs.spec,
+        precision=inputs.precision,
+        coverage=coverage,
+        targets=targets,
+        scope=scope,
+        tests_before=inputs.tests_before,
+        tests_after=inputs.tests_after,
+        tests_diff=tests_diff,
+        step_tests=step_tests,
+        criteria=criteria,
+        status=decide_status(criteria, evidence),
+    )

@@ -1,0 +1,160 @@
+"""The JSON summary (`--format json`): the report's numbers for bots and `reportgen index`.
+
+Schema versions (bump on any incompatible change, add keys freely):
+  1: first published shape; see README "JSON summary".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reportgen.diff import FileDiff, ScopeResult, TargetResult
+from reportgen.numbers import Numbers
+from reportgen.step import StepResult
+
+SCHEMA = 1
+
+
+def numbers_dict(numbers: Numbers | None, precision: int) -> dict[str, Any] | None:
+    """`T` of the README: the counts, the exact percent and coverage.py's display string."""
+    if numbers is None:
+        return None
+    return {
+        "statements": numbers.num_statements,
+        "missing": numbers.num_missing,
+        "branches": numbers.num_branches,
+        "covered_branches": numbers.covered_branches,
+        "partial_branches": numbers.num_partial_branches,
+        "percent": numbers.percent,
+        "display": numbers.display(precision),
+    }
+
+
+def delta_value(before: Numbers | None, after: Numbers | None, precision: int) -> float | None:
+    """The change between the displayed percentages, as the reports print it."""
+    if before is None or after is None:
+        return None
+    return round(float(after.display(precision)) - float(before.display(precision)), precision)
+
+
+def build_summary(step: StepResult) -> dict[str, Any]:
+    spec = step.spec
+    return {
+        "schema": SCHEMA,
+        "milestone": spec.milestone,
+        "step": spec.step,
+        "title": spec.title,
+        "date": spec.date,
+        "goal": spec.goal,
+        "status": step.status,
+        "coverage": _coverage(step),
+        "tests": _tests(step),
+        "criteria": [
+            {"text": c.text, "automatic": c.automatic, "holds": c.holds, "achieved": c.achieved}
+            for c in step.criteria
+        ],
+        "next": list(spec.next),
+        "notes": spec.notes,
+    }
+
+
+def _coverage(step: StepResult) -> dict[str, Any]:
+    p = step.precision
+    diff = step.coverage
+    return {
+        "precision": p,
+        "branch": bool(diff and diff.has_branches),
+        "before": numbers_dict(diff.before, p) if diff else None,
+        "after": numbers_dict(diff.after, p) if diff else None,
+        "delta": delta_value(diff.before, diff.after, p) if diff else None,
+        "files": [_file(f, p) for f in diff.files] if diff else [],
+        "targets": [_target(t, p) for t in step.targets],
+        "scope": _scope(step.scope, p),
+    }
+
+
+def _file(item: FileDiff, p: int) -> dict[str, Any]:
+    before = item.before.numbers if item.before else None
+    after = item.after.numbers if item.after else None
+    return {
+        "path": item.path,
+        "state": item.state,
+        "before": numbers_dict(before, p),
+        "after": numbers_dict(after, p),
+        "delta": delta_value(before, after, p),
+        "missing": item.after.missing_text if item.after else None,
+    }
+
+
+def _target(result: TargetResult, p: int) -> dict[str, Any]:
+    return {
+        "pattern": result.target.pattern,
+        "min": result.target.min,
+        "min_delta": result.target.delta,
+        "paths": list(result.paths),
+        "before": numbers_dict(result.before, p),
+        "after": numbers_dict(result.after, p),
+        "delta": delta_value(result.before, result.after, p),
+        "holds": result.holds,
+        "uncovered": [
+            {"path": u.path, "lines": u.lines, "function": u.function} for u in result.uncovered
+        ],
+    }
+
+
+def _scope(result: ScopeResult | None, p: int) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    scope = result.scope
+    target = None if scope.min is None else [scope.min, scope.max]
+    return {
+        "prefix": scope.prefix,
+        "target": target,
+        "before": numbers_dict(result.before, p),
+        "after": numbers_dict(result.after, p),
+        "holds": result.holds,
+    }
+
+
+def _tests(step: StepResult) -> dict[str, Any]:
+    diff = step.tests_diff
+    after = step.tests_after
+
+    def ids(name: str) -> list[str]:
+        return list(getattr(diff, name)) if diff else []
+
+    return {
+        "before": _stats(step.tests_before),
+        "after": _stats(after),
+        "selection": None
+        if step.step_tests is None
+        else {"pattern": step.spec.tests, **_stats(step.step_tests)},
+        "added": ids("added"),
+        "removed": ids("removed"),
+        "regressions": ids("regressions"),
+        "fixed": ids("fixed"),
+        "still_failing": ids("still_failing"),
+        "flaky": list(after.flaky) if after else [],
+        "failures": [
+            {"id": f.id, "outcome": f.outcome, "message": f.message}
+            for f in (after.failures if after else ())
+        ],
+        "slowest": [{"id": i, "time": round(t, 6)} for i, t in (after.slowest if after else ())],
+    }
+
+
+def _stats(run: Any) -> dict[str, Any] | None:
+    if run is None:
+        return None
+    stats = dict(run.stats())
+    stats["time"] = round(stats["time"], 6)
+    return stats
+
+
+def overall(summary: dict[str, Any]) -> dict[str, Any] | None:
+    """The overall figure the index shows: the scope's after, else the total after."""
+    coverage = summary.get("coverage") or {}
+    scope = coverage.get("scope")
+    if scope and scope.get("after"):
+        return scope["after"]
+    return coverage.get("after")
