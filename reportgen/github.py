@@ -33,11 +33,13 @@ import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from reportgen import __version__
 from reportgen.errors import ReportgenError
+
+if TYPE_CHECKING:  # the email package is needed only once a request is made
+    from email.message import Message
 
 DEFAULT_API_URL = "https://api.github.com"
 MAX_BODY_CHARS = 65536  # GitHub refuses longer comment bodies with 422 "Body is too long"
@@ -95,7 +97,7 @@ class _Response:
 
     status: int
     reason: str
-    headers: Mapping[str, str]
+    headers: "Message"  # http.client's: names compare case-insensitively
     data: bytes
 
 
@@ -309,7 +311,7 @@ def _next_page(target: PullRequestTarget, current: str, link: str | None) -> str
     """The ``rel="next"`` address of a Link header, only on the API's own host."""
     for address, params in _LINK.findall(link or ""):
         if "next" in _rels(params):
-            url = urllib.parse.urljoin(current, address.strip())
+            url = urllib.parse.urljoin(current, str(address).strip())
             if _origin(url) != _origin(target.api_url):
                 raise GitHubError(
                     f"GET {current}: refusing to send the token to {_origin_text(url)},"
@@ -444,12 +446,12 @@ def _rate_limit_wait(response: _Response) -> float | None:
     return asked
 
 
-def _retry_after(headers: Mapping[str, str]) -> float | None:
+def _retry_after(headers: "Message") -> float | None:
     value = headers.get("Retry-After", "").strip()
     return float(value) if value.isdigit() else None
 
 
-def _until_reset(headers: Mapping[str, str]) -> float | None:
+def _until_reset(headers: "Message") -> float | None:
     reset = headers.get("x-ratelimit-reset", "").strip()
     if not reset.isdigit():
         return None
@@ -460,6 +462,8 @@ def _until_reset(headers: Mapping[str, str]) -> float | None:
 
 
 def _server_time(date: str | None) -> float | None:
+    from email.utils import parsedate_to_datetime
+
     try:
         return parsedate_to_datetime(date).timestamp() if date else None
     except (TypeError, ValueError):
@@ -500,6 +504,7 @@ def _send_once(session: _Session, method: str, url: str, payload: object) -> _Re
     import http.client
     import urllib.error
     import urllib.request
+    from email.message import Message
 
     request = urllib.request.Request(url, data=_encode(payload), method=method, headers=_HEADERS)
     # Unredirected: urllib copies ordinary headers onto a redirect to any host.
@@ -508,27 +513,16 @@ def _send_once(session: _Session, method: str, url: str, payload: object) -> _Re
         request.add_header("Content-Type", "application/json")
     try:
         with _opener().open(request, timeout=session.timeout) as answer:
-            return _Response(answer.status, answer.reason, _lower(answer.headers), _read(answer))
+            return _Response(answer.status, answer.reason, answer.headers, _read(answer))
     except urllib.error.HTTPError as err:
         with err:
-            return _Response(err.code, str(err.reason), _lower(err.headers), _read(err))
+            return _Response(err.code, str(err.reason), err.headers, _read(err))
     except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
-        return _Response(0, _network_reason(err), _Headers(), b"")
-
-
-class _Headers(dict[str, str]):
-    """Header names compare case-insensitively, as HTTP says."""
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return super().get(key.lower(), default)
-
-
-def _lower(headers: Any) -> _Headers:
-    return _Headers((name.lower(), value) for name, value in headers.items())
+        return _Response(0, _network_reason(err), Message(), b"")
 
 
 def _read(answer: Any) -> bytes:
-    data = answer.read(MAX_RESPONSE_BYTES + 1)
+    data: bytes = answer.read(MAX_RESPONSE_BYTES + 1)
     if len(data) > MAX_RESPONSE_BYTES:
         raise GitHubError(f"{answer.url}: answer larger than {MAX_RESPONSE_BYTES} bytes")
     return data

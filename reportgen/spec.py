@@ -86,6 +86,7 @@ class _Reader:
         return SpecError(f"{self.source}: {key}: {problem}")
 
     def spec(self, doc: dict[str, Any], base_dir: PurePath) -> Spec:
+        doc = self.hoist(doc)
         self.unknown(doc, _TOP_KEYS, "")
         precision = self.integer(doc, "precision", "precision")
         if precision is not None and not 0 <= precision <= 10:
@@ -107,6 +108,27 @@ class _Reader:
             inputs=self.inputs(doc.get("inputs"), base_dir),
             precision=precision,
         )
+
+    def hoist(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """Lift `next` and `notes` written after a table header back to the top level.
+
+        In TOML, keys below `[[criteria]]` belong to that table, so the natural
+        layout (criteria, then `next = [...]`) puts them in the last criterion.
+        """
+        doc = dict(doc)
+        tables = [doc.get("scope"), doc.get("inputs")]
+        for key in ("target", "criteria"):
+            value = doc.get(key)
+            tables += value if isinstance(value, list) else [value]
+        for table in tables:
+            if not isinstance(table, dict):
+                continue
+            for key in ("next", "notes"):
+                if key in table:
+                    if key in doc:
+                        raise self.fail(key, "given twice (at the top and inside a table)")
+                    doc[key] = table.pop(key)
+        return doc
 
     def unknown(self, table: dict[str, Any], allowed: set[str] | tuple[str, ...], where: str):
         for key in table:

@@ -1,0 +1,68 @@
+"""Untrusted text renders literally in Markdown: no markup, no HTML, no broken tables."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from reportgen.escape import clean_text, md_code, md_prose, md_text
+
+MD = MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
+def cell_count(row_text: str) -> int:
+    """Columns GitHub-flavoured Markdown sees in a one-row table whose middle cell is row_text."""
+    tokens = MD.parse(f"| a | b | c |\n|---|---|---|\n| x | {row_text} | z |\n")
+    return sum(1 for t in tokens if t.type == "td_open")
+
+
+def rendered_text(markdown: str) -> str:
+    """The visible text of a Markdown fragment (inline content only)."""
+    tokens = MD.parseInline(markdown)
+    return "".join(
+        child.content
+        for t in tokens
+        for child in (t.children or [])
+        if child.type in ("text", "code_inline")
+    )
+
+
+@given(st.text(max_size=80))
+def test_md_text_keeps_table_columns(text: str) -> None:
+    """Any text escaped by md_text stays in its own table cell."""
+    assert cell_count(md_text(text)) == 3
+
+
+@given(st.text(max_size=80))
+def test_md_code_keeps_table_columns(text: str) -> None:
+    """Any text as a code span stays in its own table cell."""
+    assert cell_count(md_code(text)) == 3
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("C",)), max_size=60))
+def test_md_text_renders_literally(text: str) -> None:
+    """The rendered text of md_text(x) is x itself (one line, whitespace folded)."""
+    expected = " ".join(clean_text(text).split())
+    assert " ".join(rendered_text(md_text(text)).split()) == expected
+
+
+def test_hostile_names_render_as_text() -> None:
+    """HTML and links in test names come out as visible characters, never markup."""
+    html = MD.render(md_text("<img src=x onerror=alert(1)> [x](javascript:alert(1)) **b**"))
+    assert "<img" not in html and "<a " not in html and "<strong>" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_prose_keeps_code_and_drops_html() -> None:
+    """Spec prose keeps its Markdown code spans but loses raw HTML and script links."""
+    text = md_prose("Raise `a<b>` to 80% <script>alert(1)</script> [x](javascript:alert(1))")
+    html = MD.render(text)
+    assert "<code>a&lt;b&gt;</code>" in html
+    assert "<script>" not in html and 'href="javascript' not in html
+
+
+def test_clean_text_removes_controls_and_bidi() -> None:
+    """Control and bidirectional characters are replaced; long text is cut with an ellipsis."""
+    assert clean_text("a\u202eb\x00c\nd") == "a\ufffdb\ufffdc d"
+    assert clean_text("x" * 600, limit=10) == "x" * 9 + "…"
