@@ -295,3 +295,76 @@ def run_step(
     if summary_path:
         append_text(Path(summary_path), rendered["github"])
     return StepOutcome(criteria_ok=automatic_ok(step.criteria), written=tuple(written))
+
+
+def _read_summary(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """A JSON summary, or (None, why) for a corrupt one; unrelated files give (None, None)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(256)
+            if b'"schema"' not in head:
+                return None, None  # not ours (coverage data, other tools' JSON): left alone
+            data = json.loads(head + handle.read())
+    except (OSError, ValueError, RecursionError) as err:
+        return None, f"{path}: skipped, not a readable JSON summary ({type(err).__name__})"
+    from reportgen.index import is_summary
+
+    if not is_summary(data):
+        return None, f"{path}: skipped, not a reportgen summary of schema 1"
+    return data, None
+
+
+def run_index(directory: Path, templates_option: str | None) -> list[str]:
+    """Rebuild DIR/index.md (and index.html) from the archived summaries; returns messages."""
+    from reportgen.index import ArchivedStep, build_index
+    from reportgen.render import builtin_template_dir, make_environment, render
+
+    if not directory.is_dir():
+        raise InputError(f"{directory}: no such folder")
+    steps, messages = [], []
+    for path in sorted(directory.rglob("*.json")):
+        data, problem = _read_summary(path)
+        if problem:
+            messages.append(problem)
+        if data is None:
+            continue
+        relative = path.relative_to(directory).as_posix()
+        report = path.with_suffix(".md")
+        steps.append(
+            ArchivedStep(
+                path=relative,
+                summary=data,
+                report=report.relative_to(directory).as_posix() if report.is_file() else None,
+            )
+        )
+    context = {"index": build_index(steps)}
+    env = make_environment(template_dir(templates_option))
+    planned = []
+    for name in ("index.md", "index.html"):
+        if (builtin_template_dir() / name).is_file():
+            text = render(env, name, context)
+            planned.append(PlannedFile(directory / name, text.encode("utf-8")))
+    written = write_all(planned, force=True)
+    messages.append(
+        f"{len(steps)} steps indexed; "
+        + ("wrote " + ", ".join(str(p) for p in written) if written else "index unchanged")
+    )
+    return messages
+
+
+def run_templates(export: Path | None) -> list[str]:
+    """The built-in templates and their blocks; with `export`, copies of them."""
+    from reportgen.render import builtin_template_dir, make_environment, template_blocks
+
+    env = make_environment()
+    folder = builtin_template_dir()
+    names = sorted(p.name for p in folder.iterdir() if p.is_file())
+    lines = []
+    for name in names:
+        blocks = template_blocks(env, name)
+        lines.append(f"{name}: {', '.join(blocks) if blocks else '(no blocks)'}")
+    if export is not None:
+        planned = [PlannedFile(export / n, (folder / n).read_bytes()) for n in names]
+        write_all(planned, force=False)
+        lines.append(f"copied {len(names)} templates to {export}")
+    return lines

@@ -1,0 +1,85 @@
+"""The archive's index: one row per archived step, newest first, and the trend (pure)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from reportgen.summary import SCHEMA, overall
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivedStep:
+    """A JSON summary found in the archive, with where it lies (relative to the index)."""
+
+    path: str
+    summary: dict[str, Any]
+    report: str | None = None  # the Markdown report beside it, when there is one
+
+
+def is_summary(data: Any) -> bool:
+    return isinstance(data, dict) and data.get("schema") == SCHEMA and "coverage" in data
+
+
+def _natural(text: str | None) -> tuple:
+    """ "Step 10" sorts after "Step 9"."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text or ""))
+
+
+def _targets_text(summary: dict[str, Any]) -> str:
+    parts = []
+    for target in summary.get("coverage", {}).get("targets") or []:
+        after = target.get("after") or {}
+        if "display" in after:
+            parts.append(f"{after['display']}% {target.get('pattern', '')}".strip())
+    return ", ".join(parts)
+
+
+def build_index(steps: list[ArchivedStep]) -> dict[str, Any]:
+    """The index context: rows newest first, the trend oldest first."""
+    rows = []
+    for item in steps:
+        s = item.summary
+        total = overall(s) or {}
+        scope = (s.get("coverage") or {}).get("scope") or {}
+        rows.append(
+            {
+                "milestone": s.get("milestone"),
+                "step": s.get("step"),
+                "title": s.get("title"),
+                "date": s.get("date"),
+                "status": s.get("status"),
+                "targets": _targets_text(s),
+                "overall": f"{total['display']}%" if "display" in total else None,
+                "percent": total.get("percent"),
+                "scope": scope.get("prefix"),
+                "target_range": scope.get("target"),
+                "report": item.report,
+                "summary": item.path,
+            }
+        )
+    rows.sort(key=lambda r: (r["date"] or "", _natural(r["milestone"]), _natural(r["step"])))
+    trend = [r for r in rows if r["percent"] is not None]
+    newest_first = list(reversed(rows))
+    return {
+        "rows": newest_first,
+        "trend": [
+            {
+                "label": " ".join(p for p in (r["milestone"], r["step"]) if p) or r["summary"],
+                "date": r["date"],
+                "percent": r["percent"],
+                "display": r["overall"],
+                "target_range": r["target_range"],
+            }
+            for r in trend
+        ],
+        "sparkline": sparkline([r["percent"] for r in trend]),
+    }
+
+
+def sparkline(values: list[float]) -> str:
+    """A one-line trend on a 0-100 scale, e.g. "▃▄▆"."""
+    return "".join(SPARKS[min(int(v / 100 * len(SPARKS)), len(SPARKS) - 1)] for v in values)
