@@ -198,23 +198,32 @@ def _union(parts: Iterable[Iterable[int] | None]) -> set:
     return result
 
 
+def _intersection(parts: list[Iterable]) -> set:
+    result = set(parts[0])
+    for part in parts[1:]:
+        result.intersection_update(part)
+    return result
+
+
 def _combine_file(items: list[FileCoverage]) -> FileCoverage:
+    """One file measured in several shards of the same code.
+
+    The statements and possible arcs are the same in every shard, so a line or
+    arc is missed overall exactly when every shard missed it: the intersection.
+    (Old coverage.py versions list non-statement lines as executed, so the
+    statement count comes from the summaries, never from a union of lines.)
+    """
     if len(items) == 1:
         return items[0]
-    statements = _union(i.executed_lines for i in items) | _union(i.missing_lines for i in items)
-    executed = _union(i.executed_lines for i in items)
-    missing = statements - executed
+    missing = _intersection([i.missing_lines for i in items])
+    executed = _union(i.executed_lines for i in items) - missing
     has_arcs = all(i.missing_branches is not None for i in items)
-    num_branches = max(i.numbers.num_branches for i in items)
     if has_arcs:
-        executed_arcs = _union(i.executed_branches for i in items)
-        missing_arcs = _union(i.missing_branches for i in items) - executed_arcs
+        missing_arcs = _intersection([i.missing_branches for i in items])
         num_missing_branches = len(missing_arcs)
-        partial = len({src for src, _ in missing_arcs if src not in missing})
-        arcs: tuple[tuple[Arc, ...] | None, tuple[Arc, ...] | None] = (
-            tuple(sorted(executed_arcs)),
-            tuple(sorted(missing_arcs)),
-        )
+        partial = sum(1 for src, _ in missing_arcs if src not in missing)
+        executed_arcs = _union(i.executed_branches for i in items) - missing_arcs
+        arcs = (tuple(sorted(executed_arcs)), tuple(sorted(missing_arcs)))
     else:
         # Without per-arc lists the best available figure is the most covered shard's.
         best = min(items, key=lambda i: i.numbers.num_missing_branches)
@@ -222,9 +231,9 @@ def _combine_file(items: list[FileCoverage]) -> FileCoverage:
         partial = best.numbers.num_partial_branches
         arcs = (None, None)
     numbers = Numbers(
-        num_statements=len(statements),
+        num_statements=max(i.numbers.num_statements for i in items),
         num_missing=len(missing),
-        num_branches=num_branches,
+        num_branches=max(i.numbers.num_branches for i in items),
         num_partial_branches=partial,
         num_missing_branches=num_missing_branches,
     )

@@ -118,14 +118,19 @@ def resolve_target(env: Mapping[str, str], repo: str | None, pr: int | None) -> 
 
     ``GITHUB_API_URL`` (default https://api.github.com), ``GITHUB_REPOSITORY``, then the number
     from the event payload at ``GITHUB_EVENT_PATH`` (``pull_request.number``, else
-    ``issue.number`` for issue_comment events), else ``GITHUB_REF`` (``refs/pull/123/merge``).
+    ``issue.number`` of an issue_comment event on a pull request), else ``GITHUB_REF``
+    (``refs/pull/123/merge``).
     """
     api_url = _api_url(env.get("GITHUB_API_URL") or DEFAULT_API_URL)
     return PullRequestTarget(api_url, _repo(env, repo), _pr_number(env, pr))
 
 
 def _api_url(value: str) -> str:
-    parts = urllib.parse.urlsplit(value.strip())
+    try:
+        parts = urllib.parse.urlsplit(value.strip())
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError:
+        raise GitHubError(f"GITHUB_API_URL {value!r}: not a valid URL") from None
     if parts.username is not None or parts.password is not None:
         # Never echo it: the user part may be a credential.
         raise GitHubError("GITHUB_API_URL: must not contain a user name or password")
@@ -164,12 +169,18 @@ def _number_from_event(path: str | None) -> int | None:
     if not path:
         return None
     payload = _read_event(path)
-    for key in ("pull_request", "issue"):
-        section = payload.get(key)
-        number = section.get("number") if isinstance(section, dict) else None
-        # bool is an int subclass; a payload saying `"number": true` is not a number.
-        if isinstance(number, int) and not isinstance(number, bool) and number > 0:
-            return number
+    issue = payload.get("issue")
+    # issue_comment events fire on plain issues too; only one that is a pull request counts.
+    if not (isinstance(issue, dict) and isinstance(issue.get("pull_request"), dict)):
+        issue = None
+    return _positive_number(payload.get("pull_request")) or _positive_number(issue)
+
+
+def _positive_number(section: object) -> int | None:
+    number = section.get("number") if isinstance(section, dict) else None
+    # bool is an int subclass; a payload saying `"number": true` is not a number.
+    if isinstance(number, int) and not isinstance(number, bool) and number > 0:
+        return number
     return None
 
 
