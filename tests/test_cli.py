@@ -1,0 +1,266 @@
+"""The command line as users run it: outputs, exit statuses, errors and the archive."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reportgen.cli import main
+from tests.golden import check_golden
+
+DATA = Path(__file__).parent / "data" / "coverage"
+BEFORE = str(DATA / "6.5.0" / "branch.json")
+AFTER = str(DATA / "7.17.4" / "branch.json")
+SHARDS = [str(DATA / "7.17.4" / f"shard_{s}.json") for s in "ab"]
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, list(args), env=env or {"SOURCE_DATE_EPOCH": ""})
+
+
+def test_markdown_report_golden(regen_golden: bool) -> None:
+    """A coverage-only step with a target renders the golden Markdown report."""
+    result = run(
+        "step",
+        "--before",
+        BEFORE,
+        "--after",
+        AFTER,
+        "--target",
+        "sample/core.py=85",
+        "--title",
+        "core.py",
+        "--date",
+        "2025-10-27",
+    )
+    assert result.exit_code == 0, result.stderr
+    check_golden(result.stdout, "coverage-only/report.md", regen_golden)
+
+
+def test_json_summary_figures_equal_coverage_report() -> None:
+    """The JSON summary's figures are those `coverage report -m` printed for the same data."""
+    result = run("step", "--before", BEFORE, "--after", AFTER, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    expected = json.loads((DATA / "7.17.4" / "branch.expected.json").read_text())
+    assert summary["schema"] == 1
+    files = {f["path"]: f for f in summary["coverage"]["files"]}
+    assert set(files) == set(expected["files"])
+    for path, want in expected["files"].items():
+        after = files[path]["after"]
+        assert (after["statements"], after["missing"]) == (want["stmts"], want["miss"])
+        assert after["branches"] == want["branch"]
+        assert after["partial_branches"] == want["brpart"]
+        assert after["display"] == want["cover"]
+        assert files[path]["missing"] == want["missing"]
+    total = summary["coverage"]["after"]
+    assert (total["statements"], total["missing"], total["display"]) == (288, 15, "93")
+
+
+def test_precision_one_matches_coverage() -> None:
+    """--precision 1 prints what `coverage report --precision 1` prints."""
+    result = run("step", "--after", AFTER, "--format", "json", "--precision", "1")
+    summary = json.loads(result.stdout)
+    expected = json.loads((DATA / "7.17.4" / "branch.expected.json").read_text())
+    shown = {f["path"]: f["after"]["display"] for f in summary["coverage"]["files"]}
+    assert shown == {p: f["cover_p1"] for p, f in expected["files"].items()}
+    assert shown["sample/limits.py"] == "99.5"
+
+
+def test_shards_merge_like_coverage_combine() -> None:
+    """Two shard files given as a glob merge to the figures of `coverage combine`."""
+    pattern = str(DATA / "7.17.4" / "shard_?.json")
+    result = run("step", "--after", pattern, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    expected = json.loads((DATA / "7.17.4" / "combined.expected.json").read_text())
+    files = {f["path"]: f for f in summary["coverage"]["files"]}
+    for path, want in expected["files"].items():
+        assert files[path]["after"]["display"] == want["cover"], path
+        assert files[path]["missing"] == want["missing"], path
+
+
+def test_missed_target_exits_1_and_still_writes(tmp_path: Path) -> None:
+    """A target that is not met gives exit status 1 and the report is still written."""
+    out = tmp_path / "r.md"
+    result = run(
+        "step",
+        "--before",
+        BEFORE,
+        "--after",
+        AFTER,
+        "--target",
+        "sample/limits.py=100",
+        "--out",
+        str(out),
+    )
+    assert result.exit_code == 1
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Coverage report (IN PROGRESS 🚧)")
+    assert "- [ ] `sample/limits.py` coverage ≥100% (achieved **99%**) ❌" in text
+
+
+def test_exit_zero_keeps_status_0(tmp_path: Path) -> None:
+    """--exit-zero publishes without failing the job."""
+    result = run(
+        "step",
+        "--after",
+        AFTER,
+        "--target",
+        "sample/core.py=90",
+        "--exit-zero",
+        "--out",
+        str(tmp_path / "r.md"),
+    )
+    assert result.exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--after", "nope.json"], "Error: nope.json: no such file\n"),
+        (["--after", "tests"], "Error: tests: is a directory, expected a file\n"),
+        (
+            ["--after", "tests/*.nothing"],
+            "Error: tests/*.nothing: no file matches this coverage pattern\n",
+        ),
+        (
+            ["--after", AFTER, "--target", "x.py"],
+            "Error: --target 'x.py': expected GLOB=MIN with MIN from 0 to 100\n",
+        ),
+        (
+            ["--after", AFTER, "--target", "nothing/*.py=80"],
+            "Error: target 'nothing/*.py' matches no measured file\n",
+        ),
+        (
+            ["--after", AFTER, "--date", "yesterday"],
+            "Error: --date 'yesterday': expected YYYY-MM-DD\n",
+        ),
+        (
+            [],
+            "Error: nothing to report: give --before/--after, --junit, or a spec whose [inputs] name them\n",
+        ),
+        (
+            ["--after", AFTER, "--format", "md", "--format", "json"],
+            "Error: several formats need --out DIR (one file each), not stdout\n",
+        ),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(args: list[str], message: str) -> None:
+    """Bad input or usage: exit 2, one line on stderr, nothing on stdout, no traceback."""
+    result = run("step", *args)
+    assert result.exit_code == 2
+    assert result.stderr == message
+    assert result.stdout == ""
+
+
+def test_bad_json_names_file(tmp_path: Path) -> None:
+    """Coverage JSON of the wrong shape is refused naming the file and the problem."""
+    bad = tmp_path / "after.json"
+    bad.write_text('{"files": {"a.py": {"executed_lines": [1], "missing_lines": "x"}}}')
+    out = tmp_path / "r.md"
+    result = run("step", "--after", str(bad), "--out", str(out))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {bad}: not a coverage.py JSON report (")
+    assert "$.files[...].missing_lines" in result.stderr
+    assert not out.exists()
+
+
+def test_out_dir_names_files_from_spec_and_refuses_overwrite(tmp_path: Path) -> None:
+    """--out DIR writes one file per format named from the spec; a different report is refused."""
+    spec = tmp_path / "step.toml"
+    spec.write_text(
+        f'milestone = "P0.4 Milestone 3"\nstep = "Step 1"\n[inputs]\nafter = "{AFTER}"\n'
+    )
+    out = tmp_path / "archive"
+    first = run(
+        "step", "--spec", str(spec), "--format", "md", "--format", "json", "--out", str(out)
+    )
+    assert first.exit_code == 0, first.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["p0-4-milestone-3--step-1.json", "p0-4-milestone-3--step-1.md"]
+    md = out / "p0-4-milestone-3--step-1.md"
+    before_bytes, before_mtime = md.read_bytes(), md.stat().st_mtime_ns
+    os.utime(md, ns=(before_mtime - 10**9, before_mtime - 10**9))
+    stamp = md.stat().st_mtime_ns
+
+    again = run(
+        "step", "--spec", str(spec), "--format", "md", "--format", "json", "--out", str(out)
+    )
+    assert again.exit_code == 0
+    assert md.stat().st_mtime_ns == stamp  # same content: untouched
+
+    changed = run(
+        "step",
+        "--spec",
+        str(spec),
+        "--title",
+        "other",
+        "--format",
+        "md",
+        "--format",
+        "json",
+        "--out",
+        str(out),
+    )
+    assert changed.exit_code == 2
+    assert "use --force to replace it" in changed.stderr
+    assert md.read_bytes() == before_bytes
+
+    forced = run(
+        "step",
+        "--spec",
+        str(spec),
+        "--title",
+        "other",
+        "--format",
+        "md",
+        "--format",
+        "json",
+        "--out",
+        str(out),
+        "--force",
+    )
+    assert forced.exit_code == 0
+    assert "other" in md.read_text(encoding="utf-8")
+
+
+def test_two_runs_are_byte_identical() -> None:
+    """Same inputs, same bytes: no clock, sorted orders."""
+    args = ("step", "--before", BEFORE, "--after", AFTER, "--format", "json")
+    assert run(*args).stdout == run(*args).stdout
+
+
+def test_source_date_epoch_sets_the_date() -> None:
+    """Without --date or a spec date, SOURCE_DATE_EPOCH gives the report date."""
+    result = run(
+        "step", "--after", AFTER, "--format", "json", env={"SOURCE_DATE_EPOCH": "1761523200"}
+    )
+    assert json.loads(result.stdout)["date"] == "2025-10-27"
+
+
+def test_help_imports_no_heavy_modules() -> None:
+    """`reportgen --help` and `reportgen step --help` import neither Jinja, markdown-it,
+    coverage, msgspec, XML nor HTTP code."""
+    script = (
+        "import sys\n"
+        "from reportgen.cli import main\n"
+        "for args in (['--help'], ['step', '--help']):\n"
+        "    try:\n"
+        "        main(args)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = ['jinja2', 'markdown_it', 'coverage', 'msgspec', 'defusedxml', 'xml.parsers.expat',\n"
+        "         'urllib.request', 'http.client', 'reportgen.app']\n"
+        "print('HEAVY:' + ','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "HEAVY:"
