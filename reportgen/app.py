@@ -210,28 +210,61 @@ def template_dir(option: str | None) -> Path | None:
     return default if default.is_dir() else None
 
 
-def render_formats(step: StepResult, formats: Sequence[str], templates: Path | None) -> dict:
+# GitHub refuses comments over 65,536 characters; counting UTF-8 bytes stays safely below.
+COMMENT_LIMIT = 65_536
+FIRST_LIMITS = {"files": 100, "tests": 100, "failures": 60, "uncovered": 100}
+
+
+def comment_id_for(spec: Spec, option: str | None) -> str:
+    """--comment-id, else the spec's milestone and step, else one report per pull request."""
+    return option or archive_stem(spec).replace("report", "") or "default"
+
+
+def render_comment(env: Any, template: str, context: dict[str, Any], limit: int) -> str:
+    """The github format, its folded lists cut shorter until the body fits `limit` bytes."""
+    from reportgen.render import render
+
+    limits = dict(FIRST_LIMITS)
+    while True:
+        text = render(env, template, {**context, "limits": limits})
+        if len(text.encode("utf-8")) <= limit or not any(limits.values()):
+            break
+        limits = {key: value // 2 for key, value in limits.items()}
+    if len(text.encode("utf-8")) > limit:
+        raise OutputError(f"template {template}: the comment exceeds {limit} bytes even when cut")
+    return text
+
+
+def render_formats(
+    step: StepResult,
+    formats: Sequence[str],
+    templates: Path | None,
+    comment_id: str | None = None,
+) -> dict[str, str]:
     """Every requested format rendered in memory (nothing is written yet)."""
     from reportgen.context import build_context
     from reportgen.summary import build_summary
 
     summary = build_summary(step)
     rendered: dict[str, str] = {}
-    env = None
-    context = None
+    env = context = None
     for name in formats:
         template, _ = OUTPUTS[name]
         if template is None:
             rendered[name] = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
             continue
+        from reportgen.render import make_environment, render
+
         if env is None:
-            from reportgen.render import make_environment
+            from reportgen.github import marker_for
 
             env = make_environment(templates)
             context = build_context(step, summary)
-        from reportgen.render import render
-
-        rendered[name] = render(env, template, context)
+            context["marker"] = marker_for(comment_id_for(step.spec, comment_id))
+        if name == "github":
+            rendered[name] = render_comment(env, template, context, COMMENT_LIMIT)
+        else:
+            rendered[name] = render(env, template, context)
     return rendered
 
 
@@ -368,3 +401,36 @@ def run_templates(export: Path | None) -> list[str]:
         write_all(planned, force=False)
         lines.append(f"copied {len(names)} templates to {export}")
     return lines
+
+
+@dataclass(frozen=True, slots=True)
+class CommentOutcome:
+    criteria_ok: bool
+    message: str
+
+
+def run_comment(
+    options: Mapping[str, Any],
+    *,
+    comment_id: str | None,
+    repo: str | None,
+    pr: int | None,
+    token_env: str,
+    env: Mapping[str, str],
+) -> CommentOutcome:
+    """Render the github format and create or update this report's comment."""
+    from reportgen.criteria import automatic_ok
+    from reportgen.github import GitHubError, marker_for, resolve_target, upsert_comment
+
+    target = resolve_target(env, repo, pr)
+    token = env.get(token_env, "")
+    if not token.strip():
+        raise GitHubError(f"no token: set {token_env} (or name another variable with --token-env)")
+    step = build_step(gather(options, env))
+    body = render_formats(step, ["github"], template_dir(options.get("templates_dir")), comment_id)[
+        "github"
+    ]
+    marker = marker_for(comment_id_for(step.spec, comment_id))
+    result = upsert_comment(target, token, body, marker)
+    message = f"{result.action} comment {result.url}"
+    return CommentOutcome(criteria_ok=automatic_ok(step.criteria), message=message)
