@@ -1,0 +1,1 @@
+"""Operational tools for the market-making stack: soak runs, shadow runs, drills."""
