@@ -77,7 +77,6 @@ def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--spec",
             "spec_path",
-            type=click.Path(dir_okay=False),
             help="The milestone spec (TOML).",
         ),
         click.option(
@@ -104,13 +103,11 @@ def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--source-root",
-            type=click.Path(file_okay=False),
             help="Where the measured sources are, to name functions for old JSON (default: .).",
         ),
         click.option(
             "--templates",
             "templates_dir",
-            type=click.Path(file_okay=False),
             help="Templates overriding the built-ins (default: reports/templates/ if present).",
         ),
     ]
@@ -208,11 +205,10 @@ def comment_command(
 
 
 @main.command("index")
-@click.argument("directory", type=click.Path(file_okay=False))
+@click.argument("directory")
 @click.option(
     "--templates",
     "templates_dir",
-    type=click.Path(file_okay=False),
     help="Templates overriding the built-ins.",
 )
 @click.option(
@@ -234,7 +230,6 @@ def index_command(directory: str, templates_dir: str | None, force: bool) -> Non
 @click.option(
     "--export",
     "export_dir",
-    type=click.Path(file_okay=False),
     help="Copy the built-in templates into this folder.",
 )
 @reported

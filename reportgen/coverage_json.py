@@ -103,6 +103,8 @@ def _decode(data: bytes, source: str) -> _Report:
         raise InputError(f"{source}: invalid JSON ({_clean(err)})") from None
     except RecursionError:
         raise InputError(f"{source}: invalid JSON (nested too deeply)") from None
+    except UnicodeDecodeError as err:
+        raise InputError(f"{source}: not UTF-8 text (at byte {err.start})") from None
 
 
 def _clean(err: Exception) -> str:

@@ -74,7 +74,9 @@ def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
         where = err.filename or err.name or name
         raise TemplateError(f"{where}:{err.lineno}: template syntax error: {err.message}") from None
     except jinja2.TemplateNotFound as err:
-        raise TemplateError(f"template {err.name!r} not found") from None
+        raise TemplateError(
+            f"template {name}: {err.name!r} not found (only template folders are searched)"
+        ) from None
     except SecurityError as err:
         raise TemplateError(f"template {name}: blocked by the sandbox: {err}") from None
     except jinja2.UndefinedError as err:

@@ -1,0 +1,203 @@
+"""Hostile and broken input: exit 2, one line naming the file, nothing run, leaked or written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reportgen.cli import main
+
+DATA = Path(__file__).parent / "data"
+AFTER = str(DATA / "coverage" / "7.17.4" / "branch.json")
+JUNIT = str(DATA.parent.parent / "reports" / "m3" / "data" / "junit-state1.xml")
+SECRET = "TOP-SECRET-CONTENT-4711"
+
+BILLION_LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    '<!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+    '<!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">'
+    '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">'
+    ']><testsuites><testsuite name="&lol3;"/></testsuites>'
+)
+QUADRATIC = (
+    '<?xml version="1.0"?><!DOCTYPE q [<!ENTITY a "'
+    + "x" * 10_000
+    + '">]>'
+    + '<testsuites><testsuite name="'
+    + "&a;" * 1000
+    + '"/></testsuites>'
+)
+
+
+def xxe(secret_path: Path) -> str:
+    return (
+        f'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY xxe SYSTEM "file://{secret_path}">]>'
+        '<testsuites><testsuite name="s"><testcase classname="c" name="t">'
+        '<failure message="&xxe;">&xxe;</failure></testcase></testsuite></testsuites>'
+    )
+
+
+def external_dtd(secret_path: Path) -> str:
+    return (
+        f'<?xml version="1.0"?><!DOCTYPE testsuites SYSTEM "file://{secret_path}">'
+        '<testsuites><testsuite name="s"/></testsuites>'
+    )
+
+
+# Each case: (name, content as bytes or a function of the secret's path).
+COVERAGE_CASES = {
+    "empty": b"",
+    "truncated": Path(AFTER).read_bytes()[:300],
+    "junit-as-coverage": Path(JUNIT).read_bytes() if Path(JUNIT).exists() else b"<testsuites/>",
+    "html-page": b"<!doctype html><html><body>404</body></html>",
+    "binary-garbage": bytes(range(256)) * 4,
+    "not-utf8": b'{"files": {"\xff\xfe.py": {}}}',
+    "a-list": b"[1, 2, 3]",
+    "files-not-object": b'{"files": [1]}',
+    "wrong-types": b'{"files": {"a.py": {"executed_lines": "1", "missing_lines": [], "summary": {}}}}',
+    "negative-counts": b'{"files": {"a.py": {"executed_lines": [], "missing_lines": [], "summary": {"num_statements": -3, "missing_lines": 0}}}}',
+    "missing-keys": b'{"files": {"a.py": {"executed_lines": []}}}',
+    "inconsistent": b'{"files": {"a.py": {"executed_lines": [], "missing_lines": [1, 2], "summary": {"num_statements": 2, "missing_lines": 5}}}}',
+    "nested-100000": b'{"files": ' + b'{"a": ' * 100_000,
+    "nul-bytes": b'{"files": {}}\x00\x00',
+}
+
+SPEC_CASES = {
+    "empty-is-fine-but-no-inputs": b"",
+    "truncated": b'milestone = "P0',
+    "binary-garbage": bytes(range(256)),
+    "not-utf8": b'title = "\xff"',
+    "wrong-type": b"milestone = 3",
+    "wrong-type-nested": b'[[target]]\npath = "a.py"\nmin = "eighty"',
+    "unknown-check": b'[[criteria]]\ncheck = "rm -rf"',
+    "nul-bytes": b'title = "a\x00b"',
+    "coverage-json-as-spec": b'{"files": {}}',
+}
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["step", *args], env={"SOURCE_DATE_EPOCH": ""})
+
+
+def assert_clean_failure(result, name: str, out: Path) -> None:
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert 1 <= len(lines) <= 3, result.stderr
+    assert lines[0].startswith("Error: "), result.stderr
+    assert name in result.stderr
+    assert "Traceback" not in result.stderr
+    assert SECRET not in result.stderr
+    assert not out.exists()
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Path:
+    path = tmp_path / "secret.txt"
+    path.write_text(SECRET)
+    return path
+
+
+@pytest.mark.parametrize("case", sorted(COVERAGE_CASES))
+@pytest.mark.parametrize("side", ["--before", "--after"])
+def test_hostile_coverage_json(case: str, side: str, tmp_path: Path) -> None:
+    """Broken coverage JSON on either side: exit 2, one line naming it, no output file."""
+    bad = tmp_path / f"{case}.json"
+    bad.write_bytes(COVERAGE_CASES[case])
+    other = "--after" if side == "--before" else "--before"
+    out = tmp_path / "out.md"
+    result = run(side, str(bad), other, AFTER, "--out", str(out))
+    assert_clean_failure(result, str(bad), out)
+
+
+@pytest.mark.parametrize("case", sorted(SPEC_CASES))
+def test_hostile_spec(case: str, tmp_path: Path) -> None:
+    """Broken specs: exit 2, one line naming the spec, no output file."""
+    bad = tmp_path / f"{case}.toml"
+    bad.write_bytes(SPEC_CASES[case])
+    out = tmp_path / "out.md"
+    result = run("--spec", str(bad), "--out", str(out))
+    assert_clean_failure(result, "nothing to report" if case.startswith("empty") else str(bad), out)
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory"])
+def test_missing_and_directory_inputs(kind: str, tmp_path: Path) -> None:
+    """A missing file or a directory given as input is named, exit 2."""
+    path = tmp_path / "nothing.json" if kind == "missing" else tmp_path
+    out = tmp_path / "out.md"
+    for option in ("--after", "--junit", "--spec"):
+        result = run(option, str(path), "--out", str(out))
+        assert_clean_failure(result, str(path), out)
+
+
+TEMPLATE_ESCAPES = {
+    "globals": "{{ cycler.__init__.__globals__ }}",
+    "mro": "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "format-attr": "{{ '{0.__class__}'.format(report) }}",
+    "mutate": "{% set x = report.targets.append(1) %}{{ x }}",
+    "include-outside": '{% include "../../../../../../etc/passwd" %}',
+    "include-absolute": '{% include "/etc/passwd" %}',
+    "syntax": "{% if %}",
+    "runtime": "{{ 1 // 0 }}",
+    "undefined": "{{ no_such_variable.deeper }}",
+}
+
+
+@pytest.mark.parametrize("case", sorted(TEMPLATE_ESCAPES))
+def test_hostile_templates_are_stopped(case: str, tmp_path: Path) -> None:
+    """A template reaching for Python internals, outside files or broken: exit 2, named, nothing run."""
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "step.md").write_text(TEMPLATE_ESCAPES[case])
+    out = tmp_path / "out.md"
+    result = run("--after", AFTER, "--templates", str(folder), "--out", str(out))
+    assert_clean_failure(result, "step.md" if case != "include-outside" else "passwd", out)
+    assert "root:" not in result.stderr
+
+
+def test_template_syntax_error_names_line(tmp_path: Path) -> None:
+    """A template syntax error names the template file and its line."""
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "step.md").write_text("line one\nline two\n{% for %}\n")
+    result = run("--after", AFTER, "--templates", str(folder))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {folder / 'step.md'}:3: template syntax error:")
+
+
+def test_user_template_extends_a_builtin_block(tmp_path: Path) -> None:
+    """A user template replaces one block of the built-in report and keeps the rest."""
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "step.md").write_text(
+        '{% extends "builtin/step.md" %}\n{% block notes %}\nOUR OWN NOTES\n{% endblock %}\n'
+    )
+    result = run("--after", AFTER, "--templates", str(folder), "--target", "sample/core.py=50")
+    assert result.exit_code == 0, result.stderr
+    assert "OUR OWN NOTES" in result.stdout
+    assert "### Coverage Achievement" in result.stdout
+
+
+def test_unsafe_paths_in_coverage_render_as_text(tmp_path: Path) -> None:
+    """File paths with Markdown, HTML and table metacharacters stay literal and in their cell."""
+    name = "evil|<script>alert(1)</script>`[x](javascript:alert(1))`\n.py"
+    import json
+
+    report = {
+        "files": {
+            name: {
+                "executed_lines": [1],
+                "missing_lines": [2],
+                "summary": {"num_statements": 2, "missing_lines": 1},
+            }
+        }
+    }
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps(report))
+    result = run("--after", str(path))
+    assert result.exit_code == 0, result.stderr
+    row = next(line for line in result.stdout.splitlines() if "evil" in line)
+    assert "<script>" in row and row.count(" | ") == 4  # code span, pipes escaped
+    assert "\\|" in row
