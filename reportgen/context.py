@@ -154,7 +154,7 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
                 "name": failure.id.rpartition("::")[2] or failure.id,
                 "outcome": failure.outcome,
                 "mark": OUTCOME_MARKS.get(failure.outcome, "❌"),
-                "message": failure.message,
+                "message": first_line(failure.message),
                 "regression": failure.id in regressions,
                 "flaky": failure.id in flaky,
             }
@@ -179,8 +179,8 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
         "rows": rows,
         "stats": stats,
         "before": before,
-        "time": f"{stats['time']:.2f}s",
-        "time_before": f"{before['time']:.2f}s" if before else None,
+        "time": seconds(stats["time"]),
+        "time_before": seconds(before["time"]) if before else None,
         "added_count": len(diff.added) if diff else None,
         "added_groups": added_groups,
         "removed": list(diff.removed) if diff else [],
@@ -189,9 +189,24 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
         "failure_count": len(failures),
         "failure_groups": [{"module": m, "failures": fs} for m, fs in groups.items()],
         "flaky": list(after.flaky),
-        "slowest": [{"id": i, "time": f"{t:.2f}s"} for i, t in after.slowest],
+        "slowest": [{"id": i, "time": seconds(t)} for i, t in after.slowest],
         "selection": _selection(step),
     }
+
+
+def seconds(value: float) -> str:
+    """A duration as people read it: "1.23s", or "4 ms" below a tenth of a second."""
+    if value < 0.1:
+        return f"{value * 1000:.0f} ms"
+    return f"{value:.2f}s"
+
+
+def first_line(text: str | None) -> str:
+    """The first non-empty line of a failure message."""
+    for line in (text or "").splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
 
 
 _SEVERITY = {"error": 3, "failed": 2, "passed": 1, "skipped": 0}

@@ -12,7 +12,9 @@ import unicodedata
 
 # Characters CommonMark + GFM give a meaning to anywhere in a line; "(" and "!"
 # only matter next to an (escaped) bracket, so they stay readable.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~<>&])")
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|~<>&])")
+# "_" inside a word (config_manager) is never emphasis in CommonMark; elsewhere it may be.
+_MD_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 # Block markers matter only at the start of a line: "#", "-", "+", "=", "1." ...
 _MD_LINE_START = re.compile(r"^(\s*)(\d*)([#+\-=>.)])")
 _NEWLINES = re.compile(r"\s*[\r\n]+\s*")
@@ -36,6 +38,7 @@ def clean_text(text: object, limit: int = 500) -> str:
 def md_text(text: object, limit: int = 500) -> str:
     """Untrusted text as literal Markdown: metacharacters backslash-escaped, one line."""
     value = _MD_SPECIAL.sub(r"\\\1", clean_text(text, limit))
+    value = _MD_UNDERSCORE.sub(r"\\_", value)
     return _MD_LINE_START.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), value)
 
 

@@ -1,41 +1,44 @@
 """Test results from JUnit XML, NUnit 2/3, xUnit.net v1/v2 and Visual Studio TRX files.
 
 `parse_junit` streams one file into a `TestRun`; `combine_test_runs` merges shards and
-`select_tests` keeps the tests a glob names. The format is told by the root element:
+`select_tests` keeps the tests a glob names. The root element tells the format:
 
-    <testsuites>, <testsuite>             JUnit (pytest, Surefire, Gradle, Jest, Mocha, ...)
-    <test-run>, <test-results>, <test-suite>   NUnit 3, NUnit 2
-    <assemblies>, <assembly>              xUnit.net v2, v1
-    <TestRun>                             Visual Studio TRX
+    <testsuites>, <testsuite>                   JUnit (pytest, Surefire, Gradle, Jest, ...)
+    <test-run>, <test-suite>, <test-results>    NUnit 3, NUnit 2
+    <assemblies>, <assembly>                    xUnit.net v2, v1
+    <TestRun>                                   Visual Studio TRX
 
-A test is a unique id, `classname::name` (`name` when the classname is empty). Its outcome
-is the worst of its runs and result elements: error > failed > passed > skipped; a test that
-failed and then passed on a rerun is passed and flaky. Counts come from the cases, never
-from the suites' count attributes.
+A test is a unique id, `classname::name` (`name` when the classname is empty). Its outcome is
+the worst of its runs and result elements: error > failed > passed > skipped; a test that
+failed and then passed on a rerun is passed and flaky. Counts come from the cases, never from
+the suites' count attributes.
 
-The model is compact because a monorepo run has 500,000 cases: one dict maps each id to a
-small packed int (outcome, flaky, runs) that CPython shares between tests, and times and
-files live in arrays beside it. Only failures keep their messages.
+A monorepo run has 500,000 cases, so the model is compact: per classname, a dict from name
+to a small packed int (outcome, flaky, runs) that CPython shares between tests, and an array
+of times beside it. Only failures keep their messages.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import heapq
 import math
 import re
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from fnmatch import translate
+from itertools import chain
 from types import MappingProxyType
-from typing import BinaryIO
-from xml.sax import SAXException, SAXParseException
-from xml.sax.handler import ContentHandler
+from typing import Any, BinaryIO
+from xml.etree.ElementTree import ParseError
+from xml.parsers.expat import ErrorString
 
-from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden
-from defusedxml.expatreader import DefusedExpatParser
+from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml.ElementTree import DefusedXMLParser
 
 from reportgen.errors import InputError
+from reportgen.testdiff import module_of
 
 PASSED, FAILED, ERROR, SKIPPED = "passed", "failed", "error", "skipped"
 
@@ -44,24 +47,26 @@ _SKIPPED, _PASSED, _FAILED, _ERROR = 0, 1, 2, 3
 _OUTCOMES = (SKIPPED, PASSED, FAILED, ERROR)
 _SEVERITY = {name: sev for sev, name in enumerate(_OUTCOMES)}
 
-# A test's packed state: severity in bits 0-1, flaky in bit 2, runs above. Ints up to 256
-# are shared objects in CPython, so a test with fewer than 32 runs costs no int object.
+# A test's packed state: severity in bits 0-1, flaky in bit 2, runs from bit 3. CPython
+# shares the ints up to 256, so a test run fewer than 32 times costs no int object.
 _FLAKY = 4
-_RUNS_SHIFT = 3
+_RUNS = 3
 
-TEXT_LIMIT = 4096  # characters kept of a failure's message and text
+TEXT_LIMIT = 4096  # characters kept of a failure's message and of its text
 SLOWEST = 10
 _MAX_SECONDS = 1e9  # a larger time is not a measurement
-_MAX_US = 2**62  # keeps summed times inside the int64 array
 _CHUNK = 1 << 16
+
+Attrs = Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)
 class Failure:
-    """A failing test: its outcome ("failed" or "error"), one-line-ish message and full text.
+    """A failing test: outcome "failed" or "error", a short message and the full text.
 
-    `message` is the result element's `message` attribute, else the first non-empty line of
-    its text; `text` is the element's text. Both are capped at 4,096 characters.
+    `message` is the result's `message` attribute (NUnit, xUnit.net, TRX: the message
+    element), else the first non-empty line of its text; `text` is the element's text.
+    Both are capped at 4,096 characters.
     """
 
     id: str
@@ -82,32 +87,30 @@ class TestRecord:
     runs: int
 
 
-@dataclass(frozen=True, slots=True)
-class _Table:
-    """Per-test storage. `state` keeps storage order; `times` and `files` follow it."""
+class _Class:
+    """The tests of one classname: name -> packed state, times (and files) in dict order.
 
-    state: Mapping[str, int]  # id -> packed severity | flaky | runs
-    times: bytes  # int64 microseconds per test
-    files: bytes  # uint32 index into file_names per test (0: no file attribute)
-    file_names: tuple[str, ...]
-    time_us: int  # the run's execution time
-    ids: tuple[str, ...]  # sorted
+    Filled by `_Builder` and never changed once a `TestRun` holds it, so runs share them.
+    """
 
-    def rows(self) -> Iterator[tuple[str, int, int, str]]:
-        """(id, packed state, microseconds, file) per test, in storage order."""
-        times = memoryview(self.times).cast("q")
-        files = memoryview(self.files).cast("I")
-        names = self.file_names
-        for (test_id, packed), us, index in zip(self.state.items(), times, files, strict=True):
-            yield test_id, packed, us, names[index]
+    __slots__ = ("tests", "times", "files", "file_names")
+
+    def __init__(self) -> None:
+        self.tests: dict[str, int] = {}
+        self.times = array("d")  # seconds
+        self.files: array[int] | None = None  # index into file_names, once a test has one
+        self.file_names: list[str] = [""]
+
+    def file_of(self, position: int) -> str:
+        return "" if self.files is None else self.file_names[self.files[position]]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class TestRun:
-    """The tests of one run (one file or several combined), immutable.
+    """The tests of one run (a file, or shards combined); immutable.
 
-    Compare runs by `stats()`, `ids()` and `outcome()`: storage order depends on input order,
-    so runs do not define `==`.
+    Storage order depends on input order, so runs do not define `==`: compare `stats()`,
+    `ids()` and `outcome()`.
     """
 
     __test__ = False  # not a pytest test class
@@ -122,9 +125,9 @@ class TestRun:
     failures: tuple[Failure, ...]  # sorted by module, then id
     flaky: tuple[str, ...]  # sorted ids of tests that passed only on a rerun
     slowest: tuple[tuple[str, float], ...]  # up to 10 (id, seconds), slowest first
-    _table: _Table = field(repr=False)
+    _classes: Mapping[str, _Class] = field(repr=False)
 
-    def stats(self) -> dict[str, int | float]:
+    def stats(self) -> dict[str, Any]:
         """The JSON summary's counts: `{tests, passed, failed, errors, skipped, runs, time}`."""
         return {
             "tests": self.tests,
@@ -137,265 +140,371 @@ class TestRun:
         }
 
     def outcome(self, test_id: str) -> str | None:
-        """The test's outcome ("passed", "failed", "error", "skipped"); None if not in this run."""
-        packed = self._table.state.get(test_id)
+        """The test's outcome ("passed", "failed", "error", "skipped"); None if not in the run."""
+        packed = self._packed(test_id)
         return None if packed is None else _OUTCOMES[packed & 3]
 
     def record(self, test_id: str) -> TestRecord | None:
         """Outcome, flakiness and executions of one test; None when it is not in this run."""
-        packed = self._table.state.get(test_id)
+        packed = self._packed(test_id)
         if packed is None:
             return None
-        return TestRecord(test_id, _OUTCOMES[packed & 3], bool(packed & _FLAKY), packed >> 3)
+        return TestRecord(test_id, _OUTCOMES[packed & 3], bool(packed & _FLAKY), packed >> _RUNS)
 
     def ids(self) -> tuple[str, ...]:
-        """Every test id, sorted."""
-        return self._table.ids
+        """Every test id, sorted. Builds one string per test: prefer `changes()` on big runs."""
+        return tuple(sorted(_full_id(c, n) for c, k in self._classes.items() for n in k.tests))
+
+    def changes(self, before: TestRun) -> Iterator[tuple[str, str | None, str | None]]:
+        """(id, outcome before, outcome after) of each test added, removed, whose outcome
+        changed, or that fails in both runs; unsorted. The input of `diff_tests`."""
+        mine, theirs = self._classes, before._classes
+        for classname in mine.keys() | theirs.keys():
+            now, was = mine.get(classname), theirs.get(classname)
+            now_tests = now.tests if now is not None else {}
+            was_tests = was.tests if was is not None else {}
+            for name, packed in now_tests.items():
+                old = was_tests.get(name)
+                if old is None:
+                    yield _full_id(classname, name), None, _OUTCOMES[packed & 3]
+                elif (old ^ packed) & 3 or packed & 3 >= _FAILED:
+                    yield _full_id(classname, name), _OUTCOMES[old & 3], _OUTCOMES[packed & 3]
+            for name, old in was_tests.items():
+                if name not in now_tests:
+                    yield _full_id(classname, name), _OUTCOMES[old & 3], None
+
+    def _packed(self, test_id: str) -> int | None:
+        classname, name = _split_key(test_id)
+        tests = self._classes.get(classname)
+        return None if tests is None else tests.tests.get(name)
 
 
 # --- Public functions -------------------------------------------------------------------
 
 
 def parse_junit(stream: BinaryIO, source: str) -> TestRun:
-    """Read one JUnit/NUnit/xUnit/TRX file; `source` names it in error messages.
+    """Read one JUnit, NUnit, xUnit.net or TRX file; `source` names it in error messages.
 
-    Raises InputError (one line) for anything that is not a well-formed result file of a
-    known format, and for DTDs and entity declarations, which are never expanded.
+    Raises InputError (one line) for anything else: another root element, XML that is not
+    well-formed or is truncated, an empty file, a DTD or entity declaration (never expanded).
     """
-    parser = DefusedExpatParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    start = _Start(source, parser)
-    parser.setContentHandler(start)
+    # defusedxml's parser forbids DTDs and entities on its expat object; the element
+    # callbacks are then set on that same object directly, since the per-element Python
+    # layers of ElementTree or SAX double the time of a 500,000-case file.
+    # A bare target: ElementTree installs none of its own callbacks (no tree, no text kept).
+    xml = DefusedXMLParser(target=object(), forbid_dtd=True)
+    start = _Start(source, xml.parser)
     size = 0
     try:
         while chunk := _read(stream, source):
             size += len(chunk)
-            parser.feed(chunk)
-        if size == 0:
+            xml.feed(chunk)
+        if not size:
             raise InputError(f"{source}: empty file")
         start.closing = True
-        parser.close()
-    except SAXParseException as err:
+        xml.close()
+    except ParseError as err:
         raise InputError(_syntax_message(source, err, start)) from None
-    except (DTDForbidden, EntitiesForbidden) as err:
+    except (DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden) as err:
         raise InputError(_declaration_message(source, err)) from None
-    except (DefusedXmlException, SAXException) as err:
-        raise InputError(f"{source}: unsafe or unreadable XML ({type(err).__name__})") from None
+    except (LookupError, ValueError) as err:
+        if start.reader is not None:  # past the XML declaration: a bug, not bad input
+            raise
+        raise InputError(f"{source}: unsupported encoding ({_one_line(str(err))})") from None
     if start.reader is None:  # expat reports a missing root itself; this keeps types exact
         raise InputError(f"{source}: no XML element found")
     return start.reader.finish()
 
 
 def combine_test_runs(runs: Sequence[TestRun]) -> TestRun:
-    """Merge shards: the same id in two shards takes the worst outcome and sums runs and time.
+    """Merge shards: the same id in two shards takes the worst outcome, runs and time summed.
 
-    Order-independent: a test's file is the smallest of its file attributes and a failure's
-    message comes from the worst shard, ties going to the smallest message.
+    Order-independent: times add up exactly (`math.fsum`), a test's file is the smallest of
+    its file attributes, and a failure's message comes from its worst shard, ties going to
+    the smallest message.
     """
     if len(runs) == 1:
         return runs[0]
-    builder = _Builder()
-    failures: dict[str, Failure] = {}
+    shards: dict[str, list[_Class]] = {}
     for run in runs:
-        for test_id, packed, us, file in run._table.rows():
-            builder.merge(test_id, packed, us, file)
-        for failure in run.failures:
-            failures[failure.id] = _worse_failure(failures.get(failure.id), failure)
-    return builder.build(sum(run._table.time_us for run in runs), failures)
+        for classname, tests in run._classes.items():
+            shards.setdefault(classname, []).append(tests)
+    classes = {c: parts[0] if len(parts) == 1 else _merge(parts) for c, parts in shards.items()}
+    failures: dict[str, Failure] = {}
+    for failure in chain.from_iterable(run.failures for run in runs):
+        failures[failure.id] = _worse_failure(failures.get(failure.id), failure)
+    flaky = {test_id for run in runs for test_id in run.flaky}
+    return _run(classes, math.fsum(run.time for run in runs), failures.values(), flaky)
 
 
 def select_tests(run: TestRun, pattern: str) -> TestRun:
     """The tests whose file or classname matches a glob, e.g. `tests/soak/test_x.py`.
 
     A path glob also matches the dotted classname pytest writes without a `file` attribute:
-    `tests/soak/test_x.py` selects classname `tests.soak.test_x` and `tests.soak.test_x.TestY`.
+    `tests/soak/test_x.py` selects classnames `tests.soak.test_x` and `tests.soak.test_x.T`.
     The selection's time is the sum of its tests' times.
     """
-    matches = _selector(pattern)
-    builder = _Builder()
-    time_us = 0
-    for test_id, packed, us, file in run._table.rows():
-        if matches(test_id, file):
-            builder.merge(test_id, packed, us, file)
-            time_us += us
-    failures = {f.id: f for f in run.failures if f.id in builder.state}
-    return builder.build(time_us, failures)
+    by_class, by_file = _selector(pattern)
+    classes: dict[str, _Class] = {}
+    for classname, tests in run._classes.items():
+        if classname and by_class(classname):
+            classes[classname] = tests
+        elif tests.files is not None or not classname:
+            # Without a classname the name itself may be dotted: NUnit 2's "Ns.Class.Test".
+            chosen = _pick(tests, lambda name, file: (file and by_file(file)) or by_class(name))
+            if chosen is not None:
+                classes[classname] = chosen
+    time = math.fsum(chain.from_iterable(tests.times for tests in classes.values()))
+    return _run(classes, time, run.failures, set(run.flaky))
 
 
-def module_of(test_id: str) -> str:
-    """The module a test belongs to, for grouping failures; "" when the id has no classname.
-
-    `tests.soak.test_x.TestY::test_z[1]` -> `tests.soak.test_x`; `com.acme.FooTest::bar`
-    -> `com.acme`; a classname with no lower-case part (`Acme.Tests.Foo`) is its own module.
-    """
-    classname = split_test_id(test_id)[0]
-    parts = classname.split(".")
-    for last in range(len(parts) - 1, -1, -1):
-        if parts[last][:1].islower() or parts[last][:1] == "_":
-            return ".".join(parts[: last + 1])
-    return classname
+# --- Building runs ----------------------------------------------------------------------
 
 
-def split_test_id(test_id: str) -> tuple[str, str]:
-    """(classname, name) of an id; a `::` inside a trailing `[...]` or `(...)` is the name's."""
-    bracket = _parameter_start(test_id)
-    head = test_id if bracket < 0 else test_id[:bracket]
-    classname, sep, _ = head.rpartition("::")
-    if not sep:
-        return "", test_id
-    return classname, test_id[len(classname) + 2 :]
+def _full_id(classname: str, name: str) -> str:
+    return f"{classname}::{name}" if classname else name
 
 
-def split_parameters(test_id: str) -> tuple[str, str | None]:
-    """(function id, parameters) of a parametrised id, else (id, None).
-
-    `m::test_merge[full-chain]` -> (`m::test_merge`, `full-chain`); NUnit and xUnit write
-    `Method(1, 2)`. A function part with white space is a sentence, not a parametrised call.
-    """
-    start = _parameter_start(test_id)
-    if start <= 0:
-        return test_id, None
-    function = test_id[:start]
-    name = function.rpartition("::")[2]
-    if not name or any(c.isspace() for c in name):
-        return test_id, None
-    return function, test_id[start + 1 : -1]
-
-
-# --- Building a run ---------------------------------------------------------------------
+def _split_key(test_id: str) -> tuple[str, str]:
+    """Storage key of an id: split at its first `::`. Every store goes through here (or
+    the equivalent check in `_Builder.occurrence`), so equal ids are one test."""
+    classname, sep, name = test_id.partition("::")
+    return (classname, name) if sep else ("", test_id)
 
 
 class _Builder:
-    """Accumulates tests; the only mutable stage, private to this module."""
+    """Accumulates the tests of one file in document order; private and mutable."""
 
     def __init__(self) -> None:
-        self.state: dict[str, int] = {}
-        self.times = array("q")
-        self.files = array("I")
-        self.file_index: dict[str, int] = {"": 0}  # file name -> position in file_names
-        self.file_names: list[str] = [""]
-        # A repeated id's extra time and file candidates, folded in by build(): rare, so
-        # no per-test position map is kept.
-        self.more_time: dict[str, int] = {}
-        self.more_file: dict[str, str] = {}
-        self.failures: dict[str, tuple[int, str, str]] = {}  # id -> (severity, message, text)
-        self.case_us = 0
+        self.classes: dict[str, _Class] = {}
+        self.current_name: str | None = None
+        self.current = _Class()
+        self.flaky: set[tuple[str, str]] = set()
+        self.failures: dict[tuple[str, str], tuple[int, str, str]] = {}
+        # A repeated test's further times and files, folded in by build(): reruns are rare,
+        # so no position map is kept per test.
+        self.more_time: dict[tuple[str, str], float] = {}
+        self.more_files: dict[tuple[str, str], str] = {}
+
+    def add(self, classname: str, name: str, seconds: float, file: str) -> None:
+        """A test element without result elements: a pass. The common case, kept short."""
+        tests = self.current
+        if classname != self.current_name or "::" in name:
+            self.occurrence(classname, name, _PASSED, False, 1, seconds, file)
+            return
+        if name in tests.tests:
+            self.occurrence(classname, name, _PASSED, False, 1, seconds, file)
+            return
+        tests.tests[name] = _PASSED | 1 << _RUNS
+        tests.times.append(seconds)
+        if file or tests.files is not None:
+            _append_file(tests, file)
 
     def occurrence(
-        self, test_id: str, sev: int, flaky: bool, runs: int, us: int, file: str = ""
+        self, classname: str, name: str, sev: int, flaky: bool, runs: int, seconds: float, file: str
     ) -> None:
-        """One testcase element, in document order: a pass after a failure is a rerun."""
-        self.case_us += us
-        packed = self.state.get(test_id)
+        """One test element: a pass after a failure of the same test is a rerun."""
+        if "::" in classname or (not classname and "::" in name):
+            classname, name = _split_key(_full_id(classname, name))
+        tests = self.current
+        if classname != self.current_name:
+            tests = self._class(classname)
+        packed = tests.tests.get(name)
         if packed is None:
-            self._insert(test_id, sev | (_FLAKY if flaky else 0) | runs << _RUNS_SHIFT, us, file)
+            tests.tests[name] = sev | (_FLAKY if flaky else 0) | runs << _RUNS
+            tests.times.append(seconds)
+            if file or tests.files is not None:
+                _append_file(tests, file)
+            if flaky:
+                self.flaky.add((classname, name))
             return
+        self._rerun(tests, (classname, name), packed, sev, flaky, runs)
+        self.more_time[classname, name] = self.more_time.get((classname, name), 0.0) + seconds
+        if file:
+            self.more_files[classname, name] = min(
+                file, self.more_files.get((classname, name), file)
+            )
+
+    def failure(self, classname: str, name: str, sev: int, message: str, text: str) -> None:
+        """A failing occurrence's message: the latest one of the worst severity is kept."""
+        if "::" in classname or (not classname and "::" in name):
+            classname, name = _split_key(_full_id(classname, name))
+        kept = self.failures.get((classname, name))
+        if kept is None or sev >= kept[0]:
+            self.failures[classname, name] = (sev, message, text)
+
+    def build(self, time: float | None) -> TestRun:
+        """The run; without a suite time, its time is the sum of the test times."""
+        self._fold_reruns()
+        if time is None:
+            time = math.fsum(chain.from_iterable(t.times for t in self.classes.values()))
+        failures = (
+            Failure(_full_id(*key), _OUTCOMES[sev], message, text)
+            for key, (sev, message, text) in self.failures.items()
+        )
+        flaky = {_full_id(*key) for key in self.flaky}
+        return _run(self.classes, time, failures, flaky)
+
+    def _class(self, classname: str) -> _Class:
+        tests = self.classes.get(classname)
+        if tests is None:
+            tests = self.classes[classname] = _Class()
+        self.current_name, self.current = classname, tests
+        return tests
+
+    def _rerun(
+        self, tests: _Class, key: tuple[str, str], packed: int, sev: int, flaky: bool, runs: int
+    ) -> None:
         old = packed & 3
         if sev == _PASSED and old >= _FAILED:
-            new, flaky = _PASSED, True
-            self.failures.pop(test_id, None)
+            new, flaky = _PASSED, True  # passed on a rerun
+            self.failures.pop(key, None)
         else:
             new = max(old, sev)
             flaky = new == _PASSED and (flaky or bool(packed & _FLAKY))
-        runs += packed >> _RUNS_SHIFT
-        self.state[test_id] = new | (_FLAKY if flaky else 0) | runs << _RUNS_SHIFT
-        self._repeat(test_id, us, file)
+        tests.tests[key[1]] = new | (_FLAKY if flaky else 0) | ((packed >> _RUNS) + runs) << _RUNS
+        if flaky:
+            self.flaky.add(key)
+        else:
+            self.flaky.discard(key)
 
-    def merge(self, test_id: str, packed: int, us: int, file: str) -> None:
-        """A test of another run: worst outcome, runs summed, flaky only while passed."""
-        old = self.state.get(test_id)
-        if old is None:
-            self._insert(test_id, packed, us, file)
-            return
-        sev = max(old & 3, packed & 3)
-        flaky = (old | packed) & _FLAKY if sev == _PASSED else 0
-        runs = (old >> _RUNS_SHIFT) + (packed >> _RUNS_SHIFT)
-        self.state[test_id] = sev | flaky | runs << _RUNS_SHIFT
-        self._repeat(test_id, us, file)
-
-    def failure(self, test_id: str, sev: int, message: str, text: str) -> None:
-        """Remember a failing occurrence's message: the latest one of the worst severity."""
-        kept = self.failures.get(test_id)
-        if kept is None or sev >= kept[0]:
-            self.failures[test_id] = (sev, message, text)
-
-    def _insert(self, test_id: str, packed: int, us: int, file: str) -> None:
-        self.state[test_id] = packed
-        self.times.append(min(us, _MAX_US))
-        self.files.append(self._file_number(file))
-
-    def _file_number(self, file: str) -> int:
-        number = self.file_index.get(file)
-        if number is None:
-            number = self.file_index[file] = len(self.file_names)
-            self.file_names.append(file)
-        return number
-
-    def _repeat(self, test_id: str, us: int, file: str) -> None:
-        self.more_time[test_id] = self.more_time.get(test_id, 0) + us
-        if file:
-            self.more_file[test_id] = min(file, self.more_file.get(test_id, file))
-
-    def _fold_repeats(self) -> None:
-        if not (self.more_time or self.more_file):
-            return
-        for position, test_id in enumerate(self.state):
-            extra = self.more_time.get(test_id)
-            if extra is not None:
-                self.times[position] = min(self.times[position] + extra, _MAX_US)
-            file = self.more_file.get(test_id)
-            current = self.file_names[self.files[position]]
-            if file is not None and (not current or file < current):
-                self.files[position] = self._file_number(file)
-
-    def build(self, time_us: int, failures: Mapping[str, Failure] | None = None) -> TestRun:
-        """The immutable run; `failures` overrides the messages gathered by `failure()`."""
-        self._fold_repeats()
-        state = self.state
-        counts = [0, 0, 0, 0]
-        runs = 0
-        for packed in state.values():
-            counts[packed & 3] += 1
-            runs += packed >> _RUNS_SHIFT
-        table = _Table(
-            state=MappingProxyType(state),
-            times=self.times.tobytes(),
-            files=self.files.tobytes(),
-            file_names=tuple(self.file_names),
-            time_us=time_us,
-            ids=tuple(sorted(state)),
-        )
-        return TestRun(
-            tests=len(state),
-            passed=counts[_PASSED],
-            failed=counts[_FAILED],
-            errors=counts[_ERROR],
-            skipped=counts[_SKIPPED],
-            runs=runs,
-            time=time_us / 1e6,
-            failures=self._failures(failures),
-            flaky=tuple(sorted(t for t, packed in state.items() if packed & _FLAKY)),
-            slowest=_slowest(table),
-            _table=table,
-        )
-
-    def _failures(self, given: Mapping[str, Failure] | None) -> tuple[Failure, ...]:
-        state = self.state
-        if given is None:
-            given = {
-                test_id: Failure(test_id, _OUTCOMES[sev], message, text)
-                for test_id, (sev, message, text) in self.failures.items()
-            }
-        # Only the outcome decides: a message of a run later passed on a rerun is dropped.
-        kept = [f for f in given.values() if _OUTCOMES[state[f.id] & 3] == f.outcome]
-        return tuple(sorted(kept, key=lambda f: (module_of(f.id), f.id)))
+    def _fold_reruns(self) -> None:
+        keys = self.more_time.keys() | self.more_files.keys()
+        for classname in {c for c, _ in keys}:
+            tests = self.classes[classname]
+            for position, name in enumerate(tests.tests):
+                extra = self.more_time.get((classname, name))
+                if extra:
+                    tests.times[position] += extra
+                file = self.more_files.get((classname, name))
+                if file and (not tests.file_of(position) or file < tests.file_of(position)):
+                    _set_file(tests, position, file)
 
 
-def _slowest(table: _Table) -> tuple[tuple[str, float], ...]:
+def _append_file(tests: _Class, file: str) -> None:
+    if tests.files is None:
+        tests.files = array("I", bytes(4 * (len(tests.tests) - 1)))
+    tests.files.append(_file_number(tests, file))
+
+
+def _set_file(tests: _Class, position: int, file: str) -> None:
+    if tests.files is None:
+        tests.files = array("I", bytes(4 * len(tests.tests)))
+    tests.files[position] = _file_number(tests, file)
+
+
+def _file_number(tests: _Class, file: str) -> int:
+    if not file:
+        return 0
+    try:
+        return tests.file_names.index(file)
+    except ValueError:
+        tests.file_names.append(file)
+        return len(tests.file_names) - 1
+
+
+def _merge(parts: list[_Class]) -> _Class:
+    """One classname's tests from several shards: worst outcome, runs and times summed."""
+    merged: dict[str, tuple[int, list[float], str]] = {}
+    for part in parts:
+        for position, (name, packed) in enumerate(part.tests.items()):
+            seconds, file = part.times[position], part.file_of(position)
+            kept = merged.get(name)
+            if kept is None:
+                merged[name] = (packed, [seconds], file)
+                continue
+            old, times, old_file = kept
+            sev = max(old & 3, packed & 3)
+            flaky = (old | packed) & _FLAKY if sev == _PASSED else 0
+            runs = (old >> _RUNS) + (packed >> _RUNS)
+            times.append(seconds)
+            file = min(f for f in (old_file, file) if f) if old_file or file else ""
+            merged[name] = (sev | flaky | runs << _RUNS, times, file)
+    result = _Class()
+    for name, (packed, times, file) in merged.items():
+        result.tests[name] = packed
+        result.times.append(math.fsum(times))
+        if file or result.files is not None:
+            _append_file(result, file)
+    return result
+
+
+def _pick(tests: _Class, wanted: Callable[[str, str], bool]) -> _Class | None:
+    """The tests of a class that `wanted(name, file)` accepts, or None."""
+    chosen = _Class()
+    for position, (name, packed) in enumerate(tests.tests.items()):
+        file = tests.file_of(position)
+        if wanted(name, file):
+            chosen.tests[name] = packed
+            chosen.times.append(tests.times[position])
+            if file or chosen.files is not None:
+                _append_file(chosen, file)
+    return chosen if chosen.tests else None
+
+
+def _run(
+    classes: dict[str, _Class],
+    time: float,
+    failures: Iterator[Failure] | Sequence[Failure] | Any,
+    flaky: set[str],
+) -> TestRun:
+    """The immutable run over `classes`; failures and flaky ids not in it, or whose outcome
+    there differs, are dropped."""
+    counts = [0, 0, 0, 0]
+    runs = 0
+    # Few distinct packed states exist, so count those (in C) rather than every test.
+    for packed, number in Counter(
+        chain.from_iterable(t.tests.values() for t in classes.values())
+    ).items():
+        counts[packed & 3] += number
+        runs += (packed >> _RUNS) * number
+    view = MappingProxyType(classes)
+    probe = TestRun(0, 0, 0, 0, 0, 0, 0.0, (), (), (), view)
+    kept = [f for f in failures if probe.outcome(f.id) == f.outcome]
+    return TestRun(
+        tests=sum(counts),
+        passed=counts[_PASSED],
+        failed=counts[_FAILED],
+        errors=counts[_ERROR],
+        skipped=counts[_SKIPPED],
+        runs=runs,
+        time=time,
+        failures=tuple(sorted(kept, key=lambda f: (module_of(f.id), f.id))),
+        flaky=tuple(sorted(t for t in flaky if _is_flaky(probe, t))),
+        slowest=_slowest(classes),
+        _classes=view,
+    )
+
+
+def _is_flaky(run: TestRun, test_id: str) -> bool:
+    record = run.record(test_id)
+    return record is not None and record.flaky
+
+
+def _slowest(classes: Mapping[str, _Class]) -> tuple[tuple[str, float], ...]:
     """The ten slowest tests with a time above zero; equal times in id order."""
-    times = memoryview(table.times).cast("q")
-    timed = ((test_id, us) for test_id, us in zip(table.state, times, strict=True) if us > 0)
-    top = heapq.nsmallest(SLOWEST, timed, key=lambda pair: (-pair[1], pair[0]))
-    return tuple((test_id, us / 1e6) for test_id, us in top)
+    top = heapq.nlargest(SLOWEST, chain.from_iterable(t.times for t in classes.values()))
+    top = [t for t in top if t > 0.0]
+    if not top:
+        return ()
+    floor = top[-1]
+    above: list[tuple[float, str]] = []
+    at_floor: list[str] = []
+    for classname, tests in classes.items():
+        if max(tests.times, default=0.0) < floor:
+            continue
+        for name, seconds in zip(tests.tests, tests.times, strict=True):
+            if seconds > floor:
+                above.append((-seconds, _full_id(classname, name)))
+            elif seconds == floor:
+                at_floor.append(_full_id(classname, name))
+                if len(at_floor) > 4 * SLOWEST:
+                    # Many tests may share the tenth time (1 ms resolution): keep the
+                    # first ids only, so memory stays bounded.
+                    at_floor = heapq.nsmallest(SLOWEST, at_floor)
+    above.sort()
+    first = heapq.nsmallest(SLOWEST - len(above), at_floor)
+    return tuple((i, -t) for t, i in above) + tuple((i, floor) for i in first)
 
 
 def _worse_failure(kept: Failure | None, new: Failure) -> Failure:
@@ -409,39 +518,42 @@ def _worse_failure(kept: Failure | None, new: Failure) -> Failure:
 # --- Values found in result files -------------------------------------------------------
 
 # Surefire writes long times with grouping commas ("1,234.5", "1,234"); .NET in a
-# decimal-comma locale writes "0,288". Commas followed by groups of three digits, with no
-# leading zero group, are thousands separators; any other single comma is a decimal comma.
+# decimal-comma locale writes "0,288" or "35,5236617". Comma-separated groups of three
+# digits after a non-zero lead are thousands; any other single comma is a decimal comma.
 _GROUPED = re.compile(r"[1-9]\d{0,2}(?:,\d{3})+(?:\.\d*)?")
 _TIMESPAN = re.compile(r"(?:(\d+)\.)?(\d+):(\d+):(\d+(?:\.\d*)?)")
 
 
-def _seconds_us(text: str | None) -> int:
-    """Microseconds of a `time` attribute; 0 when absent, unreadable, negative or absurd."""
+def _seconds(text: str | None) -> float:
+    """Seconds of a `time` attribute; 0 when absent, unreadable, negative or absurd."""
     if not text:
-        return 0
-    text = text.strip()
-    if "," in text:
-        if _GROUPED.fullmatch(text):
-            text = text.replace(",", "")
-        elif text.count(",") == 1 and "." not in text:
-            text = text.replace(",", ".")
+        return 0.0
     try:
         seconds = float(text)
     except ValueError:
-        return 0
-    if not (math.isfinite(seconds) and 0 <= seconds < _MAX_SECONDS):
-        return 0
-    return round(seconds * 1_000_000)
+        seconds = _seconds_with_commas(text.strip())
+    return seconds if 0.0 <= seconds < _MAX_SECONDS else 0.0
 
 
-def _timespan_us(text: str | None) -> int:
-    """Microseconds of a TRX duration, `[d.]hh:mm:ss[.fffffff]`; 0 when unreadable."""
+def _seconds_with_commas(text: str) -> float:
+    if _GROUPED.fullmatch(text):
+        text = text.replace(",", "")
+    elif text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
+
+
+def _timespan(text: str | None) -> float:
+    """Seconds of a TRX duration, `[d.]hh:mm:ss[.fffffff]`; 0 when unreadable."""
     match = _TIMESPAN.fullmatch((text or "").strip())
     if match is None:
-        return 0
+        return 0.0
     days, hours, minutes, seconds = match.groups()
     total = ((int(days or 0) * 24 + int(hours)) * 60 + int(minutes)) * 60 + float(seconds)
-    return round(total * 1_000_000) if total < _MAX_SECONDS else 0
+    return total if total < _MAX_SECONDS else 0.0
 
 
 def _clip(text: str) -> str:
@@ -454,25 +566,17 @@ def _clean(text: str) -> str:
 
 
 def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip():
-            return line.strip()
-    return ""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
-def _message(attribute: str | None, text: str) -> str:
-    """The message attribute, else the first non-empty line of the text."""
-    return _clean(attribute or "") or _clip(_first_line(text))
-
-
-def _one_line(text: str, limit: int = 120) -> str:
+def _one_line(text: str, limit: int = 80) -> str:
     """Text from a hostile file made safe for a one-line error message."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 class _Text:
-    """Collects the character data of one element, keeping at most TEXT_LIMIT characters."""
+    """Collects an element's character data, keeping at most TEXT_LIMIT characters."""
 
     __slots__ = ("parts", "size")
 
@@ -500,237 +604,280 @@ def _read(stream: BinaryIO, source: str) -> bytes:
         raise InputError(f"{source}: cannot read ({_one_line(str(err.strerror or err))})") from None
 
 
-def _syntax_message(source: str, err: SAXParseException, start: _Start) -> str:
-    what = _one_line(err.getMessage())
-    where = f"line {err.getLineNumber()}, column {err.getColumnNumber()}"
-    if start.closing and start.reader is not None:
-        return f"{source}: truncated XML ({what} at {where})"
-    if start.closing:
+def _syntax_message(source: str, err: ParseError, start: _Start) -> str:
+    what = _one_line(ErrorString(err.code) if isinstance(err.code, int) else str(err))
+    line, column = err.position
+    if start.closing and start.reader is None:
         return f"{source}: no XML element found"
-    return f"{source}: not well-formed XML ({what} at {where})"
+    if start.closing:
+        return f"{source}: truncated XML ({what} at line {line}, column {column})"
+    return f"{source}: not well-formed XML ({what} at line {line}, column {column})"
 
 
-def _declaration_message(source: str, err: DTDForbidden | EntitiesForbidden) -> str:
-    name = _one_line(str(err.name or ""), 40)
+def _declaration_message(source: str, err: Exception) -> str:
+    name = _one_line(str(getattr(err, "name", "") or ""), 40)
     if isinstance(err, DTDForbidden) and name.lower() == "html":
         return f"{source}: not JUnit XML (an HTML page)"
     if isinstance(err, DTDForbidden):
         return f"{source}: DTDs are not accepted in test results (<!DOCTYPE {name}>)"
-    return f"{source}: entity declarations are not accepted in test results ('{name}')"
+    return f"{source}: entity declarations are not accepted in test results"
 
 
-class _Start(ContentHandler):
-    """Tells the format by the root element and hands the parse to its reader."""
+class _Start:
+    """Tells the format by the root element and hands expat's callbacks to its reader."""
 
-    def __init__(self, source: str, parser: DefusedExpatParser) -> None:
-        super().__init__()
+    def __init__(self, source: str, expat: Any) -> None:
         self.source = source
-        self.parser = parser
+        self.expat = expat
         self.reader: _Reader | None = None
-        self.closing = False  # set before the final feed: errors then mean truncation
+        self.closing = False  # the final feed: an error now means the file ends too soon
+        expat.ordered_attributes = False  # attributes as a dict
+        expat.StartElementHandler = self.root
 
-    def startElement(self, name: str, attrs: Mapping[str, str]) -> None:  # noqa: N802
-        reader_class = _READERS.get(name)
+    def root(self, name: str, attrs: Attrs) -> None:
+        local = name.rpartition("}")[2]  # expat reports namespaced names as "uri}local"
+        reader_class = _READERS.get(local)
         if reader_class is None:
-            raise InputError(f"{self.source}: not JUnit XML (root element <{_one_line(name, 60)}>)")
-        self.reader = reader_class(self.source, name)
-        self.parser.setContentHandler(self.reader)
-        self.reader.startElement(name, attrs)
+            raise InputError(f"{self.source}: not JUnit XML (root element <{_one_line(local)}>)")
+        reader = self.reader = reader_class(self.source, local, self.expat)
+        if local == name:
+            self.expat.StartElementHandler = reader.start
+            self.expat.EndElementHandler = reader.end
+        else:
+            self.expat.StartElementHandler = lambda n, a: reader.start(n.rpartition("}")[2], a)
+            self.expat.EndElementHandler = lambda n: reader.end(n.rpartition("}")[2])
+        reader.start(local, attrs)
 
 
-class _Reader(ContentHandler):
-    """Common state of the format readers: element depth, captured text, the builder."""
+class _Reader:
+    """What the format readers share: depth, text capture, top-level suite times, names."""
 
-    def __init__(self, source: str, root: str) -> None:
-        super().__init__()
+    TOP = ""  # the top-level suite element, whose times add up to the run's time
+
+    def __init__(self, source: str, root: str, expat: Any) -> None:
         self.source = source
+        self.expat = expat
         self.builder = _Builder()
         self.depth = 0
-        self.text: _Text | None = None
-        self.suite_us = 0
+        self.top = 1 if root == self.TOP else 2  # depth of the top-level suites
+        self.suite_time = 0.0
         self.suite_timed = False
         self.unnamed = 0
+        self.text: _Text | None = None
+        self.text_depth = 0
 
-    def characters(self, content: str) -> None:
-        if self.text is not None:
-            self.text.add(content)
+    def start(self, name: str, attrs: Attrs) -> None:
+        raise NotImplementedError
+
+    def end(self, name: str) -> None:
+        raise NotImplementedError
 
     def add_suite_time(self, value: str | None) -> None:
-        """A top-level suite's time: the run's time is their sum when any suite has one."""
         if value is not None and value.strip():
             self.suite_timed = True
-            self.suite_us += _seconds_us(value)
+            self.suite_time += _seconds(value)
 
-    def test_id(self, classname: str, name: str) -> str:
-        """`classname::name`, `name` alone without a classname; a nameless test gets its own
-        id, numbered in document order and naming the file so shards never merge it."""
-        if not name:
-            self.unnamed += 1
-            name = f"<unnamed #{self.unnamed} in {self.source}>"
-        return f"{classname}::{name}" if classname else name
+    def name_or_number(self, name: str) -> str:
+        """A nameless test is a test of its own: numbered in document order and named after
+        the file, so that shards never merge it with another."""
+        if name:
+            return name
+        self.unnamed += 1
+        return f"<unnamed #{self.unnamed} in {self.source}>"
+
+    def capture(self) -> None:
+        """Keep the character data of the element just started."""
+        self.text = _Text()
+        self.text_depth = self.depth
+        self.expat.CharacterDataHandler = self.text.add
+
+    def captured(self) -> str:
+        assert self.text is not None
+        value = self.text.value()
+        self.text = None
+        self.text_depth = 0
+        self.expat.CharacterDataHandler = None
+        return value
 
     def finish(self) -> TestRun:
-        builder = self.builder
-        return builder.build(self.suite_us if self.suite_timed else builder.case_us)
+        return self.builder.build(self.suite_time if self.suite_timed else None)
 
 
 class _JUnitReader(_Reader):
-    """`<testsuites>`/`<testsuite>` at any depth with `<testcase>` elements."""
+    """`<testsuites>` or `<testsuite>`, suites nested at any depth, `<testcase>` inside."""
 
-    # Result elements of a testcase: (severity or None, extra runs, keeps text, flaky).
+    TOP = "testsuite"
+    # Result elements of a testcase: (severity or None, extra runs, keeps its text).
+    # flakyFailure/flakyError (Surefire) are failed runs before the pass; rerunFailure and
+    # rerunError are further failed runs of a test that never passed.
     RESULTS = {
-        "failure": (_FAILED, 0, True, False),
-        "error": (_ERROR, 0, True, False),
-        "skipped": (_SKIPPED, 0, False, False),
-        "rerunFailure": (_FAILED, 1, True, False),
-        "rerunError": (_ERROR, 1, True, False),
-        "flakyFailure": (None, 1, False, True),
-        "flakyError": (None, 1, False, True),
+        "failure": (_FAILED, 0, True),
+        "error": (_ERROR, 0, True),
+        "skipped": (_SKIPPED, 0, False),
+        "rerunFailure": (_FAILED, 1, True),
+        "rerunError": (_ERROR, 1, True),
+        "flakyFailure": (None, 1, False),
+        "flakyError": (None, 1, False),
     }
     SKIP_STATUS = frozenset({"disabled", "skipped", "skip", "ignored", "notrun", "not run"})
 
-    def __init__(self, source: str, root: str) -> None:
-        super().__init__(source, root)
-        self.top = 1 if root == "testsuite" else 2  # depth of the top-level suites
+    def __init__(self, source: str, root: str, expat: Any) -> None:
+        super().__init__(source, root, expat)
         self.case_depth = 0  # 0: outside a testcase
-        self.result_depth = 0  # 0: not inside a result element whose text is kept
+        self.case: Attrs = {}
+        self.outcome: _Outcome | None = None  # None: no result element yet
 
-    def startElement(self, name: str, attrs: Mapping[str, str]) -> None:  # noqa: N802
-        self.depth += 1
+    def start(self, name: str, attrs: Attrs) -> None:
+        depth = self.depth = self.depth + 1
         if self.case_depth:
-            if self.depth == self.case_depth + 1:
+            if depth == self.case_depth + 1 and name in self.RESULTS:
                 self._result(name, attrs)
         elif name == "testcase":
-            self._start_case(attrs)
-        elif name == "testsuite" and self.depth <= self.top:
+            self.case_depth = depth
+            self.case = attrs
+            self.outcome = None
+        elif name == "testsuite" and depth <= self.top:
             self.add_suite_time(attrs.get("time"))
 
-    def endElement(self, name: str) -> None:  # noqa: N802
+    def end(self, name: str) -> None:
         depth = self.depth
-        self.depth -= 1
-        if depth == self.case_depth:
-            self._end_case()
-        elif depth == self.result_depth:
-            self._end_result()
+        self.depth = depth - 1
+        if depth != self.case_depth:
+            if depth == self.text_depth and self.outcome is not None:
+                self.outcome.text = self.captured()
+            return
+        self.case_depth = 0
+        case = self.case
+        # float() first, inline: this runs once per case and most times are plain numbers.
+        try:
+            seconds = float(case.get("time") or 0.0)
+        except ValueError:
+            seconds = _seconds(case.get("time"))
+        if not 0.0 <= seconds < _MAX_SECONDS:
+            seconds = 0.0
+        if self.outcome is None and "status" not in case:
+            name = case.get("name") or self.name_or_number("")
+            self.builder.add(case.get("classname") or "", name, seconds, case.get("file", ""))
+        else:
+            self._end_case(seconds)
 
-    def _start_case(self, attrs: Mapping[str, str]) -> None:
-        self.case_depth = self.depth
-        self.result_depth = 0
-        self.case_id = self.test_id(attrs.get("classname") or "", attrs.get("name") or "")
-        self.case_us = _seconds_us(attrs.get("time"))
-        self.case_file = attrs.get("file") or ""
-        status = (attrs.get("status") or "").lower()
-        self.sev = _SKIPPED if status in self.SKIP_STATUS else -1
+    def _result(self, name: str, attrs: Attrs) -> None:
+        sev, runs, keeps_text = self.RESULTS[name]
+        outcome = self.outcome
+        if outcome is None:
+            outcome = self.outcome = _Outcome()
+        outcome.runs += runs
+        if sev is None:
+            outcome.flaky = True
+            return
+        if keeps_text and sev > outcome.sev:
+            outcome.message = attrs.get("message") or ""
+            outcome.text = ""
+            self.capture()
+        outcome.sev = max(outcome.sev, sev)
+
+    def _end_case(self, seconds: float) -> None:
+        case = self.case
+        classname = case.get("classname") or ""
+        name = case.get("name") or self.name_or_number("")
+        outcome = self.outcome
+        if outcome is None:
+            status = case.get("status")
+            sev = _SKIPPED if status and status.lower() in self.SKIP_STATUS else _PASSED
+            self.builder.occurrence(classname, name, sev, False, 1, seconds, case.get("file", ""))
+            return
+        sev = outcome.sev
+        if sev < 0:
+            status = (case.get("status") or "").lower()
+            sev = _SKIPPED if status in self.SKIP_STATUS else _PASSED
+        flaky = outcome.flaky and sev == _PASSED
+        file = case.get("file") or ""
+        self.builder.occurrence(classname, name, sev, flaky, outcome.runs, seconds, file)
+        if sev >= _FAILED:
+            message = _clean(outcome.message) or _clip(_first_line(outcome.text))
+            self.builder.failure(classname, name, sev, message, outcome.text)
+
+
+class _Outcome:
+    """The result elements seen in one testcase."""
+
+    __slots__ = ("sev", "runs", "flaky", "message", "text")
+
+    def __init__(self) -> None:
+        self.sev = -1  # no failure, error or skipped element yet
         self.runs = 1
         self.flaky = False
-        self.kept: tuple[int, str, str] | None = None  # (severity, message, text)
-
-    def _result(self, name: str, attrs: Mapping[str, str]) -> None:
-        spec = self.RESULTS.get(name)
-        if spec is None:
-            return
-        sev, runs, keeps_text, flaky = spec
-        self.runs += runs
-        self.flaky = self.flaky or flaky
-        if sev is None:
-            return
-        self.sev = max(self.sev, sev)
-        if keeps_text and (self.kept is None or sev > self.kept[0]):
-            self.kept = (sev, attrs.get("message") or "", "")
-            self.result_depth = self.depth
-            self.text = _Text()
-
-    def _end_result(self) -> None:
-        assert self.kept is not None and self.text is not None
-        sev, attribute, _ = self.kept
-        text = self.text.value()
-        self.kept = (sev, _message(attribute, text), text)
-        self.text = None
-        self.result_depth = 0
-
-    def _end_case(self) -> None:
-        self.case_depth = 0
-        sev = _PASSED if self.sev < 0 else self.sev
-        flaky = self.flaky and sev == _PASSED
-        builder = self.builder
-        builder.occurrence(self.case_id, sev, flaky, self.runs, self.case_us, self.case_file)
-        if sev >= _FAILED:
-            _, message, text = self.kept or (sev, "", "")
-            builder.failure(self.case_id, sev, message, text)
+        self.message = ""
+        self.text = ""
 
 
 class _NestedReader(_Reader):
-    """Formats whose test elements carry their result as an attribute and nest their
-    failure message and stack trace in child elements (NUnit, xUnit.net, TRX)."""
+    """Formats whose test element carries its result as an attribute and nests the failure
+    message and stack trace in child elements: NUnit, xUnit.net, TRX."""
 
     CASE = ""  # the test element
-    MESSAGE = frozenset[str]()  # elements holding the failure message
-    TRACE = frozenset[str]()  # elements holding the stack trace
+    MESSAGE = ""  # the element holding a failure's message
+    TRACE = ""  # the element holding its stack trace
 
-    def __init__(self, source: str, root: str) -> None:
-        super().__init__(source, root)
+    def __init__(self, source: str, root: str, expat: Any) -> None:
+        super().__init__(source, root, expat)
         self.case_depth = 0
-        self.message = ""
-        self.trace = ""
-        self.capture = ""
+        self.texts: dict[str, str] = {}
 
-    def startElement(self, name: str, attrs: Mapping[str, str]) -> None:  # noqa: N802
-        self.depth += 1
+    def start(self, name: str, attrs: Attrs) -> None:
+        depth = self.depth = self.depth + 1
         if self.case_depth:
-            if name in self.MESSAGE or name in self.TRACE:
-                self.capture = name
-                self.text = _Text()
+            if (name == self.MESSAGE or name == self.TRACE) and name not in self.texts:
+                self.texts[name] = ""
+                self.capture()
         elif name == self.CASE:
-            self.case_depth = self.depth
-            self.message = self.trace = ""
+            self.case_depth = depth
+            self.texts = {}
             self.start_case(attrs)
         else:
             self.start_other(name, attrs)
 
-    def endElement(self, name: str) -> None:  # noqa: N802
+    def end(self, name: str) -> None:
         depth = self.depth
-        self.depth -= 1
+        self.depth = depth - 1
         if depth == self.case_depth:
             self.case_depth = 0
             self.end_case()
-        elif self.text is not None and name == self.capture:
-            value = self.text.value()
-            if name in self.MESSAGE:
-                self.message = self.message or value
-            else:
-                self.trace = self.trace or value
-            self.text = None
+        elif depth == self.text_depth:
+            self.texts[name] = self.captured()
 
-    def failure_text(self) -> tuple[str, str]:
-        """(message, text) of the current test: the message, else the trace's first line."""
-        text = "\n".join(part for part in (self.message, self.trace) if part)
-        return _clip(self.message) or _clip(_first_line(text)), _clip(text)
+    def failure_texts(self) -> tuple[str, str]:
+        """(message, text): the message element, else the trace's first line; both joined."""
+        message, trace = self.texts.get(self.MESSAGE, ""), self.texts.get(self.TRACE, "")
+        text = _clip("\n".join(part for part in (message, trace) if part))
+        return message or _clip(_first_line(text)), text
 
-    def add(self, test_id: str, sev: int, us: int) -> None:
-        self.builder.occurrence(test_id, sev, False, 1, us)
+    def add(self, classname: str, name: str, sev: int, seconds: float) -> None:
+        self.builder.occurrence(classname, name, sev, False, 1, seconds, "")
         if sev >= _FAILED:
-            self.builder.failure(test_id, sev, *self.failure_text())
+            self.builder.failure(classname, name, sev, *self.failure_texts())
 
-    def start_case(self, attrs: Mapping[str, str]) -> None:
+    def start_case(self, attrs: Attrs) -> None:
         raise NotImplementedError
 
     def end_case(self) -> None:
         raise NotImplementedError
 
-    def start_other(self, name: str, attrs: Mapping[str, str]) -> None:
-        """Top-level suites carry the run's time."""
+    def start_other(self, name: str, attrs: Attrs) -> None:
+        """An element outside the tests."""
 
 
 class _NUnitReader(_NestedReader):
     """NUnit 3 `<test-run>` (or a bare `<test-suite>`) and NUnit 2 `<test-results>`."""
 
+    TOP = "test-suite"
     CASE = "test-case"
-    MESSAGE = frozenset({"message"})
-    TRACE = frozenset({"stack-trace"})
+    MESSAGE = "message"
+    TRACE = "stack-trace"
     RESULTS = {
         "passed": _PASSED,
         "success": _PASSED,
-        "warning": _PASSED,  # NUnit 3: passed with a warning
+        "warning": _PASSED,  # NUnit 3: passed, with a warning
         "failed": _FAILED,
         "failure": _FAILED,
         "error": _ERROR,
@@ -743,74 +890,65 @@ class _NUnitReader(_NestedReader):
         "cancelled": _SKIPPED,
     }
 
-    def __init__(self, source: str, root: str) -> None:
-        super().__init__(source, root)
-        self.top = 1 if root == "test-suite" else 2
-
-    def start_other(self, name: str, attrs: Mapping[str, str]) -> None:
+    def start_other(self, name: str, attrs: Attrs) -> None:
         if name == "test-suite" and self.depth <= self.top:
             self.add_suite_time(attrs.get("duration") or attrs.get("time"))
 
-    def start_case(self, attrs: Mapping[str, str]) -> None:
-        name = attrs.get("name") or attrs.get("fullname") or ""
-        self.case_id = self.test_id(attrs.get("classname") or "", name)
-        self.case_us = _seconds_us(attrs.get("duration") or attrs.get("time"))
+    def start_case(self, attrs: Attrs) -> None:
+        self.classname = attrs.get("classname") or ""
+        self.name = self.name_or_number(attrs.get("name") or attrs.get("fullname") or "")
+        self.seconds = _seconds(attrs.get("duration") or attrs.get("time"))
         self.sev = self._severity(attrs)
 
-    def _severity(self, attrs: Mapping[str, str]) -> int:
-        result = (attrs.get("result") or "").lower()
-        sev = self.RESULTS.get(result)
-        # NUnit 3 labels an exception thrown by the test "Error": an error in JUnit terms.
+    def _severity(self, attrs: Attrs) -> int:
+        sev = self.RESULTS.get((attrs.get("result") or "").lower())
+        # NUnit 3 labels a test that threw "Error": an error, as JUnit counts it.
         if sev == _FAILED and (attrs.get("label") or "").lower() == "error":
             return _ERROR
         if sev is not None:
             return sev
-        # NUnit 2.0-2.4 wrote no result, only executed="True|False" and success="True|False".
+        # NUnit 2.0-2.4 wrote no result, only executed= and success=.
         if (attrs.get("executed") or "").lower() == "false":
             return _SKIPPED
         return _FAILED if (attrs.get("success") or "").lower() == "false" else _PASSED
 
     def end_case(self) -> None:
-        self.add(self.case_id, self.sev, self.case_us)
+        self.add(self.classname, self.name, self.sev, self.seconds)
 
 
 class _XUnitReader(_NestedReader):
     """xUnit.net v2 `<assemblies>` and v1 `<assembly>`: `<test type method name result>`."""
 
+    TOP = "assembly"
     CASE = "test"
-    MESSAGE = frozenset({"message"})
-    TRACE = frozenset({"stack-trace"})
+    MESSAGE = "message"
+    TRACE = "stack-trace"
     RESULTS = {"pass": _PASSED, "fail": _FAILED, "skip": _SKIPPED, "notrun": _SKIPPED}
 
-    def __init__(self, source: str, root: str) -> None:
-        super().__init__(source, root)
-        self.top = 1 if root == "assembly" else 2
-
-    def start_other(self, name: str, attrs: Mapping[str, str]) -> None:
+    def start_other(self, name: str, attrs: Attrs) -> None:
         if name == "assembly" and self.depth <= self.top:
             self.add_suite_time(attrs.get("time"))
 
-    def start_case(self, attrs: Mapping[str, str]) -> None:
-        # The name repeats the type: "Ns.Class.Method(x: 1)" -> "Ns.Class::Method(x: 1)",
-        # keeping each theory case a test of its own.
+    def start_case(self, attrs: Attrs) -> None:
+        # The name repeats the type: "Ns.Class.Method(x: 1)" -> "Ns.Class::Method(x: 1)", so
+        # each case of a theory stays a test of its own.
         classname = attrs.get("type") or ""
         name = attrs.get("name") or attrs.get("method") or ""
-        if classname and name.startswith(classname + "."):
-            name = name[len(classname) + 1 :]
-        self.case_id = self.test_id(classname, name)
-        self.case_us = _seconds_us(attrs.get("time"))
+        self.classname = classname
+        self.name = self.name_or_number(name.removeprefix(classname + ".") if classname else name)
+        self.seconds = _seconds(attrs.get("time"))
         self.sev = self.RESULTS.get((attrs.get("result") or "").lower(), _PASSED)
 
     def end_case(self) -> None:
-        self.add(self.case_id, self.sev, self.case_us)
+        self.add(self.classname, self.name, self.sev, self.seconds)
 
 
 class _TrxReader(_NestedReader):
-    """Visual Studio TRX: `<UnitTestResult>` elements, classnames from `<TestDefinitions>`."""
+    """Visual Studio TRX: `<UnitTestResult>`, classnames from `<TestDefinitions>`."""
 
     CASE = "UnitTestResult"
-    MESSAGE = frozenset({"Message"})
-    TRACE = frozenset({"StackTrace"})
+    MESSAGE = "Message"
+    TRACE = "StackTrace"
     RESULTS = {
         "passed": _PASSED,
         "passedbutrunaborted": _PASSED,
@@ -819,52 +957,51 @@ class _TrxReader(_NestedReader):
         "failed": _FAILED,
         "timeout": _FAILED,
         "error": _ERROR,
-        # The run stopped while the test ran: not a pass, and hiding it as skipped would
-        # hide the crash.
+        # The run stopped while the test ran: not a pass, and counting it as skipped
+        # would hide a crash. NotExecuted, NotRunnable, Inconclusive, ... are skipped.
         "aborted": _ERROR,
     }
 
-    def __init__(self, source: str, root: str) -> None:
-        super().__init__(source, root)
-        # Definitions may follow the results, so results wait here until the end.
-        self.results: list[tuple[str, str, int, int, tuple[str, str]]] = []
+    def __init__(self, source: str, root: str, expat: Any) -> None:
+        super().__init__(source, root, expat)
+        # Definitions may follow the results, so results wait here for the end.
+        self.results: list[tuple[str, str, int, float, tuple[str, str]]] = []
         self.classes: dict[str, str] = {}
         self.definition = ""
 
-    def start_other(self, name: str, attrs: Mapping[str, str]) -> None:
+    def start_other(self, name: str, attrs: Attrs) -> None:
         if name == "UnitTest":
             self.definition = attrs.get("id") or ""
         elif name == "TestMethod" and self.definition:
             # Old MSTest writes "Ns.Class, Assembly, Version=..., Culture=...".
-            classname = (attrs.get("className") or "").split(",")[0].strip()
-            self.classes[self.definition] = classname
+            self.classes[self.definition] = (attrs.get("className") or "").split(",")[0].strip()
 
-    def start_case(self, attrs: Mapping[str, str]) -> None:
-        self.case_attrs = (
+    def start_case(self, attrs: Attrs) -> None:
+        self.case = (
             attrs.get("testId") or "",
             attrs.get("testName") or "",
             self.RESULTS.get((attrs.get("outcome") or "").lower(), _SKIPPED),
-            _timespan_us(attrs.get("duration")),
+            _timespan(attrs.get("duration")),
         )
 
     def end_case(self) -> None:
-        test_key, name, sev, us = self.case_attrs
-        texts = self.failure_text() if sev >= _FAILED else ("", "")
-        self.results.append((test_key, name, sev, us, texts))
+        test_key, name, sev, seconds = self.case
+        texts = self.failure_texts() if sev >= _FAILED else ("", "")
+        self.results.append((test_key, name, sev, seconds, texts))
 
     def finish(self) -> TestRun:
-        for test_key, name, sev, us, texts in self.results:
+        for test_key, name, sev, seconds, texts in self.results:
             classname = self.classes.get(test_key, "")
-            if classname and name.startswith(classname + "."):
-                name = name[len(classname) + 1 :]
-            test_id = self.test_id(classname, name)
-            self.builder.occurrence(test_id, sev, False, 1, us)
+            if classname:
+                name = name.removeprefix(classname + ".")
+            name = self.name_or_number(name)
+            self.builder.occurrence(classname, name, sev, False, 1, seconds, "")
             if sev >= _FAILED:
-                self.builder.failure(test_id, sev, *texts)
+                self.builder.failure(classname, name, sev, *texts)
         return super().finish()
 
 
-_READERS: dict[str, type[_Reader]] = {
+_READERS: dict[str, Callable[[str, str, Any], _Reader]] = {
     "testsuites": _JUnitReader,
     "testsuite": _JUnitReader,
     "test-run": _NUnitReader,
@@ -879,76 +1016,42 @@ _READERS: dict[str, type[_Reader]] = {
 # --- Selection --------------------------------------------------------------------------
 
 
-def _selector(pattern: str) -> Callable[[str, str], bool]:
-    """A predicate on (test id, file) for a glob on files or classnames."""
+def _selector(pattern: str) -> tuple[Callable[[str], bool], Callable[[str], bool]]:
+    """Predicates on a classname and on a file for a glob on files or classnames."""
     glob = pattern.strip().replace("\\", "/")
     globs = {glob, glob.replace("**/", "")}
     if glob.endswith("/"):  # a folder: everything under it
         globs = {g + "*" for g in globs}
-    file_re = _compile(globs)
     dotted = {g.removesuffix(".py").strip("/").replace("/", ".") for g in globs}
+    file_re = _compile(globs)
     class_re = _compile(globs | dotted | {d + ".*" for d in dotted})
-    class_cache: dict[str, bool] = {}
-    file_cache: dict[str, bool] = {}
 
-    def by_class(head: str) -> bool:
-        hit = class_cache.get(head)
-        if hit is None:
-            hit = class_cache[head] = any(class_re.match(c) for c in _classnames(head))
-        return hit
+    def by_class(classname: str) -> bool:
+        # Every prefix ending before a `::` is a candidate (Rust: `crate::module`).
+        return any(class_re.match(c) for c in _prefixes(classname))
 
     def by_file(file: str) -> bool:
-        hit = file_cache.get(file)
-        if hit is None:
-            hit = file_cache[file] = any(file_re.match(p) for p in _path_suffixes(file))
-        return hit
+        return any(file_re.match(path) for path in _path_tails(file))
 
-    def matches(test_id: str, file: str) -> bool:
-        if file and by_file(file):
-            return True
-        head = test_id.rpartition("::")[0]
-        # Without a classname the id itself is tried (NUnit 2 writes "Ns.Class.Method"),
-        # uncached: such ids are all distinct.
-        return by_class(head) if head else bool(class_re.match(test_id))
-
-    return matches
+    return by_class, by_file
 
 
-def _compile(globs: Iterable[str]) -> re.Pattern[str]:
-    return re.compile("|".join(fnmatch.translate(g) for g in sorted(globs) if g))
+def _compile(globs: set[str]) -> re.Pattern[str]:
+    return re.compile("|".join(translate(g) for g in sorted(globs) if g) or "(?!)")
 
 
-def _classnames(head: str) -> Iterator[str]:
-    """Candidate classnames of an id's head: every prefix ending before a `::`, and itself."""
+def _prefixes(classname: str) -> Iterator[str]:
     start = 0
-    while (found := head.find("::", start)) >= 0:
-        yield head[:found]
+    while (found := classname.find("::", start)) >= 0:
+        yield classname[:found]
         start = found + 2
-    yield head
+    yield classname
 
 
-def _path_suffixes(file: str) -> Iterator[str]:
+def _path_tails(file: str) -> Iterator[str]:
     """A path and its tails after each `/`, so a relative glob matches an absolute path."""
     path = file.replace("\\", "/")
     yield path
-    for index, char in enumerate(path):
-        if char == "/" and index + 1 < len(path):
+    for index, char in enumerate(path[:-1]):
+        if char == "/":
             yield path[index + 1 :]
-
-
-def _parameter_start(test_id: str) -> int:
-    """Index of the bracket opening a trailing `[...]` or `(...)`, else -1."""
-    if not test_id or test_id[-1] not in "])":
-        return -1
-    close = test_id[-1]
-    opening = "[" if close == "]" else "("
-    depth = 0
-    for index in range(len(test_id) - 1, -1, -1):
-        char = test_id[index]
-        if char == close:
-            depth += 1
-        elif char == opening:
-            depth -= 1
-            if depth == 0:
-                return index
-    return -1

@@ -13,7 +13,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from reportgen import escape
+from reportgen import charts, escape, prose
 from reportgen.errors import TemplateError
 
 # Output format -> the template that renders it and the file extension it gets.
@@ -47,6 +47,7 @@ def make_environment(user_dir: Path | None = None) -> ImmutableSandboxedEnvironm
         keep_trailing_newline=True,
     )
     env.filters.update(FILTERS)
+    env.globals.update(GLOBALS)
     return env
 
 
@@ -63,6 +64,16 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "prose_line": escape.md_prose_line,
     "one_line": escape.clean_text,
     "html_prose": _html_prose,
+    "html_prose_line": prose.prose_inline_to_html,
+    "text_block": prose.clean_block,
+}
+
+# Pure functions templates call to lay out their pictures (see reportgen/charts.py).
+GLOBALS: dict[str, Callable[..., Any]] = {
+    "target_chart": charts.target_chart,
+    "moves_chart": charts.moves_chart,
+    "trend_chart": charts.trend_chart,
+    "badge": charts.badge,
 }
 
 

@@ -1,0 +1,566 @@
+"""Chart and badge geometry for the SVG pictures (pure: numbers in, positions out).
+
+Templates only draw what these functions compute. Inputs are the JSON summary's
+own pieces (`summary.coverage.targets`, `summary.coverage.files`, `index.trend`),
+so every label a picture shows is the figure the tables show. Coordinates are in
+SVG user units of a fixed-width viewBox and rounded to 0.1 for stable output.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reportgen.numbers import meets_threshold
+
+# Advance widths in em of a Verdana-like sans serif, by character group; the
+# badge forces its text to these widths (textLength), so no font file is needed.
+_WIDTH_GROUPS: tuple[tuple[str, float], ...] = (
+    (" ", 0.35),
+    ("il|!.,:;'`", 0.3),
+    ('fjrtI()[]{}/\\-"', 0.42),
+    ("sczJ*^", 0.53),
+    ("abdeghknopquvxy?_+=<>~$#0123456789", 0.62),
+    ("ABCEFKLPRSTVXYZ", 0.68),
+    ("DGHNOQU&", 0.76),
+    ("w", 0.82),
+    ("mM", 0.92),
+    ("W%@", 1.02),
+)
+_WIDTHS = {ch: width for chars, width in _WIDTH_GROUPS for ch in chars}
+_DEFAULT_WIDTH = 0.62
+_WIDE_WIDTH = 1.0  # CJK and other East Asian wide characters
+ELLIPSIS = "…"
+
+# Badge colours (white text on each is at least 4.5:1 contrast).
+RED, ORANGE, YELLOW, GREEN = "#c62828", "#b94e00", "#8a6d00", "#2e7d32"
+# Default bands when no minimum applies: below 50 red, 75 orange, 90 yellow.
+DEFAULT_BANDS: tuple[tuple[float, str], ...] = ((90, GREEN), (75, YELLOW), (50, ORANGE))
+# With a minimum: green at or above it, orange up to this many points below, red further.
+NEAR_MISS = 10.0
+MAX_MOVES = 15
+
+
+def _r(value: float) -> float:
+    return round(value, 1)
+
+
+def text_width(text: str, size: float) -> float:
+    """Estimated width of `text` at font `size`: text_width("coverage", 11) ≈ 61."""
+    total = 0.0
+    for ch in text:
+        if ch in _WIDTHS:
+            total += _WIDTHS[ch]
+        elif unicodedata.east_asian_width(ch) in ("W", "F"):
+            total += _WIDE_WIDTH
+        elif unicodedata.combining(ch):
+            continue
+        else:
+            total += _DEFAULT_WIDTH
+    return total * size
+
+
+def fit_text(text: str, width: float, size: float) -> str:
+    """`text` shortened from the left ("…/core.py") to fit `width`: paths end in the name."""
+    if text_width(text, size) <= width:
+        return text
+    room = width - text_width(ELLIPSIS, size)
+    kept = ""
+    for ch in reversed(text):
+        if text_width(ch + kept, size) > room:
+            break
+        kept = ch + kept
+    return ELLIPSIS + kept
+
+
+@dataclass(frozen=True, slots=True)
+class LinearScale:
+    """Maps a value domain onto a coordinate range, linearly."""
+
+    lo: float
+    hi: float
+    start: float
+    end: float
+
+    def at(self, value: float) -> float:
+        if self.hi == self.lo:
+            return _r(self.start)
+        share = (value - self.lo) / (self.hi - self.lo)
+        return _r(self.start + share * (self.end - self.start))
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """A gridline at `pos` (x or y, by chart) with its label."""
+
+    pos: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """A rectangle with its value written at `text_x`, `text_y`."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    text: str
+    text_x: float
+    text_y: float
+    anchor: str = "start"
+
+
+# ---- Target chart: before/after bars of each target against its threshold ----
+
+TARGET_WIDTH = 640.0
+_T_GUTTER, _T_RIGHT = 64.0, 48.0
+_T_LABEL, _T_BEFORE, _T_AFTER, _T_GAP = 22.0, 14.0, 20.0, 30.0
+_T_TOP, _T_AXIS = 8.0, 26.0
+
+
+@dataclass(frozen=True, slots=True)
+class TargetRow:
+    label: str  # the pattern, shortened to fit
+    full_label: str
+    label_y: float
+    before: Bar
+    after: Bar
+    holds: bool | None
+    threshold_x: float | None  # the target's min, when it has one
+    threshold_text: str
+    threshold_top: float
+    threshold_bottom: float
+    caption_y: float
+
+
+@dataclass(frozen=True, slots=True)
+class TargetChart:
+    width: float
+    height: float
+    gutter: float
+    plot_left: float
+    plot_right: float
+    grid_top: float
+    grid_bottom: float
+    ticks: tuple[Tick, ...]
+    rows: tuple[TargetRow, ...]
+    description: str
+
+
+def _pct_text(numbers: Mapping[str, Any] | None) -> str:
+    return "—" if not numbers else f"{numbers['display']}%"
+
+
+def _bar(scale: LinearScale, numbers: Mapping[str, Any] | None, y: float, h: float) -> Bar:
+    """A bar from 0 to the figure; an empty one saying so when that side was not measured."""
+    end = scale.at(float(numbers["percent"])) if numbers else scale.start
+    return Bar(
+        x=scale.start,
+        y=_r(y),
+        width=_r(end - scale.start),
+        height=h,
+        text=_pct_text(numbers) if numbers else "not measured",
+        text_x=_r(end + 6),
+        text_y=_r(y + h / 2),
+    )
+
+
+def _target_row(target: Mapping[str, Any], scale: LinearScale, top: float) -> TargetRow:
+    before_y = top + _T_LABEL
+    after_y = before_y + _T_BEFORE + 4
+    bottom = after_y + _T_AFTER
+    minimum = target.get("min")
+    pattern = str(target.get("pattern", ""))
+    return TargetRow(
+        label=fit_text(pattern, TARGET_WIDTH - 8, 14),
+        full_label=pattern,
+        label_y=_r(top + 15),
+        before=_bar(scale, target.get("before"), before_y, _T_BEFORE),
+        after=_bar(scale, target.get("after"), after_y, _T_AFTER),
+        holds=target.get("holds"),
+        threshold_x=None if minimum is None else scale.at(float(minimum)),
+        threshold_text="" if minimum is None else f"target ≥{float(minimum):g}%",
+        threshold_top=_r(before_y - 4),
+        threshold_bottom=_r(bottom + 4),
+        caption_y=_r(bottom + 17),
+    )
+
+
+def _target_description(targets: Sequence[Mapping[str, Any]]) -> str:
+    parts = []
+    for t in targets:
+        goal = f", target at least {float(t['min']):g}%" if t.get("min") is not None else ""
+        parts.append(
+            f"{t.get('pattern', '')}: {_pct_text(t.get('before'))} before, "
+            f"{_pct_text(t.get('after'))} after{goal}"
+        )
+    return "Target coverage. " + "; ".join(parts) + "."
+
+
+def target_chart(targets: Sequence[Mapping[str, Any]]) -> TargetChart | None:
+    """Bars for each target (`summary.coverage.targets`); None when there is none."""
+    if not targets:
+        return None
+    right = TARGET_WIDTH - _T_RIGHT
+    scale = LinearScale(0.0, 100.0, _T_GUTTER, right)
+    row_height = _T_LABEL + _T_BEFORE + 4 + _T_AFTER + _T_GAP
+    rows = tuple(_target_row(t, scale, _T_TOP + i * row_height) for i, t in enumerate(targets))
+    grid_bottom = _T_TOP + len(rows) * row_height - _T_GAP + 10
+    ticks = tuple(Tick(scale.at(v), f"{v}%") for v in (0, 25, 50, 75, 100))
+    return TargetChart(
+        width=TARGET_WIDTH,
+        height=_r(grid_bottom + _T_AXIS),
+        gutter=_T_GUTTER,
+        plot_left=_T_GUTTER,
+        plot_right=right,
+        grid_top=_T_TOP + _T_LABEL - 6,
+        grid_bottom=_r(grid_bottom),
+        ticks=ticks,
+        rows=rows,
+        description=_target_description(targets),
+    )
+
+
+# ---- Moves chart: the largest coverage changes as diverging bars ----
+
+MOVES_WIDTH = 640.0
+_M_LABELS, _M_ROW, _M_BAR, _M_VALUE, _M_TOP = 236.0, 24.0, 15.0, 48.0, 6.0
+_M_FONT = 13.0
+
+
+@dataclass(frozen=True, slots=True)
+class MoveRow:
+    path: str
+    label: str  # the path, shortened to fit the label column
+    label_y: float
+    up: bool
+    bar: Bar
+
+
+@dataclass(frozen=True, slots=True)
+class MovesChart:
+    width: float
+    height: float
+    label_right: float
+    zero_x: float
+    rows: tuple[MoveRow, ...]
+    shown: int
+    moved: int  # files whose displayed percent moved, of which `shown` are drawn
+    description: str
+
+
+def largest_moves(
+    files: Sequence[Mapping[str, Any]], limit: int = MAX_MOVES
+) -> list[tuple[str, float]]:
+    """(path, delta) of files measured on both sides whose displayed percent moved,
+    the `limit` largest moves, drawn gains first: largest gain at the top."""
+    moved = [
+        (str(f["path"]), float(f["delta"]))
+        for f in files
+        if f.get("delta") is not None and f["delta"] != 0
+    ]
+    moved.sort(key=lambda m: (-abs(m[1]), m[0]))
+    return sorted(moved[:limit], key=lambda m: (-m[1], m[0]))
+
+
+def signed(delta: float, precision: int) -> str:
+    """A move as the reports print it: "+4%", "-2.5%"."""
+    return f"{delta:+.{precision}f}%"
+
+
+def _moves_scale(deltas: Sequence[float]) -> LinearScale:
+    lo, hi = min(0.0, *deltas), max(0.0, *deltas)
+    start = _M_LABELS + (_M_VALUE if lo < 0 else 8.0)
+    end = MOVES_WIDTH - (_M_VALUE if hi > 0 else 8.0)
+    return LinearScale(lo, hi, start, end)
+
+
+def _move_row(path: str, delta: float, scale: LinearScale, top: float, p: int) -> MoveRow:
+    zero, end = scale.at(0.0), scale.at(delta)
+    up = delta > 0
+    bar_y = top + (_M_ROW - _M_BAR) / 2
+    return MoveRow(
+        path=path,
+        label=fit_text(path, _M_LABELS - 12, _M_FONT),
+        label_y=_r(top + _M_ROW / 2),
+        up=up,
+        bar=Bar(
+            x=min(zero, end),
+            y=_r(bar_y),
+            width=_r(abs(end - zero)),
+            height=_M_BAR,
+            text=signed(delta, p),
+            text_x=_r(end + 5 if up else end - 5),
+            text_y=_r(bar_y + _M_BAR / 2),
+            anchor="start" if up else "end",
+        ),
+    )
+
+
+def moves_chart(
+    files: Sequence[Mapping[str, Any]], precision: int = 0, limit: int = MAX_MOVES
+) -> MovesChart | None:
+    """Diverging bars of the largest moves (`summary.coverage.files`); None if nothing moved."""
+    moves = largest_moves(files, limit)
+    if not moves:
+        return None
+    scale = _moves_scale([d for _, d in moves])
+    rows = tuple(
+        _move_row(path, d, scale, _M_TOP + i * _M_ROW, precision)
+        for i, (path, d) in enumerate(moves)
+    )
+    moved = len(largest_moves(files, limit=len(files)))
+    listed = "; ".join(f"{path} {signed(d, precision)}" for path, d in moves)
+    return MovesChart(
+        width=MOVES_WIDTH,
+        height=_r(2 * _M_TOP + len(rows) * _M_ROW),
+        label_right=_M_LABELS - 6,
+        zero_x=scale.at(0.0),
+        rows=rows,
+        shown=len(rows),
+        moved=moved,
+        description=f"Largest coverage changes, in percentage points: {listed}.",
+    )
+
+
+# ---- Trend chart: overall coverage across the archived steps ----
+
+TREND_WIDTH, TREND_HEIGHT = 640.0, 280.0
+_TR_LEFT, _TR_RIGHT, _TR_TOP, _TR_BOTTOM = 48.0, 16.0, 20.0, 52.0
+_TR_FONT = 12.0
+_MAX_POINT_LABELS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    x: float
+    y: float
+    text: str  # the overall figure, "55%"
+    label: str  # the step, shortened to its slot; "" when skipped to avoid overlap
+    full_label: str
+    date: str
+    show_value: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """The scope's target range over consecutive steps that share it."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TrendChart:
+    width: float
+    height: float
+    plot_left: float
+    plot_right: float
+    plot_top: float
+    plot_bottom: float
+    ticks: tuple[Tick, ...]
+    bands: tuple[Band, ...]
+    points: tuple[TrendPoint, ...]
+    path: str  # the line through the points, as SVG path data
+    description: str
+
+
+def nice_domain(values: Sequence[float]) -> tuple[float, float]:
+    """A 0-100 sub-range in tens around `values`, at least 20 points tall."""
+    lo = max(0.0, math.floor((min(values) - 5) / 10) * 10)
+    hi = min(100.0, math.ceil((max(values) + 5) / 10) * 10)
+    while hi - lo < 20:
+        hi, lo = (hi + 10, lo) if hi < 100 else (hi, lo - 10)
+    return lo, hi
+
+
+def _range_of(item: Mapping[str, Any]) -> tuple[float, float | None] | None:
+    target = item.get("target_range")
+    if not target or target[0] is None:
+        return None
+    high = target[1] if len(target) > 1 else None
+    return float(target[0]), None if high is None else float(high)
+
+
+def _range_text(bounds: tuple[float, float | None]) -> str:
+    low, high = bounds
+    if high is None or high == low:
+        return f"target ≥{low:g}%"
+    return f"target {low:g}-{high:g}%"
+
+
+def _bands(
+    trend: Sequence[Mapping[str, Any]], xs: Sequence[float], slot: float, y: LinearScale
+) -> tuple[Band, ...]:
+    """One band per run of consecutive steps with the same target range."""
+    bands: list[Band] = []
+    i = 0
+    while i < len(trend):
+        bounds = _range_of(trend[i])
+        j = i
+        while j + 1 < len(trend) and _range_of(trend[j + 1]) == bounds:
+            j += 1
+        if bounds is not None:
+            low, high = bounds
+            top = y.at(high if high is not None else low)
+            bands.append(
+                Band(
+                    x=_r(xs[i] - slot / 2),
+                    y=top,
+                    width=_r(xs[j] - xs[i] + slot),
+                    height=_r(y.at(low) - top),
+                    text=_range_text(bounds),
+                )
+            )
+        i = j + 1
+    return tuple(bands)
+
+
+def _label_every(count: int, slot: float) -> int:
+    """Show every k-th step label so that labels about 96 units wide never overlap."""
+    return max(1, math.ceil(96.0 / slot)) if count > 1 else 1
+
+
+def _trend_points(
+    trend: Sequence[Mapping[str, Any]], xs: Sequence[float], slot: float, y: LinearScale
+) -> tuple[TrendPoint, ...]:
+    every = _label_every(len(trend), slot)
+    last = len(trend) - 1
+    points = []
+    for i, item in enumerate(trend):
+        labelled = (last - i) % every == 0  # the newest step always keeps its label
+        label = str(item.get("label") or "")
+        points.append(
+            TrendPoint(
+                x=xs[i],
+                y=y.at(float(item["percent"])),
+                text=str(item.get("display") or f"{float(item['percent']):.0f}%"),
+                label=fit_text(label, slot * every - 6, _TR_FONT) if labelled else "",
+                full_label=label,
+                date=str(item.get("date") or "") if labelled else "",
+                show_value=len(trend) <= _MAX_POINT_LABELS or i in (0, last),
+            )
+        )
+    return tuple(points)
+
+
+def trend_chart(trend: Sequence[Mapping[str, Any]]) -> TrendChart | None:
+    """Overall coverage per step, oldest first (`index.trend`), with the target band."""
+    if not trend:
+        return None
+    left, right = _TR_LEFT, TREND_WIDTH - _TR_RIGHT
+    top, bottom = _TR_TOP, TREND_HEIGHT - _TR_BOTTOM
+    slot = (right - left) / len(trend)
+    xs = [_r(left + (i + 0.5) * slot) for i in range(len(trend))]
+    values = [float(t["percent"]) for t in trend]
+    for item in trend:
+        bounds = _range_of(item)
+        if bounds is not None:
+            values += [b for b in bounds if b is not None]
+    lo, hi = nice_domain(values)
+    y = LinearScale(lo, hi, bottom, top)
+    step = 10 if hi - lo <= 60 else 20
+    ticks = tuple(Tick(y.at(v), f"{v:g}%") for v in _frange(lo, hi, step))
+    points = _trend_points(trend, xs, slot, y)
+    path = " ".join(f"{'M' if i == 0 else 'L'}{p.x} {p.y}" for i, p in enumerate(points))
+    listed = "; ".join(f"{p.full_label or p.date} {p.text}" for p in points)
+    return TrendChart(
+        width=TREND_WIDTH,
+        height=TREND_HEIGHT,
+        plot_left=left,
+        plot_right=right,
+        plot_top=top,
+        plot_bottom=bottom,
+        ticks=ticks,
+        bands=_bands(trend, xs, slot, y),
+        points=points,
+        path=path,
+        description=f"Overall coverage by step, oldest first: {listed}.",
+    )
+
+
+def _frange(lo: float, hi: float, step: float) -> list[float]:
+    count = int(round((hi - lo) / step))
+    return [lo + i * step for i in range(count + 1)]
+
+
+# ---- Badge ----
+
+BADGE_HEIGHT, BADGE_FONT, BADGE_PAD = 20.0, 11.0, 6.0
+
+
+@dataclass(frozen=True, slots=True)
+class Badge:
+    label: str
+    value: str
+    color: str
+    label_width: float
+    value_width: float
+    width: float
+    height: float
+    label_x: float
+    value_x: float
+    label_text_width: float
+    value_text_width: float
+    description: str
+
+
+def badge_color(percent: float, precision: int, minimum: float | None = None) -> str:
+    """The badge colour, judged at the displayed precision as `--fail-under` would:
+    with `minimum`: green at or above it, orange up to NEAR_MISS points below, else red;
+    without: green from 90, yellow from 75, orange from 50, red below."""
+    if minimum is not None:
+        if meets_threshold(percent, minimum, precision):
+            return GREEN
+        near = max(0.0, minimum - NEAR_MISS)
+        return ORANGE if meets_threshold(percent, near, precision) else RED
+    for floor, color in DEFAULT_BANDS:
+        if meets_threshold(percent, floor, precision):
+            return color
+    return RED
+
+
+def badge_figure(summary: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, float | None]:
+    """The figure a badge shows and the minimum it is judged against: the scope's
+    after and its target's low end when a scope is reported, else the total after."""
+    coverage = summary.get("coverage") or {}
+    scope = coverage.get("scope")
+    if scope and scope.get("after"):
+        target = scope.get("target")
+        return scope["after"], float(target[0]) if target else None
+    return coverage.get("after"), None
+
+
+def badge(summary: Mapping[str, Any], label: str = "coverage") -> Badge:
+    """The README badge of a JSON summary: "coverage | 93%" in the figure's colour."""
+    figure, minimum = badge_figure(summary)
+    precision = int((summary.get("coverage") or {}).get("precision") or 0)
+    if figure:
+        value = f"{figure['display']}%"
+        color = badge_color(float(figure["percent"]), precision, minimum)
+    else:
+        value, color = "unknown", "#6e6e6e"
+    label_text, value_text = text_width(label, BADGE_FONT), text_width(value, BADGE_FONT)
+    label_width = _r(label_text + 2 * BADGE_PAD)
+    value_width = _r(value_text + 2 * BADGE_PAD)
+    return Badge(
+        label=label,
+        value=value,
+        color=color,
+        label_width=label_width,
+        value_width=value_width,
+        width=_r(label_width + value_width),
+        height=BADGE_HEIGHT,
+        label_x=_r(label_width / 2),
+        value_x=_r(label_width + value_width / 2),
+        label_text_width=_r(label_text),
+        value_text_width=_r(value_text),
+        description=f"{label}: {value}",
+    )
