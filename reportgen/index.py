@@ -29,13 +29,19 @@ def _natural(text: str | None) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text or ""))
 
 
-def _targets_text(summary: dict[str, Any]) -> str:
-    parts = []
-    for target in summary.get("coverage", {}).get("targets") or []:
+def _targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for target in (summary.get("coverage") or {}).get("targets") or []:
         after = target.get("after") or {}
-        if "display" in after:
-            parts.append(f"{after['display']}% {target.get('pattern', '')}".strip())
-    return ", ".join(parts)
+        if isinstance(after, dict) and "display" in after:
+            rows.append(
+                {
+                    "pattern": target.get("pattern"),
+                    "display": f"{after['display']}%",
+                    "holds": target.get("holds"),
+                }
+            )
+    return rows
 
 
 def build_index(steps: list[ArchivedStep]) -> dict[str, Any]:
@@ -52,7 +58,7 @@ def build_index(steps: list[ArchivedStep]) -> dict[str, Any]:
                 "title": s.get("title"),
                 "date": s.get("date"),
                 "status": s.get("status"),
-                "targets": _targets_text(s),
+                "targets": _targets(s),
                 "overall": f"{total['display']}%" if "display" in total else None,
                 "percent": total.get("percent"),
                 "scope": scope.get("prefix"),
@@ -81,5 +87,11 @@ def build_index(steps: list[ArchivedStep]) -> dict[str, Any]:
 
 
 def sparkline(values: list[float]) -> str:
-    """A one-line trend on a 0-100 scale, e.g. "▃▄▆"."""
-    return "".join(SPARKS[min(int(v / 100 * len(SPARKS)), len(SPARKS) - 1)] for v in values)
+    """A one-line trend scaled between the lowest and highest value, e.g. "▁▄█"."""
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    if high == low:
+        return SPARKS[len(SPARKS) // 2] * len(values)
+    top = len(SPARKS) - 1
+    return "".join(SPARKS[round((v - low) / (high - low) * top)] for v in values)
