@@ -115,26 +115,27 @@ class Bar:
 
 
 # ---- Target chart: before/after bars of each target against its threshold ----
+# A bullet chart: the dashed threshold line crosses the bars, so the figures sit in a
+# column of their own on the right where the line can never run through them.
 
-TARGET_WIDTH = 640.0
-_T_GUTTER, _T_RIGHT = 64.0, 48.0
-_T_LABEL, _T_BEFORE, _T_AFTER, _T_GAP = 22.0, 14.0, 20.0, 30.0
-_T_TOP, _T_AXIS = 8.0, 26.0
+WIDE, NARROW = 640.0, 360.0  # viewBox widths: desktop and print, phones
+_T_GUTTER, _T_VALUES = 52.0, 60.0
+_T_LABEL, _T_BEFORE, _T_AFTER, _T_GAP = 24.0, 14.0, 20.0, 22.0
+_T_TOP, _T_AXIS, _T_FONT, _T_SMALL = 4.0, 22.0, 14.0, 11.0
 
 
 @dataclass(frozen=True, slots=True)
 class TargetRow:
-    label: str  # the pattern, shortened to fit
+    label: str  # the pattern, shortened to leave room for the threshold text
     full_label: str
     label_y: float
     before: Bar
     after: Bar
     holds: bool | None
     threshold_x: float | None  # the target's min, when it has one
-    threshold_text: str
+    threshold_text: str  # "target ≥80%", right-aligned on the label line
     threshold_top: float
     threshold_bottom: float
-    caption_y: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,63 +157,79 @@ def _pct_text(numbers: Mapping[str, Any] | None) -> str:
 
 
 def _bar(scale: LinearScale, numbers: Mapping[str, Any] | None, y: float, h: float) -> Bar:
-    """A bar from 0 to the figure; an empty one saying so when that side was not measured."""
+    """A bar from 0 to the figure, its value in the right-hand column; "—" when that
+    side was not measured."""
     end = scale.at(float(numbers["percent"])) if numbers else scale.start
     return Bar(
         x=scale.start,
         y=_r(y),
         width=_r(end - scale.start),
         height=h,
-        text=_pct_text(numbers) if numbers else "not measured",
-        text_x=_r(end + 6),
+        text=_pct_text(numbers),
+        text_x=_r(scale.end + 10),
         text_y=_r(y + h / 2),
     )
 
 
-def _target_row(target: Mapping[str, Any], scale: LinearScale, top: float) -> TargetRow:
+def _threshold_text(target: Mapping[str, Any]) -> str:
+    parts = []
+    if target.get("min") is not None:
+        parts.append(f"≥{float(target['min']):g}%")
+    if target.get("min_delta") is not None:
+        parts.append(f"+{float(target['min_delta']):g} points")
+    return "target " + " and ".join(parts) if parts else ""
+
+
+def _target_row(
+    target: Mapping[str, Any], scale: LinearScale, top: float, width: float
+) -> TargetRow:
     before_y = top + _T_LABEL
     after_y = before_y + _T_BEFORE + 4
-    bottom = after_y + _T_AFTER
     minimum = target.get("min")
     pattern = str(target.get("pattern", ""))
+    caption = _threshold_text(target)
+    room = width - text_width(caption, _T_SMALL) - 16
     return TargetRow(
-        label=fit_text(pattern, TARGET_WIDTH - 8, 14),
+        label=fit_text(pattern, room, _T_FONT),
         full_label=pattern,
-        label_y=_r(top + 15),
+        label_y=_r(top + 16),
         before=_bar(scale, target.get("before"), before_y, _T_BEFORE),
         after=_bar(scale, target.get("after"), after_y, _T_AFTER),
         holds=target.get("holds"),
         threshold_x=None if minimum is None else scale.at(float(minimum)),
-        threshold_text="" if minimum is None else f"target ≥{float(minimum):g}%",
+        threshold_text=caption,
         threshold_top=_r(before_y - 4),
-        threshold_bottom=_r(bottom + 4),
-        caption_y=_r(bottom + 17),
+        threshold_bottom=_r(after_y + _T_AFTER + 4),
     )
 
 
 def _target_description(targets: Sequence[Mapping[str, Any]]) -> str:
     parts = []
     for t in targets:
-        goal = f", target at least {float(t['min']):g}%" if t.get("min") is not None else ""
+        goal = _threshold_text(t)
         parts.append(
             f"{t.get('pattern', '')}: {_pct_text(t.get('before'))} before, "
-            f"{_pct_text(t.get('after'))} after{goal}"
+            f"{_pct_text(t.get('after'))} after" + (f", {goal}" if goal else "")
         )
     return "Target coverage. " + "; ".join(parts) + "."
 
 
-def target_chart(targets: Sequence[Mapping[str, Any]]) -> TargetChart | None:
+def target_chart(
+    targets: Sequence[Mapping[str, Any]], width: float = WIDE
+) -> TargetChart | None:
     """Bars for each target (`summary.coverage.targets`); None when there is none."""
     if not targets:
         return None
-    right = TARGET_WIDTH - _T_RIGHT
+    right = width - _T_VALUES
     scale = LinearScale(0.0, 100.0, _T_GUTTER, right)
     row_height = _T_LABEL + _T_BEFORE + 4 + _T_AFTER + _T_GAP
-    rows = tuple(_target_row(t, scale, _T_TOP + i * row_height) for i, t in enumerate(targets))
-    grid_bottom = _T_TOP + len(rows) * row_height - _T_GAP + 10
+    rows = tuple(
+        _target_row(t, scale, _T_TOP + i * row_height, width) for i, t in enumerate(targets)
+    )
+    grid_bottom = _T_TOP + len(rows) * row_height - _T_GAP + 8
     ticks = tuple(Tick(scale.at(v), f"{v}%") for v in (0, 25, 50, 75, 100))
     return TargetChart(
-        width=TARGET_WIDTH,
+        width=width,
         height=_r(grid_bottom + _T_AXIS),
         gutter=_T_GUTTER,
         plot_left=_T_GUTTER,
@@ -226,16 +243,18 @@ def target_chart(targets: Sequence[Mapping[str, Any]]) -> TargetChart | None:
 
 
 # ---- Moves chart: the largest coverage changes as diverging bars ----
+# Wide charts put the paths in a column left of the bars; narrow ones put each path
+# on its own line above its bar, so phones keep readable names and long bars.
 
-MOVES_WIDTH = 640.0
-_M_LABELS, _M_ROW, _M_BAR, _M_VALUE, _M_TOP = 236.0, 24.0, 15.0, 48.0, 6.0
-_M_FONT = 13.0
+_M_BAR, _M_VALUE, _M_TOP, _M_FONT = 15.0, 46.0, 6.0, 13.0
+_M_LABEL_SHARE = 0.36  # of a wide chart's width, for the path column
 
 
 @dataclass(frozen=True, slots=True)
 class MoveRow:
     path: str
-    label: str  # the path, shortened to fit the label column
+    label: str  # the path, shortened to fit
+    label_x: float
     label_y: float
     up: bool
     bar: Bar
@@ -245,7 +264,7 @@ class MoveRow:
 class MovesChart:
     width: float
     height: float
-    label_right: float
+    label_anchor: str  # "end" in a column beside the bars, "start" above them
     zero_x: float
     rows: tuple[MoveRow, ...]
     shown: int
@@ -256,8 +275,8 @@ class MovesChart:
 def largest_moves(
     files: Sequence[Mapping[str, Any]], limit: int = MAX_MOVES
 ) -> list[tuple[str, float]]:
-    """(path, delta) of files measured on both sides whose displayed percent moved,
-    the `limit` largest moves, drawn gains first: largest gain at the top."""
+    """(path, delta) of files measured on both sides whose displayed percent moved:
+    the `limit` largest moves, in drawing order (largest gain first, largest loss last)."""
     moved = [
         (str(f["path"]), float(f["delta"]))
         for f in files
@@ -272,21 +291,39 @@ def signed(delta: float, precision: int) -> str:
     return f"{delta:+.{precision}f}%"
 
 
-def _moves_scale(deltas: Sequence[float]) -> LinearScale:
-    lo, hi = min(0.0, *deltas), max(0.0, *deltas)
-    start = _M_LABELS + (_M_VALUE if lo < 0 else 8.0)
-    end = MOVES_WIDTH - (_M_VALUE if hi > 0 else 8.0)
-    return LinearScale(lo, hi, start, end)
+@dataclass(frozen=True, slots=True)
+class _MovesLayout:
+    width: float
+    stacked: bool
+    labels: float  # width of the path column (0 when stacked)
+    row: float
+    bar_top: float  # of the bar within its row
+
+    @classmethod
+    def for_width(cls, width: float) -> _MovesLayout:
+        if width < 480:
+            return cls(width, True, 0.0, 38.0, 18.0)
+        return cls(width, False, round(width * _M_LABEL_SHARE), 24.0, 4.5)
+
+    def scale(self, deltas: Sequence[float]) -> LinearScale:
+        lo, hi = min(0.0, *deltas), max(0.0, *deltas)
+        start = self.labels + (_M_VALUE if lo < 0 else 4.0)
+        end = self.width - (_M_VALUE if hi > 0 else 4.0)
+        return LinearScale(lo, hi, start, end)
 
 
-def _move_row(path: str, delta: float, scale: LinearScale, top: float, p: int) -> MoveRow:
+def _move_row(
+    path: str, delta: float, scale: LinearScale, top: float, layout: _MovesLayout, p: int
+) -> MoveRow:
     zero, end = scale.at(0.0), scale.at(delta)
     up = delta > 0
-    bar_y = top + (_M_ROW - _M_BAR) / 2
+    bar_y = top + layout.bar_top
+    label_room = layout.width if layout.stacked else layout.labels - 12
     return MoveRow(
         path=path,
-        label=fit_text(path, _M_LABELS - 12, _M_FONT),
-        label_y=_r(top + _M_ROW / 2),
+        label=fit_text(path, label_room, _M_FONT),
+        label_x=0.0 if layout.stacked else layout.labels - 6,
+        label_y=_r(top + 9 if layout.stacked else bar_y + _M_BAR / 2),
         up=up,
         bar=Bar(
             x=min(zero, end),
@@ -302,37 +339,40 @@ def _move_row(path: str, delta: float, scale: LinearScale, top: float, p: int) -
 
 
 def moves_chart(
-    files: Sequence[Mapping[str, Any]], precision: int = 0, limit: int = MAX_MOVES
+    files: Sequence[Mapping[str, Any]],
+    precision: int = 0,
+    width: float = WIDE,
+    limit: int = MAX_MOVES,
 ) -> MovesChart | None:
     """Diverging bars of the largest moves (`summary.coverage.files`); None if nothing moved."""
     moves = largest_moves(files, limit)
     if not moves:
         return None
-    scale = _moves_scale([d for _, d in moves])
+    layout = _MovesLayout.for_width(width)
+    scale = layout.scale([d for _, d in moves])
     rows = tuple(
-        _move_row(path, d, scale, _M_TOP + i * _M_ROW, precision)
+        _move_row(path, d, scale, _M_TOP + i * layout.row, layout, precision)
         for i, (path, d) in enumerate(moves)
     )
-    moved = len(largest_moves(files, limit=len(files)))
     listed = "; ".join(f"{path} {signed(d, precision)}" for path, d in moves)
     return MovesChart(
-        width=MOVES_WIDTH,
-        height=_r(2 * _M_TOP + len(rows) * _M_ROW),
-        label_right=_M_LABELS - 6,
+        width=width,
+        height=_r(2 * _M_TOP + len(rows) * layout.row),
+        label_anchor="start" if layout.stacked else "end",
         zero_x=scale.at(0.0),
         rows=rows,
         shown=len(rows),
-        moved=moved,
+        moved=len(largest_moves(files, limit=len(files))),
         description=f"Largest coverage changes, in percentage points: {listed}.",
     )
 
 
 # ---- Trend chart: overall coverage across the archived steps ----
 
-TREND_WIDTH, TREND_HEIGHT = 640.0, 280.0
-_TR_LEFT, _TR_RIGHT, _TR_TOP, _TR_BOTTOM = 48.0, 16.0, 20.0, 52.0
+_TR_HEIGHT = 280.0
+_TR_LEFT, _TR_RIGHT, _TR_TOP, _TR_BOTTOM = 44.0, 12.0, 20.0, 52.0
 _TR_FONT = 12.0
-_MAX_POINT_LABELS = 12
+_MIN_VALUE_SLOT = 36.0  # narrower slots label only the first and last points
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,18 +485,18 @@ def _trend_points(
                 label=fit_text(label, slot * every - 6, _TR_FONT) if labelled else "",
                 full_label=label,
                 date=str(item.get("date") or "") if labelled else "",
-                show_value=len(trend) <= _MAX_POINT_LABELS or i in (0, last),
+                show_value=slot >= _MIN_VALUE_SLOT or i in (0, last),
             )
         )
     return tuple(points)
 
 
-def trend_chart(trend: Sequence[Mapping[str, Any]]) -> TrendChart | None:
+def trend_chart(trend: Sequence[Mapping[str, Any]], width: float = WIDE) -> TrendChart | None:
     """Overall coverage per step, oldest first (`index.trend`), with the target band."""
     if not trend:
         return None
-    left, right = _TR_LEFT, TREND_WIDTH - _TR_RIGHT
-    top, bottom = _TR_TOP, TREND_HEIGHT - _TR_BOTTOM
+    left, right = _TR_LEFT, width - _TR_RIGHT
+    top, bottom = _TR_TOP, _TR_HEIGHT - _TR_BOTTOM
     slot = (right - left) / len(trend)
     xs = [_r(left + (i + 0.5) * slot) for i in range(len(trend))]
     values = [float(t["percent"]) for t in trend]
@@ -472,8 +512,8 @@ def trend_chart(trend: Sequence[Mapping[str, Any]]) -> TrendChart | None:
     path = " ".join(f"{'M' if i == 0 else 'L'}{p.x} {p.y}" for i, p in enumerate(points))
     listed = "; ".join(f"{p.full_label or p.date} {p.text}" for p in points)
     return TrendChart(
-        width=TREND_WIDTH,
-        height=TREND_HEIGHT,
+        width=width,
+        height=_TR_HEIGHT,
         plot_left=left,
         plot_right=right,
         plot_top=top,

@@ -8,6 +8,7 @@ raw and decoded only for the files that need them.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated
 
@@ -40,7 +41,6 @@ class _File(msgspec.Struct):
     executed_lines: list[LineNo]
     missing_lines: list[LineNo]
     summary: _Summary
-    executed_branches: list[tuple[int, int]] | None = None
     missing_branches: list[tuple[int, int]] | None = None
     # Kept undecoded (an empty Raw when absent): only target files need them.
     functions: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
@@ -114,9 +114,13 @@ def _clean(err: Exception) -> str:
     return text[:300]
 
 
+def _lines(values: list[int]) -> array:
+    """Sorted line numbers as a compact array (coverage writes them sorted: cheap to check)."""
+    return array("i", sorted(values))
+
+
 def _file_coverage(path: str, raw: _File, source: str, with_regions: bool) -> FileCoverage:
-    executed = tuple(sorted(set(raw.executed_lines)))
-    missing = tuple(sorted(set(raw.missing_lines)))
+    missing = _lines(raw.missing_lines)
     if len(missing) != raw.summary.missing_lines:
         raise InputError(
             f"{source}: file {path!r}: summary.missing_lines is {raw.summary.missing_lines}"
@@ -133,20 +137,18 @@ def _file_coverage(path: str, raw: _File, source: str, with_regions: bool) -> Fi
         numbers.num_missing_branches > numbers.num_branches
     ):
         raise InputError(f"{source}: file {path!r}: more missing than measured in its summary")
-    regions = _regions(raw, source, path) if with_regions else None
     return FileCoverage(
         path=path,
         numbers=numbers,
-        executed_lines=executed,
+        executed_lines=_lines(raw.executed_lines),
         missing_lines=missing,
-        executed_branches=_arcs(raw.executed_branches),
         missing_branches=_arcs(raw.missing_branches),
-        regions=regions,
+        regions=_regions(raw, source, path) if with_regions else None,
     )
 
 
 def _arcs(arcs: list[tuple[int, int]] | None) -> tuple[Arc, ...] | None:
-    return None if arcs is None else tuple(sorted(set(arcs)))
+    return None if arcs is None else tuple(sorted(arcs))
 
 
 def _regions(raw: _File, source: str, path: str) -> tuple[Region, ...] | None:
@@ -224,14 +226,13 @@ def _combine_file(items: list[FileCoverage]) -> FileCoverage:
         missing_arcs = _intersection([i.missing_branches for i in items])
         num_missing_branches = len(missing_arcs)
         partial = sum(1 for src, _ in missing_arcs if src not in missing)
-        executed_arcs = _union(i.executed_branches for i in items) - missing_arcs
-        arcs = (tuple(sorted(executed_arcs)), tuple(sorted(missing_arcs)))
+        arcs: tuple[Arc, ...] | None = tuple(sorted(missing_arcs))
     else:
         # Without per-arc lists the best available figure is the most covered shard's.
         best = min(items, key=lambda i: i.numbers.num_missing_branches)
         num_missing_branches = best.numbers.num_missing_branches
         partial = best.numbers.num_partial_branches
-        arcs = (None, None)
+        arcs = None
     numbers = Numbers(
         num_statements=max(i.numbers.num_statements for i in items),
         num_missing=len(missing),
@@ -243,9 +244,8 @@ def _combine_file(items: list[FileCoverage]) -> FileCoverage:
     return FileCoverage(
         path=items[0].path,
         numbers=numbers,
-        executed_lines=tuple(sorted(executed)),
-        missing_lines=tuple(sorted(missing)),
-        executed_branches=arcs[0],
-        missing_branches=arcs[1],
+        executed_lines=array("i", sorted(executed)),
+        missing_lines=array("i", sorted(missing)),
+        missing_branches=arcs,
         regions=regions,
     )

@@ -25,7 +25,7 @@ import math
 import re
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import translate
 from itertools import chain
@@ -54,7 +54,7 @@ _RUNS = 3
 
 TEXT_LIMIT = 4096  # characters kept of a failure's message and of its text
 SLOWEST = 10
-_MAX_SECONDS = 1e9  # a larger time is not a measurement
+_MAX_SECONDS = 1e6  # 11.6 days: a larger "time" is nanoseconds or garbage, not seconds
 _CHUNK = 1 << 16
 
 Attrs = Mapping[str, str]
@@ -98,8 +98,9 @@ class _Class:
     def __init__(self) -> None:
         self.tests: dict[str, int] = {}
         self.times = array("d")  # seconds
-        self.files: array[int] | None = None  # index into file_names, once a test has one
-        self.file_names: list[str] = [""]
+        # Files, once a test has a file attribute: an index per test into file_names.
+        self.files: array[int] | None = None
+        self.file_names: list[str] = []
 
     def file_of(self, position: int) -> str:
         return "" if self.files is None else self.file_names[self.files[position]]
@@ -174,9 +175,7 @@ class TestRun:
                     yield _full_id(classname, name), _OUTCOMES[old & 3], None
 
     def _packed(self, test_id: str) -> int | None:
-        classname, name = _split_key(test_id)
-        tests = self._classes.get(classname)
-        return None if tests is None else tests.tests.get(name)
+        return _lookup(self._classes, test_id)
 
 
 # --- Public functions -------------------------------------------------------------------
@@ -245,13 +244,20 @@ def select_tests(run: TestRun, pattern: str) -> TestRun:
     The selection's time is the sum of its tests' times.
     """
     by_class, by_file = _selector(pattern)
+
+    def wanted(name: str, file: str) -> bool:
+        return bool(file) and by_file(file)
+
+    def wanted_without_class(name: str, file: str) -> bool:
+        # The name may be dotted: NUnit 2 writes "Ns.Class.Test" and no classname.
+        return wanted(name, file) or by_class(name)
+
     classes: dict[str, _Class] = {}
     for classname, tests in run._classes.items():
         if classname and by_class(classname):
             classes[classname] = tests
         elif tests.files is not None or not classname:
-            # Without a classname the name itself may be dotted: NUnit 2's "Ns.Class.Test".
-            chosen = _pick(tests, lambda name, file: (file and by_file(file)) or by_class(name))
+            chosen = _pick(tests, wanted if classname else wanted_without_class)
             if chosen is not None:
                 classes[classname] = chosen
     time = math.fsum(chain.from_iterable(tests.times for tests in classes.values()))
@@ -263,6 +269,13 @@ def select_tests(run: TestRun, pattern: str) -> TestRun:
 
 def _full_id(classname: str, name: str) -> str:
     return f"{classname}::{name}" if classname else name
+
+
+def _lookup(classes: Mapping[str, _Class], test_id: str) -> int | None:
+    """The packed state of a test, None when it is not there."""
+    classname, name = _split_key(test_id)
+    tests = classes.get(classname)
+    return None if tests is None else tests.tests.get(name)
 
 
 def _split_key(test_id: str) -> tuple[str, str]:
@@ -382,15 +395,20 @@ class _Builder:
 
 
 def _append_file(tests: _Class, file: str) -> None:
-    if tests.files is None:
-        tests.files = array("I", bytes(4 * (len(tests.tests) - 1)))
-    tests.files.append(_file_number(tests, file))
+    """The file of the test just added, the last of `tests`."""
+    _files(tests, len(tests.times) - 1).append(_file_number(tests, file))
 
 
 def _set_file(tests: _Class, position: int, file: str) -> None:
+    _files(tests, len(tests.times))[position] = _file_number(tests, file)
+
+
+def _files(tests: _Class, without: int) -> array[int]:
+    """A class's file numbers, made on its first file: the `without` tests before have none."""
     if tests.files is None:
-        tests.files = array("I", bytes(4 * len(tests.tests)))
-    tests.files[position] = _file_number(tests, file)
+        tests.files = array("I", [0]) * without
+        tests.file_names = [""]
+    return tests.files
 
 
 def _file_number(tests: _Class, file: str) -> int:
@@ -443,10 +461,7 @@ def _pick(tests: _Class, wanted: Callable[[str, str], bool]) -> _Class | None:
 
 
 def _run(
-    classes: dict[str, _Class],
-    time: float,
-    failures: Iterator[Failure] | Sequence[Failure] | Any,
-    flaky: set[str],
+    classes: dict[str, _Class], time: float, failures: Iterable[Failure], flaky: Iterable[str]
 ) -> TestRun:
     """The immutable run over `classes`; failures and flaky ids not in it, or whose outcome
     there differs, are dropped."""
@@ -458,9 +473,8 @@ def _run(
     ).items():
         counts[packed & 3] += number
         runs += (packed >> _RUNS) * number
-    view = MappingProxyType(classes)
-    probe = TestRun(0, 0, 0, 0, 0, 0, 0.0, (), (), (), view)
-    kept = [f for f in failures if probe.outcome(f.id) == f.outcome]
+    kept = [f for f in failures if _outcome(classes, f.id) == f.outcome]
+    flaky = [t for t in flaky if (_lookup(classes, t) or 0) & _FLAKY]
     return TestRun(
         tests=sum(counts),
         passed=counts[_PASSED],
@@ -470,15 +484,15 @@ def _run(
         runs=runs,
         time=time,
         failures=tuple(sorted(kept, key=lambda f: (module_of(f.id), f.id))),
-        flaky=tuple(sorted(t for t in flaky if _is_flaky(probe, t))),
+        flaky=tuple(sorted(flaky)),
         slowest=_slowest(classes),
-        _classes=view,
+        _classes=MappingProxyType(classes),
     )
 
 
-def _is_flaky(run: TestRun, test_id: str) -> bool:
-    record = run.record(test_id)
-    return record is not None and record.flaky
+def _outcome(classes: Mapping[str, _Class], test_id: str) -> str | None:
+    packed = _lookup(classes, test_id)
+    return None if packed is None else _OUTCOMES[packed & 3]
 
 
 def _slowest(classes: Mapping[str, _Class]) -> tuple[tuple[str, float], ...]:
@@ -816,6 +830,7 @@ class _NestedReader(_Reader):
     message and stack trace in child elements: NUnit, xUnit.net, TRX."""
 
     CASE = ""  # the test element
+    FAILURE = ""  # the element that holds a failure's details
     MESSAGE = ""  # the element holding a failure's message
     TRACE = ""  # the element holding its stack trace
 
@@ -823,16 +838,20 @@ class _NestedReader(_Reader):
         super().__init__(source, root, expat)
         self.case_depth = 0
         self.texts: dict[str, str] = {}
+        self.sev: int | None = None  # None: the attributes do not say; the children do
+        self.failed = False
 
     def start(self, name: str, attrs: Attrs) -> None:
         depth = self.depth = self.depth + 1
         if self.case_depth:
+            self.failed = self.failed or name == self.FAILURE
             if (name == self.MESSAGE or name == self.TRACE) and name not in self.texts:
                 self.texts[name] = ""
                 self.capture()
         elif name == self.CASE:
             self.case_depth = depth
             self.texts = {}
+            self.failed = False
             self.start_case(attrs)
         else:
             self.start_other(name, attrs)
@@ -842,7 +861,8 @@ class _NestedReader(_Reader):
         self.depth = depth - 1
         if depth == self.case_depth:
             self.case_depth = 0
-            self.end_case()
+            sev = self.sev
+            self.end_case(sev if sev is not None else _FAILED if self.failed else _PASSED)
         elif depth == self.text_depth:
             self.texts[name] = self.captured()
 
@@ -860,7 +880,7 @@ class _NestedReader(_Reader):
     def start_case(self, attrs: Attrs) -> None:
         raise NotImplementedError
 
-    def end_case(self) -> None:
+    def end_case(self, sev: int) -> None:
         raise NotImplementedError
 
     def start_other(self, name: str, attrs: Attrs) -> None:
@@ -872,6 +892,7 @@ class _NUnitReader(_NestedReader):
 
     TOP = "test-suite"
     CASE = "test-case"
+    FAILURE = "failure"
     MESSAGE = "message"
     TRACE = "stack-trace"
     RESULTS = {
@@ -900,20 +921,20 @@ class _NUnitReader(_NestedReader):
         self.seconds = _seconds(attrs.get("duration") or attrs.get("time"))
         self.sev = self._severity(attrs)
 
-    def _severity(self, attrs: Attrs) -> int:
+    def _severity(self, attrs: Attrs) -> int | None:
         sev = self.RESULTS.get((attrs.get("result") or "").lower())
         # NUnit 3 labels a test that threw "Error": an error, as JUnit counts it.
         if sev == _FAILED and (attrs.get("label") or "").lower() == "error":
             return _ERROR
         if sev is not None:
             return sev
-        # NUnit 2.0-2.4 wrote no result, only executed= and success=.
+        # NUnit 2.0-2.4 wrote no result, only executed= and success= (or a failure element).
         if (attrs.get("executed") or "").lower() == "false":
             return _SKIPPED
-        return _FAILED if (attrs.get("success") or "").lower() == "false" else _PASSED
+        return _FAILED if (attrs.get("success") or "").lower() == "false" else None
 
-    def end_case(self) -> None:
-        self.add(self.classname, self.name, self.sev, self.seconds)
+    def end_case(self, sev: int) -> None:
+        self.add(self.classname, self.name, sev, self.seconds)
 
 
 class _XUnitReader(_NestedReader):
@@ -921,6 +942,7 @@ class _XUnitReader(_NestedReader):
 
     TOP = "assembly"
     CASE = "test"
+    FAILURE = "failure"
     MESSAGE = "message"
     TRACE = "stack-trace"
     RESULTS = {"pass": _PASSED, "fail": _FAILED, "skip": _SKIPPED, "notrun": _SKIPPED}
@@ -937,16 +959,17 @@ class _XUnitReader(_NestedReader):
         self.classname = classname
         self.name = self.name_or_number(name.removeprefix(classname + ".") if classname else name)
         self.seconds = _seconds(attrs.get("time"))
-        self.sev = self.RESULTS.get((attrs.get("result") or "").lower(), _PASSED)
+        self.sev = self.RESULTS.get((attrs.get("result") or "").lower())
 
-    def end_case(self) -> None:
-        self.add(self.classname, self.name, self.sev, self.seconds)
+    def end_case(self, sev: int) -> None:
+        self.add(self.classname, self.name, sev, self.seconds)
 
 
 class _TrxReader(_NestedReader):
     """Visual Studio TRX: `<UnitTestResult>`, classnames from `<TestDefinitions>`."""
 
     CASE = "UnitTestResult"
+    FAILURE = "ErrorInfo"
     MESSAGE = "Message"
     TRACE = "StackTrace"
     RESULTS = {
@@ -977,15 +1000,13 @@ class _TrxReader(_NestedReader):
             self.classes[self.definition] = (attrs.get("className") or "").split(",")[0].strip()
 
     def start_case(self, attrs: Attrs) -> None:
-        self.case = (
-            attrs.get("testId") or "",
-            attrs.get("testName") or "",
-            self.RESULTS.get((attrs.get("outcome") or "").lower(), _SKIPPED),
-            _timespan(attrs.get("duration")),
-        )
+        outcome = attrs.get("outcome")
+        self.sev = self.RESULTS.get(outcome.lower(), _SKIPPED) if outcome else None
+        self.case = (attrs.get("testId") or "", attrs.get("testName") or "")
+        self.seconds = _timespan(attrs.get("duration"))
 
-    def end_case(self) -> None:
-        test_key, name, sev, seconds = self.case
+    def end_case(self, sev: int) -> None:
+        (test_key, name), seconds = self.case, self.seconds
         texts = self.failure_texts() if sev >= _FAILED else ("", "")
         self.results.append((test_key, name, sev, seconds, texts))
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
-from reportgen.numbers import Numbers, missing_items
+from reportgen.numbers import Numbers, missing_items_sorted
 
 Arc = tuple[int, int]
 
@@ -27,10 +27,10 @@ class FileCoverage:
 
     path: str
     numbers: Numbers
-    executed_lines: tuple[int, ...]
-    missing_lines: tuple[int, ...]
+    # Sorted line numbers, kept as compact arrays: 50,000 files hold millions of them.
+    executed_lines: Sequence[int]
+    missing_lines: Sequence[int]
     # None when the JSON carries no per-arc lists (old coverage.py, or no --branch).
-    executed_branches: tuple[Arc, ...] | None = None
     missing_branches: tuple[Arc, ...] | None = None
     # Functions and classes; None when the JSON has none (before coverage.py 7.6).
     regions: tuple[Region, ...] | None = None
@@ -42,8 +42,8 @@ class FileCoverage:
 
     def missing_items(self) -> list[tuple[int, str]]:
         """The Missing column's items ("70-74", "12->15"), each with its first line."""
-        statements = self.executed_lines + self.missing_lines
-        return missing_items(statements, self.missing_lines, _group_arcs(self.missing_branches))
+        arcs = _group_arcs(self.missing_branches)
+        return missing_items_sorted(self.executed_lines, self.missing_lines, arcs)
 
     def enclosing(self, line: int) -> str | None:
         """The innermost function (else class) around `line`, as coverage.py names it."""

@@ -10,7 +10,13 @@ from coverage.results import should_fail_under
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reportgen.numbers import Numbers, display_covered, format_lines, meets_threshold
+from reportgen.numbers import (
+    Numbers,
+    display_covered,
+    format_lines,
+    meets_threshold,
+    missing_items_sorted,
+)
 
 percents = st.one_of(
     st.floats(min_value=0, max_value=100, allow_nan=False),
@@ -89,3 +95,14 @@ def test_threshold_equals_fail_under(pc: float, threshold: float, precision: int
 def test_threshold_examples(pc, threshold, precision, holds) -> None:
     """The SPEC's threshold examples hold or fail as documented."""
     assert meets_threshold(pc, threshold, precision) is holds
+
+
+@given(line_sets())
+def test_fast_missing_items_equal_coverage(data) -> None:
+    """The bisecting Missing formatter used on real files equals coverage.py's format_lines."""
+    statements, missing, arcs = data
+    executed = sorted(set(statements) - set(missing))
+    fast = ", ".join(
+        t for _, t in missing_items_sorted(executed, sorted(missing), sorted(arcs.items()))
+    )
+    assert fast == coverage_format_lines(statements, missing, sorted(arcs.items()))
