@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import glob
 import json
+import mmap
+import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 from typing import IO, Any
@@ -45,6 +48,24 @@ def read_bytes(path: str) -> bytes:
         raise InputError(f"{path}: is a directory, expected a file") from None
     except OSError as err:
         raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
+
+
+@contextlib.contextmanager
+def mapped(path: str) -> Iterator[bytes | mmap.mmap]:
+    """A file's content without copying it: the decoder reads the page cache directly."""
+    try:
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size == 0:
+                yield b""
+                return
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+                yield view
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a file") from None
+    except (OSError, ValueError) as err:
+        raise InputError(f"{path}: cannot read ({getattr(err, 'strerror', None) or err})") from None
 
 
 def expand(patterns: Sequence[str], what: str) -> list[str]:
@@ -118,7 +139,10 @@ def load_coverage(
     from reportgen.coverage_json import combine_snapshots, parse_coverage_json
 
     paths = expand(patterns, "coverage")
-    snapshots = [parse_coverage_json(read_bytes(p), p, wanted) for p in paths]
+    snapshots = []
+    for path in paths:
+        with mapped(path) as data:
+            snapshots.append(parse_coverage_json(data, path, wanted))
     return _with_source_regions(combine_snapshots(snapshots), wanted, source_root)
 
 

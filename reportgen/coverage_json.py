@@ -61,7 +61,7 @@ _REGIONS_DECODER = msgspec.json.Decoder(dict[str, _Region])
 
 
 def parse_coverage_json(
-    data: bytes,
+    data: bytes | memoryview,
     source: str,
     want_regions: Callable[[str], bool] | None = None,
 ) -> CoverageSnapshot:
@@ -83,13 +83,16 @@ def parse_coverage_json(
     )
 
 
-def _decode(data: bytes, source: str) -> _Report:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    head = data.lstrip()[:16]
+def _decode(data: bytes | memoryview, source: str) -> _Report:
+    start = bytes(data[:64])
+    if start.startswith(b"\xef\xbb\xbf"):
+        data = memoryview(data)[3:]
+        start = start[3:]
+    head = start.lstrip()[:16]
     if not head:
-        raise InputError(f"{source}: empty file, expected a coverage.py JSON report")
-    if data.startswith(b"SQLite format 3"):
+        if not len(data) or not bytes(data).strip():
+            raise InputError(f"{source}: empty file, expected a coverage.py JSON report")
+    if start.startswith(b"SQLite format 3"):
         raise InputError(
             f"{source}: a coverage.py data file, not a report; run `coverage json` on it first"
         )
