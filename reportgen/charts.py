@@ -49,7 +49,7 @@ def _r(value: float) -> float:
 
 
 def text_width(text: str, size: float) -> float:
-    """Estimated width of `text` at font `size`: text_width("coverage", 11) ≈ 61."""
+    """Estimated width of `text` at font `size`: text_width("coverage", 11) ≈ 51.4."""
     total = 0.0
     for ch in text:
         if ch in _WIDTHS:
@@ -214,9 +214,7 @@ def _target_description(targets: Sequence[Mapping[str, Any]]) -> str:
     return "Target coverage. " + "; ".join(parts) + "."
 
 
-def target_chart(
-    targets: Sequence[Mapping[str, Any]], width: float = WIDE
-) -> TargetChart | None:
+def target_chart(targets: Sequence[Mapping[str, Any]], width: float = WIDE) -> TargetChart | None:
     """Bars for each target (`summary.coverage.targets`); None when there is none."""
     if not targets:
         return None
@@ -371,7 +369,7 @@ def moves_chart(
 
 _TR_HEIGHT = 280.0
 _TR_LEFT, _TR_RIGHT, _TR_TOP, _TR_BOTTOM = 44.0, 12.0, 20.0, 52.0
-_TR_FONT = 12.0
+_TR_SMALL = 11.5  # font size of the step labels
 _MIN_VALUE_SLOT = 36.0  # narrower slots label only the first and last points
 
 
@@ -379,6 +377,7 @@ _MIN_VALUE_SLOT = 36.0  # narrower slots label only the first and last points
 class TrendPoint:
     x: float
     y: float
+    label_x: float  # under the point, moved inwards so that the text stays on the chart
     text: str  # the overall figure, "55%"
     label: str  # the step, shortened to its slot; "" when skipped to avoid overlap
     full_label: str
@@ -395,6 +394,7 @@ class Band:
     width: float
     height: float
     text: str
+    show_text: bool  # False when the band is too narrow to hold its text
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,6 +408,7 @@ class TrendChart:
     ticks: tuple[Tick, ...]
     bands: tuple[Band, ...]
     points: tuple[TrendPoint, ...]
+    radius: float  # of the points: smaller when they stand close together
     path: str  # the line through the points, as SVG path data
     description: str
 
@@ -450,13 +451,16 @@ def _bands(
         if bounds is not None:
             low, high = bounds
             top = y.at(high if high is not None else low)
+            width = xs[j] - xs[i] + slot
+            text = _range_text(bounds)
             bands.append(
                 Band(
                     x=_r(xs[i] - slot / 2),
                     y=top,
-                    width=_r(xs[j] - xs[i] + slot),
+                    width=_r(width),
                     height=_r(y.at(low) - top),
-                    text=_range_text(bounds),
+                    text=text,
+                    show_text=text_width(text, _TR_SMALL) + 8 <= width,
                 )
             )
         i = j + 1
@@ -468,23 +472,36 @@ def _label_every(count: int, slot: float) -> int:
     return max(1, math.ceil(96.0 / slot)) if count > 1 else 1
 
 
+def _label_x(x: float, texts: Sequence[str], width: float) -> float:
+    """`x`, moved so that centred texts no wider than the widest of `texts` fit 0..width."""
+    half = max(text_width(t, _TR_SMALL) for t in texts) / 2
+    return _r(min(max(x, half + 2), width - half - 2))
+
+
 def _trend_points(
-    trend: Sequence[Mapping[str, Any]], xs: Sequence[float], slot: float, y: LinearScale
+    trend: Sequence[Mapping[str, Any]],
+    xs: Sequence[float],
+    slot: float,
+    y: LinearScale,
+    width: float,
 ) -> tuple[TrendPoint, ...]:
     every = _label_every(len(trend), slot)
     last = len(trend) - 1
     points = []
     for i, item in enumerate(trend):
         labelled = (last - i) % every == 0  # the newest step always keeps its label
-        label = str(item.get("label") or "")
+        full = str(item.get("label") or "")
+        label = fit_text(full, slot * every - 6, _TR_SMALL) if labelled else ""
+        date = str(item.get("date") or "") if labelled else ""
         points.append(
             TrendPoint(
                 x=xs[i],
                 y=y.at(float(item["percent"])),
+                label_x=_label_x(xs[i], [label, date], width),
                 text=str(item.get("display") or f"{float(item['percent']):.0f}%"),
-                label=fit_text(label, slot * every - 6, _TR_FONT) if labelled else "",
-                full_label=label,
-                date=str(item.get("date") or "") if labelled else "",
+                label=label,
+                full_label=full,
+                date=date,
                 show_value=slot >= _MIN_VALUE_SLOT or i in (0, last),
             )
         )
@@ -508,7 +525,7 @@ def trend_chart(trend: Sequence[Mapping[str, Any]], width: float = WIDE) -> Tren
     y = LinearScale(lo, hi, bottom, top)
     step = 10 if hi - lo <= 60 else 20
     ticks = tuple(Tick(y.at(v), f"{v:g}%") for v in _frange(lo, hi, step))
-    points = _trend_points(trend, xs, slot, y)
+    points = _trend_points(trend, xs, slot, y, width)
     path = " ".join(f"{'M' if i == 0 else 'L'}{p.x} {p.y}" for i, p in enumerate(points))
     listed = "; ".join(f"{p.full_label or p.date} {p.text}" for p in points)
     return TrendChart(
@@ -521,6 +538,7 @@ def trend_chart(trend: Sequence[Mapping[str, Any]], width: float = WIDE) -> Tren
         ticks=ticks,
         bands=_bands(trend, xs, slot, y),
         points=points,
+        radius=_r(min(4.5, max(2.0, slot / 5))),
         path=path,
         description=f"Overall coverage by step, oldest first: {listed}.",
     )
