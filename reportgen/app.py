@@ -394,6 +394,12 @@ def _read_summary(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     return data, None
 
 
+def _beside(summary: Path, suffix: str, directory: Path) -> str | None:
+    """The report of another format archived beside a summary, relative to the index."""
+    other = summary.with_suffix(suffix)
+    return other.relative_to(directory).as_posix() if other.is_file() else None
+
+
 def run_index(directory: Path, templates_option: str | None) -> list[str]:
     """Rebuild DIR/index.md (and index.html) from the archived summaries; returns messages."""
     from reportgen.index import ArchivedStep, build_index
@@ -408,13 +414,12 @@ def run_index(directory: Path, templates_option: str | None) -> list[str]:
             messages.append(problem)
         if data is None:
             continue
-        relative = path.relative_to(directory).as_posix()
-        report = path.with_suffix(".md")
         steps.append(
             ArchivedStep(
-                path=relative,
+                path=path.relative_to(directory).as_posix(),
                 summary=data,
-                report=report.relative_to(directory).as_posix() if report.is_file() else None,
+                report=_beside(path, ".md", directory),
+                html_report=_beside(path, ".html", directory),
             )
         )
     context = {"index": build_index(steps)}

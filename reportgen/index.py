@@ -18,6 +18,7 @@ class ArchivedStep:
     path: str
     summary: dict[str, Any]
     report: str | None = None  # the Markdown report beside it, when there is one
+    html_report: str | None = None  # the HTML report beside it, when there is one
 
 
 def is_summary(data: Any) -> bool:
@@ -64,6 +65,7 @@ def build_index(steps: list[ArchivedStep]) -> dict[str, Any]:
                 "scope": scope.get("prefix"),
                 "target_range": scope.get("target"),
                 "report": item.report,
+                "html_report": item.html_report,
                 "summary": item.path,
             }
         )

@@ -27,7 +27,7 @@ def run(*args: str, cwd: Path):
 
 
 @pytest.mark.parametrize("spec", sorted(STEPS))
-@pytest.mark.parametrize("fmt", ["md", "json"])
+@pytest.mark.parametrize("fmt", ["md", "json", "html"])
 def test_spec_alone_rebuilds_archived_report(spec: str, fmt: str) -> None:
     """`reportgen step --spec FILE` prints exactly the archived document."""
     result = run("step", "--spec", str(M3 / spec), "--format", fmt, cwd=ROOT)
@@ -62,6 +62,8 @@ def test_index_lists_both_steps_newest_first(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     text = (copy / "index.md").read_text(encoding="utf-8")
     assert text == (ROOT / "reports" / "index.md").read_text(encoding="utf-8")
+    html = (copy / "index.html").read_bytes()
+    assert html == (ROOT / "reports" / "index.html").read_bytes()
     rows = [line for line in text.splitlines() if line.startswith("| P0.4")]
     assert [r.split(" | ")[1] for r in rows] == [
         "[Step 2](m3/p0-4-milestone-3--step-2.md)",
