@@ -313,8 +313,8 @@ def test_index_page_has_trend_and_rows(tmp_path: Path) -> None:
         "P0.4 Milestone 3 Step 2 61%."
     )
     assert [v for _, v in page.attrs("href")] == [
-        "./m3/p0-4-milestone-3--step-2.md",
-        "./m3/p0-4-milestone-3--step-1.md",
+        "./m3/p0-4-milestone-3--step-2.html",
+        "./m3/p0-4-milestone-3--step-1.html",
     ]
     assert "54% → 61%" in page.visible
 
