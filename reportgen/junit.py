@@ -13,14 +13,15 @@ the worst of its runs and result elements: error > failed > passed > skipped; a 
 failed and then passed on a rerun is passed and flaky. Counts come from the cases, never from
 the suites' count attributes.
 
-A monorepo run has 500,000 cases, so the model is compact: per classname, a dict from name
-to a small packed int (outcome, flaky, runs) that CPython shares between tests, and an array
-of times beside it. Only failures keep their messages.
+A monorepo run has 500,000 cases, so the model is compact: per classname, blocks of tests
+sorted by name, each block one string of names beside arrays of packed states (outcome,
+flaky, runs) and times; about 45 bytes a test. Only failures keep their messages.
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import re
 from array import array
@@ -28,8 +29,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import translate
-from itertools import chain
-from types import MappingProxyType
+from itertools import accumulate, chain
+from operator import add
 from typing import Any, BinaryIO
 from xml.etree.ElementTree import ParseError
 from xml.parsers.expat import ErrorString
@@ -47,8 +48,8 @@ _SKIPPED, _PASSED, _FAILED, _ERROR = 0, 1, 2, 3
 _OUTCOMES = (SKIPPED, PASSED, FAILED, ERROR)
 _SEVERITY = {name: sev for sev, name in enumerate(_OUTCOMES)}
 
-# A test's packed state: severity in bits 0-1, flaky in bit 2, runs from bit 3. CPython
-# shares the ints up to 256, so a test run fewer than 32 times costs no int object.
+# A test's packed state: severity in bits 0-1, flaky in bit 2, runs from bit 3. While a class
+# is open its states are ints, which CPython shares up to 256 (fewer than 32 runs).
 _FLAKY = 4
 _RUNS = 3
 
@@ -87,23 +88,112 @@ class TestRecord:
     runs: int
 
 
-class _Class:
-    """The tests of one classname: name -> packed state, times (and files) in dict order.
+_Block = tuple[str, int, int]  # (names, first, count): see _Store
 
-    Filled by `_Builder` and never changed once a `TestRun` holds it, so runs share them.
+
+class _Store:
+    """Every test of a run, compact: per classname, blocks of tests sorted by name.
+
+    A block `(names, first, count)` holds `count` tests: `names` is their names, each ended
+    by NUL (XML text never holds one), and positions first..first+count-1 of the arrays are
+    theirs in the same order. A test costs its name's characters and 21 bytes, where a dict
+    entry and a str object would cost over 100. Filled by `_Builder`, never changed once a
+    `TestRun` holds it.
     """
 
-    __slots__ = ("tests", "times", "files", "file_names")
+    __slots__ = ("blocks", "starts", "states", "times", "files", "file_names", "file_index")
 
     def __init__(self) -> None:
-        self.tests: dict[str, int] = {}
+        self.blocks: dict[str, tuple[_Block, ...]] = {}
+        self.starts = array("I")  # offset of each test's name in its block's names
+        self.states = array("I")  # packed state
         self.times = array("d")  # seconds
-        # Files, once a test has a file attribute: an index per test into file_names.
+        # Made at the first file attribute: an index per test into file_names.
         self.files: array[int] | None = None
-        self.file_names: list[str] = []
+        self.file_names: list[str] = [""]
+        self.file_index: dict[str, int] = {"": 0}
+
+    def find(self, classname: str, name: str) -> int:
+        """A test's position, -1 when absent: a binary search in each block of the class."""
+        starts = self.starts
+        for names, first, count in self.blocks.get(classname, ()):
+            low, high = first, first + count
+            while low < high:
+                middle = (low + high) // 2
+                start = starts[middle]
+                if names[start : names.index("\0", start)] < name:
+                    low = middle + 1
+                else:
+                    high = middle
+            if low < first + count:
+                start = starts[low]
+                if names[start : names.index("\0", start)] == name:
+                    return low
+        return -1
+
+    def packed(self, test_id: str) -> int | None:
+        position = self.find(*_split_key(test_id))
+        return None if position < 0 else self.states[position]
+
+    def tests(self, classname: str) -> Iterator[tuple[str, int]]:
+        """(name, position) of each test of a class."""
+        for names, first, count in self.blocks.get(classname, ()):
+            yield from zip(names.split("\0")[:-1], range(first, first + count), strict=True)
+
+    def rows(self) -> Iterator[tuple[str, str, int, float, str]]:
+        """(classname, name, packed state, seconds, file) of every test."""
+        states, times = self.states, self.times
+        for classname in self.blocks:
+            for name, position in self.tests(classname):
+                yield classname, name, states[position], times[position], self.file_of(position)
 
     def file_of(self, position: int) -> str:
         return "" if self.files is None else self.file_names[self.files[position]]
+
+    def seal(self, classname: str, tests: _Open) -> None:
+        """Append a class's open tests as a block, sorted by name."""
+        keys = list(tests.tests)
+        if not keys:
+            return
+        # Whole-class operations in C: this runs for every class of a 500,000-case file.
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        names = list(map(keys.__getitem__, order))
+        first = len(self.states)
+        # Name i starts after the names before it and their NULs.
+        self.starts.extend(map(add, accumulate(map(len, names[:-1]), initial=0), itertools.count()))
+        self.states.extend(map(tests.tests.__getitem__, names))
+        self.times.extend(map(tests.times.__getitem__, order))
+        if tests.files is not None or self.files is not None:
+            numbers = tests.files or array("I", [0]) * len(keys)
+            self.file_numbers(first).extend(map(numbers.__getitem__, order))
+        block = ("\0".join(names) + "\0", first, len(names))
+        self.blocks[classname] = self.blocks.get(classname, ()) + (block,)
+
+    def file_number(self, file: str) -> int:
+        """The index of a file name, added on first sight; 0 for none."""
+        number = self.file_index.get(file)
+        if number is None:
+            number = self.file_index[file] = len(self.file_names)
+            self.file_names.append(file)
+        return number
+
+    def file_numbers(self, count: int) -> array[int]:
+        """The file numbers, made on the first file: the `count` tests before have none."""
+        if self.files is None:
+            self.files = array("I", [0]) * count
+        return self.files
+
+
+class _Open:
+    """A classname's tests while a file is read: name -> packed state, times in dict order."""
+
+    __slots__ = ("tests", "times", "files", "sealed")
+
+    def __init__(self, sealed: bool) -> None:
+        self.tests: dict[str, int] = {}
+        self.times = array("d")
+        self.files: array[int] | None = None  # file numbers, once a test has a file
+        self.sealed = sealed  # whether earlier tests of the class are sealed in the store
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -126,7 +216,7 @@ class TestRun:
     failures: tuple[Failure, ...]  # sorted by module, then id
     flaky: tuple[str, ...]  # sorted ids of tests that passed only on a rerun
     slowest: tuple[tuple[str, float], ...]  # up to 10 (id, seconds), slowest first
-    _classes: Mapping[str, _Class] = field(repr=False)
+    _store: _Store = field(repr=False)
 
     def stats(self) -> dict[str, Any]:
         """The JSON summary's counts: `{tests, passed, failed, errors, skipped, runs, time}`."""
@@ -142,40 +232,36 @@ class TestRun:
 
     def outcome(self, test_id: str) -> str | None:
         """The test's outcome ("passed", "failed", "error", "skipped"); None if not in the run."""
-        packed = self._packed(test_id)
+        packed = self._store.packed(test_id)
         return None if packed is None else _OUTCOMES[packed & 3]
 
     def record(self, test_id: str) -> TestRecord | None:
         """Outcome, flakiness and executions of one test; None when it is not in this run."""
-        packed = self._packed(test_id)
+        packed = self._store.packed(test_id)
         if packed is None:
             return None
         return TestRecord(test_id, _OUTCOMES[packed & 3], bool(packed & _FLAKY), packed >> _RUNS)
 
     def ids(self) -> tuple[str, ...]:
         """Every test id, sorted. Builds one string per test: prefer `changes()` on big runs."""
-        return tuple(sorted(_full_id(c, n) for c, k in self._classes.items() for n in k.tests))
+        return tuple(sorted(_full_id(row[0], row[1]) for row in self._store.rows()))
 
     def changes(self, before: TestRun) -> Iterator[tuple[str, str | None, str | None]]:
         """(id, outcome before, outcome after) of each test added, removed, whose outcome
         changed, or that fails in both runs; unsorted. The input of `diff_tests`."""
-        mine, theirs = self._classes, before._classes
-        for classname in mine.keys() | theirs.keys():
-            now, was = mine.get(classname), theirs.get(classname)
-            now_tests = now.tests if now is not None else {}
-            was_tests = was.tests if was is not None else {}
-            for name, packed in now_tests.items():
-                old = was_tests.get(name)
+        mine, theirs = self._store, before._store
+        for classname in mine.blocks.keys() | theirs.blocks.keys():
+            now = {name: mine.states[p] for name, p in mine.tests(classname)}
+            was = {name: theirs.states[p] for name, p in theirs.tests(classname)}
+            for name, packed in now.items():
+                old = was.get(name)
                 if old is None:
                     yield _full_id(classname, name), None, _OUTCOMES[packed & 3]
                 elif (old ^ packed) & 3 or packed & 3 >= _FAILED:
                     yield _full_id(classname, name), _OUTCOMES[old & 3], _OUTCOMES[packed & 3]
-            for name, old in was_tests.items():
-                if name not in now_tests:
+            for name, old in was.items():
+                if name not in now:
                     yield _full_id(classname, name), _OUTCOMES[old & 3], None
-
-    def _packed(self, test_id: str) -> int | None:
-        return _lookup(self._classes, test_id)
 
 
 # --- Public functions -------------------------------------------------------------------
@@ -224,44 +310,37 @@ def combine_test_runs(runs: Sequence[TestRun]) -> TestRun:
     """
     if len(runs) == 1:
         return runs[0]
-    shards: dict[str, list[_Class]] = {}
-    for run in runs:
-        for classname, tests in run._classes.items():
-            shards.setdefault(classname, []).append(tests)
-    classes = {c: parts[0] if len(parts) == 1 else _merge(parts) for c, parts in shards.items()}
+    builder = _Builder()
+    # Class by class, so a class's tests from every shard meet in one small dict.
+    for classname in dict.fromkeys(c for run in runs for c in run._store.blocks):
+        builder.seal_class(classname, _merge_class(classname, runs))
     failures: dict[str, Failure] = {}
     for failure in chain.from_iterable(run.failures for run in runs):
         failures[failure.id] = _worse_failure(failures.get(failure.id), failure)
     flaky = {test_id for run in runs for test_id in run.flaky}
-    return _run(classes, math.fsum(run.time for run in runs), failures.values(), flaky)
+    return builder.build(math.fsum(run.time for run in runs), failures.values(), flaky)
 
 
 def select_tests(run: TestRun, pattern: str) -> TestRun:
     """The tests whose file or classname matches a glob, e.g. `tests/soak/test_x.py`.
 
     A path glob also matches the dotted classname pytest writes without a `file` attribute:
-    `tests/soak/test_x.py` selects classnames `tests.soak.test_x` and `tests.soak.test_x.T`.
+    `tests/soak/test_x.py` selects classnames `tests.soak.test_x` and `tests.soak.test_x.T`;
+    without a classname, a dotted name (NUnit 2's `Ns.Class.Test`) is matched the same way.
     The selection's time is the sum of its tests' times.
     """
     by_class, by_file = _selector(pattern)
-
-    def wanted(name: str, file: str) -> bool:
-        return bool(file) and by_file(file)
-
-    def wanted_without_class(name: str, file: str) -> bool:
-        # The name may be dotted: NUnit 2 writes "Ns.Class.Test" and no classname.
-        return wanted(name, file) or by_class(name)
-
-    classes: dict[str, _Class] = {}
-    for classname, tests in run._classes.items():
-        if classname and by_class(classname):
-            classes[classname] = tests
-        elif tests.files is not None or not classname:
-            chosen = _pick(tests, wanted if classname else wanted_without_class)
-            if chosen is not None:
-                classes[classname] = chosen
-    time = math.fsum(chain.from_iterable(tests.times for tests in classes.values()))
-    return _run(classes, time, run.failures, set(run.flaky))
+    classes: dict[str, bool] = {}  # many tests share a classname: match each once
+    builder = _Builder()
+    times = []
+    for classname, name, packed, seconds, file in run._store.rows():
+        chosen = classes.get(classname)
+        if chosen is None:
+            chosen = classes[classname] = bool(classname) and by_class(classname)
+        if chosen or (not classname and by_class(name)) or (file and by_file(file)):
+            builder.merge(classname, name, packed, seconds, file)
+            times.append(seconds)
+    return builder.build(math.fsum(times), run.failures, run.flaky)
 
 
 # --- Building runs ----------------------------------------------------------------------
@@ -271,210 +350,233 @@ def _full_id(classname: str, name: str) -> str:
     return f"{classname}::{name}" if classname else name
 
 
-def _lookup(classes: Mapping[str, _Class], test_id: str) -> int | None:
-    """The packed state of a test, None when it is not there."""
-    classname, name = _split_key(test_id)
-    tests = classes.get(classname)
-    return None if tests is None else tests.tests.get(name)
-
-
 def _split_key(test_id: str) -> tuple[str, str]:
     """Storage key of an id: split at its first `::`. Every store goes through here (or
-    the equivalent check in `_Builder.occurrence`), so equal ids are one test."""
+    `_key`), so equal ids are one test however a file split them into classname and name."""
     classname, sep, name = test_id.partition("::")
     return (classname, name) if sep else ("", test_id)
 
 
+_OPEN_CLASSES = 64  # classnames kept as dicts while reading; older ones are sealed
+_MAX_RUNS = (1 << 29) - 1  # runs fit the packed state's 32 bits
+
+
 class _Builder:
-    """Accumulates the tests of one file in document order; private and mutable."""
+    """Accumulates tests into a `_Store`; private and mutable.
+
+    The classnames seen last stay open, as dicts that find a rerun fast; the least recently
+    seen one is sealed into the store's compact form when too many are open. Producers
+    write a class's cases together, so sealed classes rarely come back; when one does, its
+    tests are found by binary search.
+    """
 
     def __init__(self) -> None:
-        self.classes: dict[str, _Class] = {}
+        self.store = _Store()
+        self.open: dict[str, _Open] = {}  # least recently used first
         self.current_name: str | None = None
-        self.current = _Class()
+        self.current = _Open(False)
         self.flaky: set[tuple[str, str]] = set()
         self.failures: dict[tuple[str, str], tuple[int, str, str]] = {}
-        # A repeated test's further times and files, folded in by build(): reruns are rare,
-        # so no position map is kept per test.
-        self.more_time: dict[tuple[str, str], float] = {}
+        # Times and files of tests seen more than once, applied by build(): few tests rerun,
+        # so no position is kept per test.
+        self.more_time: dict[tuple[str, str], list[float]] = {}
         self.more_files: dict[tuple[str, str], str] = {}
 
     def add(self, classname: str, name: str, seconds: float, file: str) -> None:
         """A test element without result elements: a pass. The common case, kept short."""
         tests = self.current
-        if classname != self.current_name or "::" in name:
-            self.occurrence(classname, name, _PASSED, False, 1, seconds, file)
-            return
-        if name in tests.tests:
+        if classname != self.current_name or tests.sealed or name in tests.tests or "::" in name:
             self.occurrence(classname, name, _PASSED, False, 1, seconds, file)
             return
         tests.tests[name] = _PASSED | 1 << _RUNS
         tests.times.append(seconds)
         if file or tests.files is not None:
-            _append_file(tests, file)
+            _append_file(self.store, tests, file)
 
     def occurrence(
         self, classname: str, name: str, sev: int, flaky: bool, runs: int, seconds: float, file: str
     ) -> None:
-        """One test element: a pass after a failure of the same test is a rerun."""
+        """One test element, in document order: a pass after a failure is a rerun."""
+        packed = sev | (_FLAKY if flaky else 0) | min(runs, _MAX_RUNS) << _RUNS
+        self._put(classname, name, packed, seconds, file)
+
+    def merge(self, classname: str, name: str, packed: int, seconds: float, file: str) -> None:
+        """A test of another run: worst outcome, runs summed, flaky only while passed."""
+        self._put(classname, name, packed, seconds, file, rerun=False)
+
+    def seal_class(self, classname: str, tests: Mapping[str, tuple[int, float, str]]) -> None:
+        """A whole class at once: name -> (packed state, seconds, file)."""
+        sealed = _Open(sealed=False)
+        for name, (packed, seconds, file) in tests.items():
+            self._insert(sealed, classname, name, packed, seconds, file)
+        self.store.seal(classname, sealed)
+
+    def failure(self, classname: str, name: str, sev: int, message: str, text: str) -> None:
+        """A failing occurrence's message: the latest one of the worst severity is kept."""
+        key = _key(classname, name)
+        kept = self.failures.get(key)
+        if kept is None or sev >= kept[0]:
+            self.failures[key] = (sev, message, text)
+
+    def build(
+        self,
+        time: float | None,
+        failures: Iterable[Failure] | None = None,
+        flaky: Iterable[str] | None = None,
+    ) -> TestRun:
+        """The run; without a time, the sum of the test times. Failures and flaky ids given
+        for another run count where the outcome here agrees."""
+        store = self.store
+        for classname, tests in self.open.items():
+            store.seal(classname, tests)
+        self.open.clear()
+        self._apply_repeats()
+        if time is None:
+            time = math.fsum(store.times)
+        if failures is None:
+            failures = [
+                Failure(_full_id(*key), _OUTCOMES[sev], message, text)
+                for key, (sev, message, text) in self.failures.items()
+            ]
+        if flaky is None:
+            flaky = [_full_id(*key) for key in self.flaky]
+        return _run(store, time, failures, flaky)
+
+    def _put(
+        self, classname: str, name: str, packed: int, seconds: float, file: str, rerun: bool = True
+    ) -> None:
         if "::" in classname or (not classname and "::" in name):
-            classname, name = _split_key(_full_id(classname, name))
-        tests = self.current
-        if classname != self.current_name:
-            tests = self._class(classname)
-        packed = tests.tests.get(name)
-        if packed is None:
-            tests.tests[name] = sev | (_FLAKY if flaky else 0) | runs << _RUNS
-            tests.times.append(seconds)
-            if file or tests.files is not None:
-                _append_file(tests, file)
-            if flaky:
-                self.flaky.add((classname, name))
-            return
-        self._rerun(tests, (classname, name), packed, sev, flaky, runs)
-        self.more_time[classname, name] = self.more_time.get((classname, name), 0.0) + seconds
+            classname, name = _key(classname, name)
+        tests = self.current if classname == self.current_name else self._switch(classname)
+        old = tests.tests.get(name)
+        if old is not None:
+            tests.tests[name] = self._fold(classname, name, old, packed, rerun)
+        else:
+            position = self.store.find(classname, name) if tests.sealed else -1
+            if position < 0:
+                self._insert(tests, classname, name, packed, seconds, file)
+                return
+            old = self.store.states[position]
+            self.store.states[position] = self._fold(classname, name, old, packed, rerun)
+        self.more_time.setdefault((classname, name), []).append(seconds)
         if file:
             self.more_files[classname, name] = min(
                 file, self.more_files.get((classname, name), file)
             )
 
-    def failure(self, classname: str, name: str, sev: int, message: str, text: str) -> None:
-        """A failing occurrence's message: the latest one of the worst severity is kept."""
-        if "::" in classname or (not classname and "::" in name):
-            classname, name = _split_key(_full_id(classname, name))
-        kept = self.failures.get((classname, name))
-        if kept is None or sev >= kept[0]:
-            self.failures[classname, name] = (sev, message, text)
-
-    def build(self, time: float | None) -> TestRun:
-        """The run; without a suite time, its time is the sum of the test times."""
-        self._fold_reruns()
-        if time is None:
-            time = math.fsum(chain.from_iterable(t.times for t in self.classes.values()))
-        failures = (
-            Failure(_full_id(*key), _OUTCOMES[sev], message, text)
-            for key, (sev, message, text) in self.failures.items()
-        )
-        flaky = {_full_id(*key) for key in self.flaky}
-        return _run(self.classes, time, failures, flaky)
-
-    def _class(self, classname: str) -> _Class:
-        tests = self.classes.get(classname)
-        if tests is None:
-            tests = self.classes[classname] = _Class()
-        self.current_name, self.current = classname, tests
-        return tests
-
-    def _rerun(
-        self, tests: _Class, key: tuple[str, str], packed: int, sev: int, flaky: bool, runs: int
+    def _insert(
+        self, tests: _Open, classname: str, name: str, packed: int, seconds: float, file: str
     ) -> None:
-        old = packed & 3
-        if sev == _PASSED and old >= _FAILED:
-            new, flaky = _PASSED, True  # passed on a rerun
+        tests.tests[name] = packed
+        tests.times.append(seconds)
+        if file or tests.files is not None:
+            _append_file(self.store, tests, file)
+        if packed & _FLAKY:
+            self.flaky.add((classname, name))
+
+    def _fold(self, classname: str, name: str, old: int, new: int, rerun: bool) -> int:
+        """A test seen again: a pass after a failure is a rerun (within a file, `rerun`),
+        otherwise the worst outcome counts; runs add up; flaky only while passed."""
+        key = (classname, name)
+        was, sev = old & 3, new & 3
+        if rerun and sev == _PASSED and was >= _FAILED:
             self.failures.pop(key, None)
+            packed = _PASSED | _FLAKY | _runs(old, new) << _RUNS
         else:
-            new = max(old, sev)
-            flaky = new == _PASSED and (flaky or bool(packed & _FLAKY))
-        tests.tests[key[1]] = new | (_FLAKY if flaky else 0) | ((packed >> _RUNS) + runs) << _RUNS
-        if flaky:
+            packed = _worst(old, new)
+        if packed & _FLAKY:
             self.flaky.add(key)
         else:
             self.flaky.discard(key)
+        return packed
 
-    def _fold_reruns(self) -> None:
-        keys = self.more_time.keys() | self.more_files.keys()
-        for classname in {c for c, _ in keys}:
-            tests = self.classes[classname]
-            for position, name in enumerate(tests.tests):
-                extra = self.more_time.get((classname, name))
-                if extra:
-                    tests.times[position] += extra
-                file = self.more_files.get((classname, name))
-                if file and (not tests.file_of(position) or file < tests.file_of(position)):
-                    _set_file(tests, position, file)
+    def _switch(self, classname: str) -> _Open:
+        """Make a classname the current one, sealing the least recently used if needed."""
+        tests = self.open.pop(classname, None)
+        if tests is None:
+            tests = _Open(sealed=classname in self.store.blocks)
+        self.open[classname] = tests
+        if len(self.open) > _OPEN_CLASSES:
+            oldest = next(iter(self.open))
+            self.store.seal(oldest, self.open.pop(oldest))
+        self.current_name, self.current = classname, tests
+        return tests
 
-
-def _append_file(tests: _Class, file: str) -> None:
-    """The file of the test just added, the last of `tests`."""
-    _files(tests, len(tests.times) - 1).append(_file_number(tests, file))
-
-
-def _set_file(tests: _Class, position: int, file: str) -> None:
-    _files(tests, len(tests.times))[position] = _file_number(tests, file)
-
-
-def _files(tests: _Class, without: int) -> array[int]:
-    """A class's file numbers, made on its first file: the `without` tests before have none."""
-    if tests.files is None:
-        tests.files = array("I", [0]) * without
-        tests.file_names = [""]
-    return tests.files
+    def _apply_repeats(self) -> None:
+        """Times of tests seen more than once: all their times, summed exactly; and the
+        smallest of their files. Kept aside until every test has its final position."""
+        store = self.store
+        for key in self.more_time.keys() | self.more_files.keys():
+            position = store.find(*key)
+            extra = self.more_time.get(key)
+            if extra:
+                store.times[position] = math.fsum([store.times[position], *extra])
+            file = self.more_files.get(key)
+            current = store.file_of(position)
+            if file and (not current or file < current):
+                store.file_numbers(len(store.states))[position] = store.file_number(file)
 
 
-def _file_number(tests: _Class, file: str) -> int:
-    if not file:
-        return 0
-    try:
-        return tests.file_names.index(file)
-    except ValueError:
-        tests.file_names.append(file)
-        return len(tests.file_names) - 1
+def _worst(old: int, new: int) -> int:
+    """Two records of one test: the worst outcome, runs summed, flaky only while passed."""
+    sev = max(old & 3, new & 3)
+    flaky = (old | new) & _FLAKY if sev == _PASSED else 0
+    return sev | flaky | _runs(old, new) << _RUNS
 
 
-def _merge(parts: list[_Class]) -> _Class:
-    """One classname's tests from several shards: worst outcome, runs and times summed."""
+def _runs(old: int, new: int) -> int:
+    return min((old >> _RUNS) + (new >> _RUNS), _MAX_RUNS)
+
+
+def _merge_class(classname: str, runs: Sequence[TestRun]) -> dict[str, tuple[int, float, str]]:
+    """One class's tests from every shard: worst outcome, exact sum of times, least file."""
     merged: dict[str, tuple[int, list[float], str]] = {}
-    for part in parts:
-        for position, (name, packed) in enumerate(part.tests.items()):
-            seconds, file = part.times[position], part.file_of(position)
+    for run in runs:
+        store = run._store
+        for name, position in store.tests(classname):
+            packed, seconds, file = (
+                store.states[position],
+                store.times[position],
+                store.file_of(position),
+            )
             kept = merged.get(name)
             if kept is None:
                 merged[name] = (packed, [seconds], file)
                 continue
             old, times, old_file = kept
-            sev = max(old & 3, packed & 3)
-            flaky = (old | packed) & _FLAKY if sev == _PASSED else 0
-            runs = (old >> _RUNS) + (packed >> _RUNS)
             times.append(seconds)
-            file = min(f for f in (old_file, file) if f) if old_file or file else ""
-            merged[name] = (sev | flaky | runs << _RUNS, times, file)
-    result = _Class()
-    for name, (packed, times, file) in merged.items():
-        result.tests[name] = packed
-        result.times.append(math.fsum(times))
-        if file or result.files is not None:
-            _append_file(result, file)
-    return result
+            least = min(f for f in (old_file, file) if f) if old_file or file else ""
+            merged[name] = (_worst(old, packed), times, least)
+    return {
+        name: (packed, math.fsum(times), file) for name, (packed, times, file) in merged.items()
+    }
 
 
-def _pick(tests: _Class, wanted: Callable[[str, str], bool]) -> _Class | None:
-    """The tests of a class that `wanted(name, file)` accepts, or None."""
-    chosen = _Class()
-    for position, (name, packed) in enumerate(tests.tests.items()):
-        file = tests.file_of(position)
-        if wanted(name, file):
-            chosen.tests[name] = packed
-            chosen.times.append(tests.times[position])
-            if file or chosen.files is not None:
-                _append_file(chosen, file)
-    return chosen if chosen.tests else None
+def _append_file(store: _Store, tests: _Open, file: str) -> None:
+    """The file of the test just added to an open class (its last one)."""
+    if tests.files is None:
+        tests.files = array("I", [0]) * (len(tests.times) - 1)
+    tests.files.append(store.file_number(file))
 
 
-def _run(
-    classes: dict[str, _Class], time: float, failures: Iterable[Failure], flaky: Iterable[str]
-) -> TestRun:
-    """The immutable run over `classes`; failures and flaky ids not in it, or whose outcome
-    there differs, are dropped."""
+def _key(classname: str, name: str) -> tuple[str, str]:
+    """(classname, name) as stored: split at the first `::` of the full id, so that equal
+    ids are one test however the file split them."""
+    if "::" in classname or (not classname and "::" in name):
+        return _split_key(_full_id(classname, name))
+    return classname, name
+
+
+def _run(store: _Store, time: float, failures: Iterable[Failure], flaky: Iterable[str]) -> TestRun:
+    """The immutable run over a store; failures and flaky ids whose outcome there differs
+    are dropped."""
     counts = [0, 0, 0, 0]
     runs = 0
     # Few distinct packed states exist, so count those (in C) rather than every test.
-    for packed, number in Counter(
-        chain.from_iterable(t.tests.values() for t in classes.values())
-    ).items():
+    for packed, number in Counter(store.states).items():
         counts[packed & 3] += number
         runs += (packed >> _RUNS) * number
-    kept = [f for f in failures if _outcome(classes, f.id) == f.outcome]
-    flaky = [t for t in flaky if (_lookup(classes, t) or 0) & _FLAKY]
+    kept = [f for f in failures if (store.packed(f.id) or 0) & 3 == _SEVERITY[f.outcome]]
     return TestRun(
         tests=sum(counts),
         passed=counts[_PASSED],
@@ -484,41 +586,37 @@ def _run(
         runs=runs,
         time=time,
         failures=tuple(sorted(kept, key=lambda f: (module_of(f.id), f.id))),
-        flaky=tuple(sorted(flaky)),
-        slowest=_slowest(classes),
-        _classes=MappingProxyType(classes),
+        flaky=tuple(sorted(t for t in flaky if (store.packed(t) or 0) & _FLAKY)),
+        slowest=_slowest(store),
+        _store=store,
     )
 
 
-def _outcome(classes: Mapping[str, _Class], test_id: str) -> str | None:
-    packed = _lookup(classes, test_id)
-    return None if packed is None else _OUTCOMES[packed & 3]
-
-
-def _slowest(classes: Mapping[str, _Class]) -> tuple[tuple[str, float], ...]:
+def _slowest(store: _Store) -> tuple[tuple[str, float], ...]:
     """The ten slowest tests with a time above zero; equal times in id order."""
-    top = heapq.nlargest(SLOWEST, chain.from_iterable(t.times for t in classes.values()))
-    top = [t for t in top if t > 0.0]
+    top = [t for t in heapq.nlargest(SLOWEST, store.times) if t > 0.0]
     if not top:
         return ()
     floor = top[-1]
     above: list[tuple[float, str]] = []
     at_floor: list[str] = []
-    for classname, tests in classes.items():
-        if max(tests.times, default=0.0) < floor:
-            continue
-        for name, seconds in zip(tests.tests, tests.times, strict=True):
-            if seconds > floor:
-                above.append((-seconds, _full_id(classname, name)))
-            elif seconds == floor:
-                at_floor.append(_full_id(classname, name))
-                if len(at_floor) > 4 * SLOWEST:
-                    # Many tests may share the tenth time (1 ms resolution): keep the
-                    # first ids only, so memory stays bounded.
-                    at_floor = heapq.nsmallest(SLOWEST, at_floor)
+    for classname, blocks in store.blocks.items():
+        for names, first, count in blocks:
+            times = store.times[first : first + count]
+            if max(times) < floor:
+                continue
+            for name, seconds in zip(names.split("\0")[:-1], times, strict=True):
+                if seconds > floor:
+                    above.append((-seconds, _full_id(classname, name)))
+                elif seconds == floor:
+                    at_floor.append(_full_id(classname, name))
+                    if len(at_floor) > 4 * SLOWEST:
+                        # Many tests may share the tenth time (1 ms resolution): keep the
+                        # first ids only, so memory stays bounded.
+                        at_floor = heapq.nsmallest(SLOWEST, at_floor)
     above.sort()
-    first = heapq.nsmallest(SLOWEST - len(above), at_floor)
-    return tuple((i, -t) for t, i in above) + tuple((i, floor) for i in first)
+    first_ids = heapq.nsmallest(SLOWEST - len(above), at_floor)
+    return tuple((i, -t) for t, i in above) + tuple((i, floor) for i in first_ids)
 
 
 def _worse_failure(kept: Failure | None, new: Failure) -> Failure:
@@ -740,6 +838,7 @@ class _JUnitReader(_Reader):
         self.case_depth = 0  # 0: outside a testcase
         self.case: Attrs = {}
         self.outcome: _Outcome | None = None  # None: no result element yet
+        self.times: dict[str, float] = {}  # time attribute -> seconds
 
     def start(self, name: str, attrs: Attrs) -> None:
         depth = self.depth = self.depth + 1
@@ -762,13 +861,14 @@ class _JUnitReader(_Reader):
             return
         self.case_depth = 0
         case = self.case
-        # float() first, inline: this runs once per case and most times are plain numbers.
-        try:
-            seconds = float(case.get("time") or 0.0)
-        except ValueError:
-            seconds = _seconds(case.get("time"))
-        if not 0.0 <= seconds < _MAX_SECONDS:
-            seconds = 0.0
+        # Producers round times (pytest: milliseconds), so few distinct values exist: a
+        # dict lookup per case is much cheaper than float().
+        time = case.get("time") or ""
+        seconds = self.times.get(time)
+        if seconds is None:
+            seconds = _seconds(time)
+            if len(self.times) < 4096:
+                self.times[time] = seconds
         if self.outcome is None and "status" not in case:
             name = case.get("name") or self.name_or_number("")
             self.builder.add(case.get("classname") or "", name, seconds, case.get("file", ""))
