@@ -120,7 +120,7 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
     after = step.tests_after
     if after is None:
         return None
-    from reportgen.testdiff import group_parametrized, module_of
+    from reportgen.testdiff import group_parametrized, module_of, split_test_id
 
     before = step.tests_before.stats() if step.tests_before else None
     stats = after.stats()
@@ -148,10 +148,10 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
     )
     groups: dict[str, list[dict[str, Any]]] = {}
     for failure in failures:
-        groups.setdefault(module_of(failure.id), []).append(
+        groups.setdefault(module_of(failure.id) or "(no module)", []).append(
             {
                 "id": failure.id,
-                "name": failure.id.rpartition("::")[2] or failure.id,
+                "name": split_test_id(failure.id)[1] or failure.id,
                 "outcome": failure.outcome,
                 "mark": OUTCOME_MARKS.get(failure.outcome, "❌"),
                 "message": first_line(failure.message),
@@ -165,7 +165,7 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
             added_groups.append(
                 {
                     "id": group.function_id,
-                    "name": group.function_id.rpartition("::")[2] or group.function_id,
+                    "name": split_test_id(group.function_id)[1] or group.function_id,
                     "count": group.count,
                     "cases": [
                         {"param": param, "outcome": o, "mark": OUTCOME_MARKS.get(o, "❔")}

@@ -806,3 +806,89 @@ def test_marker_never_closes_early(comment_id: str) -> None:
     inner = marker.removeprefix("<!-- reportgen:").removesuffix(" -->")
     assert marker == f"<!-- reportgen:{inner} -->"
     assert inner and "--" not in inner and ">" not in inner and not inner.endswith("-")
+
+
+EXAMPLE_SPEC = Path(__file__).resolve().parents[1] / "reports" / "m3" / "step1.toml"
+
+
+def _comment_cli(fake: FakeGitHub, *extra: str, token: str = TOKEN):
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    env = {"GITHUB_API_URL": fake.base_url, "GITHUB_TOKEN": token, "GITHUB_EVENT_PATH": ""}
+    args = ["comment", "--spec", str(EXAMPLE_SPEC), "--repo", REPO, "--pr", str(NUMBER), *extra]
+    return CliRunner().invoke(main, args, env=env)
+
+
+def test_reportgen_comment_twice_leaves_one_comment_edited_in_place(github: FakeGitHub) -> None:
+    """`reportgen comment` run twice on a PR with 130 comments leaves one report, edited the second time."""
+    first = _comment_cli(github, "--comment-id", "coverage")
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout.startswith("created comment https://github.test/")
+    assert len(github.marked()) == 1
+    ((number, body),) = github.marked().items()
+    assert body.startswith(
+        MARKER + "\n### ✅ P0.4 Milestone 3 — Step 1: config_manager.py — COMPLETED"
+    )
+    assert "| ✅ `tools/soak/config_manager.py` (target ≥80%) | 77% | **82%** | +5% |" in body
+
+    second = _comment_cli(github, "--comment-id", "coverage", "--title", "config manager")
+    assert second.exit_code == 0, second.stderr
+    assert second.stdout.startswith("updated comment")
+    assert list(github.marked()) == [number]
+    assert "config manager — COMPLETED" in github.marked()[number]
+    assert len(github.comments) == 131
+    assert github.calls().count("POST") == 1 and github.calls().count("PATCH") == 1
+
+
+def test_reportgen_comment_wrong_token_exits_2_without_showing_it(github: FakeGitHub) -> None:
+    """A rejected token ends with exit 2 and one line; the token is printed nowhere."""
+    result = _comment_cli(github, token="ghp_WRONGtokenThatMustNotLeak123")
+    assert result.exit_code == 2
+    assert "401" in result.stderr or "rejected" in result.stderr.lower()
+    assert "ghp_WRONG" not in result.stderr + result.stdout
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_comment_body_for_50000_files_fits_and_leads_with_summary(tmp_path: Path) -> None:
+    """50,000 changed files give a body under GitHub's 65,536 characters that starts with the summary."""
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    def report(covered: int) -> dict[str, Any]:
+        files = {}
+        for n in range(50_000):
+            executed = list(range(1, covered + 1)) if n % 2 else [1]
+            missing = [line for line in range(1, 5) if line not in executed]
+            files[f"pkg/sub{n // 1000}/module_{n}.py"] = {
+                "executed_lines": executed,
+                "missing_lines": missing,
+                "summary": {"num_statements": 4, "missing_lines": len(missing)},
+            }
+        return {"files": files}
+
+    before, after = tmp_path / "before.json", tmp_path / "after.json"
+    before.write_text(json.dumps(report(2)))
+    after.write_text(json.dumps(report(3)))
+    result = CliRunner().invoke(
+        main,
+        [
+            "step",
+            "--before",
+            str(before),
+            "--after",
+            str(after),
+            "--format",
+            "github",
+            "--target",
+            "pkg/sub1/*.py=40",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    body = result.stdout
+    assert len(body) < 65_536 and len(body.encode("utf-8")) <= 65_536
+    assert body.splitlines()[1].startswith("### ✅ Coverage report")
+    assert "| Total coverage | 38% | **50%** | +12% |" in body
+    assert "more files not shown." in body
