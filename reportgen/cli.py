@@ -78,6 +78,7 @@ def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--spec",
             "spec_path",
+            metavar="FILE",
             help="The milestone spec (TOML).",
         ),
         click.option(
@@ -93,22 +94,27 @@ def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
             metavar="PREFIX[=MIN[-MAX]]",
             help="The overall area to report, e.g. tools/=12-15.",
         ),
-        click.option("--title", help="Report title (overrides the spec)."),
+        click.option("--title", metavar="TEXT", help="Report title (overrides the spec)."),
         click.option(
-            "--date", help="Report date, YYYY-MM-DD (default: the spec's, else SOURCE_DATE_EPOCH)."
+            "--date",
+            metavar="YYYY-MM-DD",
+            help="Report date (default: the spec's, else SOURCE_DATE_EPOCH).",
         ),
         click.option(
             "--precision",
+            metavar="N",
             type=click.IntRange(0, 10),
             help="Decimals of percentages, as coverage report --precision (default 0).",
         ),
         click.option(
             "--source-root",
+            metavar="DIR",
             help="Where the measured sources are, to name functions for old JSON (default: .).",
         ),
         click.option(
             "--templates",
             "templates_dir",
+            metavar="DIR",
             help="Templates overriding the built-ins (default: reports/templates/ if present).",
         ),
     ]
@@ -128,6 +134,7 @@ def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
 )
 @click.option(
     "--out",
+    metavar="PATH",
     default="-",
     show_default=True,
     help="A file, a folder (one file per format), or - for stdout.",
@@ -170,9 +177,10 @@ def step_command(
 @step_options
 @click.option(
     "--comment-id",
+    metavar="ID",
     help="Identifies this report's comment (default: the spec's milestone and step).",
 )
-@click.option("--repo", help="owner/name (default: GITHUB_REPOSITORY).")
+@click.option("--repo", metavar="OWNER/NAME", help="owner/name (default: GITHUB_REPOSITORY).")
 @click.option(
     "--pr",
     type=click.IntRange(min=1),
@@ -180,6 +188,7 @@ def step_command(
 )
 @click.option(
     "--token-env",
+    metavar="NAME",
     default="GITHUB_TOKEN",
     show_default=True,
     help="Environment variable holding the token.",
@@ -210,6 +219,7 @@ def comment_command(
 @click.option(
     "--templates",
     "templates_dir",
+    metavar="DIR",
     help="Templates overriding the built-ins.",
 )
 @click.option(

@@ -264,3 +264,12 @@ def test_help_imports_no_heavy_modules() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip().splitlines()[-1] == "HEAVY:"
+
+
+@pytest.mark.parametrize("command", ["", "step", "index", "templates", "comment"])
+def test_help_golden(command: str, regen_golden: bool) -> None:
+    """Every command's --help is reviewed like code (the README documents these options)."""
+    args = [command, "--help"] if command else ["--help"]
+    result = CliRunner().invoke(main, args, terminal_width=100, prog_name="reportgen")
+    assert result.exit_code == 0
+    check_golden(result.stdout, f"help/{command or 'reportgen'}.txt", regen_golden)
