@@ -20,6 +20,9 @@ OUTCOME_MARKS = {"passed": "✅", "failed": "❌", "error": "💥", "skipped": "
 # Rows shown before a long list folds away into <details>.
 SHOW_FILES = 10
 SHOW_TESTS = 20
+# No list in a report people read grows past this; the JSON summary keeps everything.
+MAX_ROWS = 500
+MAX_FAILURES = 100
 
 
 def pct(numbers: Numbers | None, precision: int) -> str:
@@ -147,7 +150,7 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
         after.failures, key=lambda f: (f.id not in regressions, module_of(f.id), f.id)
     )
     groups: dict[str, list[dict[str, Any]]] = {}
-    for failure in failures:
+    for failure in failures[:MAX_FAILURES]:
         groups.setdefault(module_of(failure.id) or "(no module)", []).append(
             {
                 "id": failure.id,
@@ -187,6 +190,7 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
         "fixed": list(diff.fixed) if diff else [],
         "regressions": list(diff.regressions) if diff else [],
         "failure_count": len(failures),
+        "failures_hidden": max(0, len(failures) - MAX_FAILURES),
         "failure_groups": [{"module": m, "failures": fs} for m, fs in groups.items()],
         "flaky": list(after.flaky),
         "slowest": [{"id": i, "time": seconds(t)} for i, t in after.slowest],
@@ -267,7 +271,8 @@ def build_context(step: StepResult, summary: dict[str, Any]) -> dict[str, Any]:
         "targets": target_rows(step),
         "files": rows,
         "files_shown": rows[:SHOW_FILES],
-        "files_folded": rows[SHOW_FILES:],
+        "files_folded": rows[SHOW_FILES:MAX_ROWS],
+        "files_hidden": max(0, len(rows) - MAX_ROWS),
         "file_counts": file_counts(step),
         "total": {
             "before": pct(cov.before, p) if cov else "—",
@@ -293,6 +298,7 @@ def build_context(step: StepResult, summary: dict[str, Any]) -> dict[str, Any]:
         ],
         "next": next_items(step.spec.next),
         "show_tests": SHOW_TESTS,
+        "max_rows": MAX_ROWS,
     }
     return {"summary": summary, "report": report, "spec": _spec_view(step)}
 
