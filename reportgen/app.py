@@ -38,10 +38,12 @@ class StepOutcome:
     written: tuple[Path, ...]
 
 
-def read_bytes(path: str) -> bytes:
-    """A file's bytes, or one clear line saying why not."""
+@contextlib.contextmanager
+def opened(path: str) -> Iterator[IO[bytes]]:
+    """An input file opened for reading, or one clear line saying why it cannot be."""
     try:
-        return Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            yield handle
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -50,22 +52,20 @@ def read_bytes(path: str) -> bytes:
         raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
 
 
+def read_bytes(path: str) -> bytes:
+    with opened(path) as handle:
+        return handle.read()
+
+
 @contextlib.contextmanager
 def mapped(path: str) -> Iterator[bytes | mmap.mmap]:
     """A file's content without copying it: the decoder reads the page cache directly."""
-    try:
-        with open(path, "rb") as handle:
-            if os.fstat(handle.fileno()).st_size == 0:
-                yield b""
-                return
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-                yield view
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, expected a file") from None
-    except (OSError, ValueError) as err:
-        raise InputError(f"{path}: cannot read ({getattr(err, 'strerror', None) or err})") from None
+    with opened(path) as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            yield b""
+            return
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            yield view
 
 
 def expand(patterns: Sequence[str], what: str) -> list[str]:
@@ -172,15 +172,8 @@ def load_tests(patterns: Sequence[str]) -> Any:
 
     runs = []
     for path in expand(patterns, "JUnit"):
-        try:
-            with open(path, "rb") as stream:
-                runs.append(parse_junit(stream, path))
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise InputError(f"{path}: is a directory, expected a file") from None
-        except PermissionError as err:
-            raise InputError(f"{path}: cannot read ({err.strerror})") from None
+        with opened(path) as stream:
+            runs.append(parse_junit(stream, path))
     return combine_test_runs(runs)
 
 

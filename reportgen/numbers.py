@@ -82,13 +82,21 @@ def missing_items(
     """The Missing column's items in order, each with the line it starts at."""
     lines = set(lines)
     items = [(start, format_range(start, end)) for start, end in line_ranges(statements, lines)]
+    return sorted(items + _arc_items(arcs, lines))
+
+
+def _arc_items(
+    arcs: Iterable[tuple[int, Sequence[int]]] | None, missed: set[int]
+) -> list[tuple[int, str]]:
+    """Partial branches ("12->15", "20->exit") from lines that ran, to lines not missed."""
+    items = []
     for line, exits in sorted(arcs or ()):
-        if line in lines:
+        if line in missed:
             continue
         for dest in sorted(exits):
-            if dest not in lines:
+            if dest not in missed:
                 items.append((line, f"{line}->{dest if dest > 0 else 'exit'}"))
-    return sorted(items)
+    return items
 
 
 def missing_items_sorted(
@@ -113,14 +121,7 @@ def missing_items_sorted(
         start = end = line
     if start:
         items.append((start, format_range(start, end)))
-    missed = set(missing)
-    for line, exits in sorted(arcs or ()):
-        if line in missed:
-            continue
-        for dest in sorted(exits):
-            if dest not in missed:
-                items.append((line, f"{line}->{dest if dest > 0 else 'exit'}"))
-    return sorted(items)
+    return sorted(items + _arc_items(arcs, set(missing)))
 
 
 def format_lines(
