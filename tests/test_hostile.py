@@ -201,3 +201,74 @@ def test_unsafe_paths_in_coverage_render_as_text(tmp_path: Path) -> None:
     row = next(line for line in result.stdout.splitlines() if "evil" in line)
     assert "<script>" in row and row.count(" | ") == 4  # code span, pipes escaped
     assert "\\|" in row
+
+
+def junit_cases(secret: Path) -> dict[str, bytes]:
+    return {
+        "billion-laughs": BILLION_LAUGHS.encode(),
+        "quadratic-blowup": QUADRATIC.encode(),
+        "external-entity": xxe(secret).encode(),
+        "external-dtd": external_dtd(secret).encode(),
+        "empty": b"",
+        "truncated": b'<?xml version="1.0"?><testsuites><testsuite name="s"><testcase name="t"',
+        "html-page": b"<!doctype html><html><body>404</body></html>",
+        "coverage-as-junit": Path(AFTER).read_bytes(),
+        "binary-garbage": bytes(range(256)) * 4,
+        "not-utf8": b'<?xml version="1.0" encoding="utf-8"?><testsuites name="\xff\xfe"/>',
+        "nul-bytes": b"<testsuites>\x00</testsuites>",
+        "other-root": b"<suites><suite/></suites>",
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "billion-laughs",
+        "quadratic-blowup",
+        "external-entity",
+        "external-dtd",
+        "empty",
+        "truncated",
+        "html-page",
+        "coverage-as-junit",
+        "binary-garbage",
+        "not-utf8",
+        "nul-bytes",
+        "other-root",
+    ],
+)
+@pytest.mark.parametrize("option", ["--junit", "--junit-before"])
+def test_hostile_junit(case: str, option: str, secret: Path, tmp_path: Path) -> None:
+    """Hostile or broken JUnit on either side: exit 2, one line naming it, nothing expanded or read."""
+    bad = tmp_path / f"{case}.xml"
+    bad.write_bytes(junit_cases(secret)[case])
+    out = tmp_path / "out.md"
+    other = "--junit-before" if option == "--junit" else "--junit"
+    good = str(DATA / "junit" / "nested-suites.xml")
+    args = [option, str(bad), "--out", str(out)]
+    if option == "--junit-before":
+        args += [other, JUNIT if Path(JUNIT).exists() else good]
+    result = run(*args)
+    assert_clean_failure(result, str(bad), out)
+
+
+def test_hostile_test_names_render_as_text(tmp_path: Path) -> None:
+    """Test names and messages full of Markdown and HTML stay literal in Markdown and HTML."""
+    junit = tmp_path / "j.xml"
+    junit.write_text(
+        '<testsuites><testsuite name="s" time="1">'
+        '<testcase classname="evil|mod" name="&lt;img src=x onerror=alert(1)&gt;|[x](javascript:alert(1))">'
+        '<failure message="**bold** &lt;script&gt;alert(1)&lt;/script&gt;\nsecond | line"/></testcase>'
+        "</testsuite></testsuites>",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = run("--junit", str(junit), "--format", "md", "--format", "html", "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    md = (out / "report.md").read_text(encoding="utf-8")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<img" not in md.replace("`<img src=x onerror=alert(1)>\\|[x](javascript:alert(1))`", "")
+    assert "\\*\\*bold\\*\\* \\<script\\>alert(1)\\</script\\>" in md
+    assert "<img src=x" not in html and "<script>alert" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert 'href="javascript' not in html
