@@ -424,7 +424,7 @@ def run_index(directory: Path, templates_option: str | None) -> list[str]:
             planned.append(PlannedFile(directory / name, text.encode("utf-8")))
     written = write_all(planned, force=True)
     messages.append(
-        f"{len(steps)} steps indexed; "
+        f"{len(steps)} step{'s' * (len(steps) != 1)} indexed; "
         + ("wrote " + ", ".join(str(p) for p in written) if written else "index unchanged")
     )
     return messages

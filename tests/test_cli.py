@@ -273,3 +273,57 @@ def test_help_golden(command: str, regen_golden: bool) -> None:
     result = CliRunner().invoke(main, args, terminal_width=100, prog_name="reportgen")
     assert result.exit_code == 0
     check_golden(result.stdout, f"help/{command or 'reportgen'}.txt", regen_golden)
+
+
+def test_step_summary_appends_the_github_format(tmp_path: Path) -> None:
+    """--step-summary appends the pull-request format to $GITHUB_STEP_SUMMARY, keeping what was there."""
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n", encoding="utf-8")
+    result = run(
+        "step", "--after", AFTER, "--step-summary", env={"GITHUB_STEP_SUMMARY": str(summary)}
+    )
+    assert result.exit_code == 0, result.stderr
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("earlier step\n<!-- reportgen:default -->\n### 📋 Coverage report")
+    assert result.stdout.startswith("# Coverage report")
+    missing = run("step", "--after", AFTER, "--step-summary", env={"GITHUB_STEP_SUMMARY": ""})
+    assert missing.exit_code == 2
+    assert missing.stderr == "Error: --step-summary: GITHUB_STEP_SUMMARY is not set\n"
+
+
+def test_templates_lists_blocks_and_exports(tmp_path: Path) -> None:
+    """`reportgen templates` lists each built-in with its blocks; --export copies them out."""
+    result = run("templates", "--export", str(tmp_path / "t"))
+    assert result.exit_code == 0, result.stderr
+    assert "step.md: title, meta, results, targets, changes, tests_added" in result.stdout
+    assert (tmp_path / "t" / "step.md").read_bytes() == (
+        Path(__file__).resolve().parents[1] / "templates" / "step.md"
+    ).read_bytes()
+
+
+def test_index_names_a_corrupt_summary_and_skips_it(tmp_path: Path) -> None:
+    """A corrupt summary in the archive is named, not a crash; unrelated JSON is left alone."""
+    archive = tmp_path / "reports"
+    archive.mkdir()
+    good = run(
+        "step",
+        "--after",
+        AFTER,
+        "--title",
+        "t",
+        "--date",
+        "2025-01-02",
+        "--format",
+        "json",
+        "--out",
+        str(archive / "a.json"),
+    )
+    assert good.exit_code == 0, good.stderr
+    (archive / "broken.json").write_text('{"schema": 1, "coverage": ', encoding="utf-8")
+    (archive / "coverage-data.json").write_text('{"meta": {}, "files": {}}', encoding="utf-8")
+    result = run("index", str(archive))
+    assert result.exit_code == 0, result.stderr
+    assert f"{archive / 'broken.json'}: skipped, not a readable JSON summary" in result.stdout
+    assert "coverage-data.json" not in result.stdout
+    assert "1 step indexed; wrote" in result.stdout
+    assert "| t | 2025-01-02 |" in (archive / "index.md").read_text(encoding="utf-8")
