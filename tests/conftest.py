@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# CI machines are shared and noisy: a slow example is not a failure of the property.
+settings.register_profile("reportgen", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("reportgen")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
