@@ -6,6 +6,7 @@ immutable sandbox and can load nothing outside the template folders.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,16 +14,8 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from reportgen import charts, escape, prose
+from reportgen import escape
 from reportgen.errors import TemplateError
-
-# Output format -> the template that renders it and the file extension it gets.
-FORMATS: dict[str, tuple[str, str]] = {
-    "md": ("step.md", "md"),
-    "html": ("step.html", "html"),
-    "github": ("github.md", "github.md"),
-    "badge": ("badge.svg", "svg"),
-}
 
 
 def builtin_template_dir() -> Path:
@@ -51,10 +44,14 @@ def make_environment(user_dir: Path | None = None) -> ImmutableSandboxedEnvironm
     return env
 
 
-def _html_prose(text: object) -> Any:
-    from reportgen.prose import prose_to_html
+def _lazy(module: str, name: str) -> Callable[..., Any]:
+    """A function of an HTML-only module, imported on first call: Markdown runs skip it."""
 
-    return prose_to_html(str(text))
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.__name__ = name
+    return call
 
 
 FILTERS: dict[str, Callable[..., Any]] = {
@@ -63,17 +60,15 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "prose": escape.md_prose,
     "prose_line": escape.md_prose_line,
     "one_line": escape.clean_text,
-    "html_prose": _html_prose,
-    "html_prose_line": prose.prose_inline_to_html,
-    "text_block": prose.clean_block,
+    "html_prose": _lazy("reportgen.prose", "prose_to_html"),
+    "html_prose_line": _lazy("reportgen.prose", "prose_inline_to_html"),
+    "text_block": _lazy("reportgen.prose", "clean_block"),
 }
 
 # Pure functions templates call to lay out their pictures (see reportgen/charts.py).
 GLOBALS: dict[str, Callable[..., Any]] = {
-    "target_chart": charts.target_chart,
-    "moves_chart": charts.moves_chart,
-    "trend_chart": charts.trend_chart,
-    "badge": charts.badge,
+    name: _lazy("reportgen.charts", name)
+    for name in ("target_chart", "moves_chart", "trend_chart", "badge")
 }
 
 
