@@ -154,7 +154,7 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
         groups.setdefault(module_of(failure.id) or "(no module)", []).append(
             {
                 "id": failure.id,
-                "name": split_test_id(failure.id)[1] or failure.id,
+                "name": _within(failure.id, module_of(failure.id)),
                 "outcome": failure.outcome,
                 "mark": OUTCOME_MARKS.get(failure.outcome, "❌"),
                 "message": first_line(failure.message),
@@ -193,9 +193,20 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
         "failures_hidden": max(0, len(failures) - MAX_FAILURES),
         "failure_groups": [{"module": m, "failures": fs} for m, fs in groups.items()],
         "flaky": list(after.flaky),
+        # Flaky tests that passed in the end are not failures, but readers must see them.
+        "flaky_passed": [i for i in after.flaky if after.outcome(i) == "passed"][:MAX_ROWS],
         "slowest": [{"id": i, "time": seconds(t)} for i, t in after.slowest],
         "selection": _selection(step),
     }
+
+
+def _within(test_id: str, module: str) -> str:
+    """A failing test's id inside its module's group: "NetTest::connects", "test_y"."""
+    if module and test_id.startswith(module):
+        return test_id[len(module) :].lstrip(".:") or test_id
+    from reportgen.testdiff import split_test_id
+
+    return split_test_id(test_id)[1] or test_id
 
 
 def seconds(value: float) -> str:

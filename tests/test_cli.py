@@ -327,3 +327,16 @@ def test_index_names_a_corrupt_summary_and_skips_it(tmp_path: Path) -> None:
     assert "coverage-data.json" not in result.stdout
     assert "1 step indexed; wrote" in result.stdout
     assert "| t | 2025-01-02 |" in (archive / "index.md").read_text(encoding="utf-8")
+
+
+def test_flaky_and_failures_grouped_by_module() -> None:
+    """Failures are grouped by module with their class; tests that passed on a rerun show as flaky."""
+    junit = str(Path(__file__).parent / "data" / "junit" / "surefire-flaky.xml")
+    result = run("step", "--junit", junit)
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout
+    assert "<summary>com.acme (2)</summary>" in text
+    assert "- 💥 `NetTest::closes`: NPE" in text
+    assert "**Flaky** (failed, then passed on a rerun): `com.acme.NetTest::connects`" in text
+    summary = json.loads(run("step", "--junit", junit, "--format", "json").stdout)
+    assert "com.acme.NetTest::connects" in summary["tests"]["flaky"]
