@@ -332,6 +332,17 @@ def plan_outputs(rendered: dict[str, str], out: str, spec: Spec) -> list[Planned
     ]
 
 
+def write_stdout(stdout: IO[str], text: str) -> None:
+    """UTF-8 whatever the locale says: a report never goes out as "â€”" or not at all."""
+    buffer = getattr(stdout, "buffer", None)
+    if buffer is None:
+        stdout.write(text)
+    else:
+        stdout.flush()
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
+
+
 def run_step(
     options: Mapping[str, Any],
     *,
@@ -361,8 +372,7 @@ def run_step(
     shown = {name: rendered[name] for name in formats}
     written: list[Path] = []
     if out == "-":
-        stdout.write(next(iter(shown.values())))
-        stdout.flush()
+        write_stdout(stdout, next(iter(shown.values())))
     else:
         written = write_all(plan_outputs(shown, out, step.spec), force)
     if summary_path:

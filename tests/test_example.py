@@ -70,3 +70,20 @@ def test_index_lists_both_steps_newest_first(tmp_path: Path) -> None:
         "[Step 1](m3/p0-4-milestone-3--step-1.md)",
     ]
     assert "54% → 61%" in text
+
+
+def test_stdout_is_utf8_whatever_the_locale() -> None:
+    """Under a Latin-1 terminal encoding the report still goes out as UTF-8, byte for byte."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1", "LC_ALL": "C", "LANG": "C"}
+    done = subprocess.run(
+        [sys.executable, "-m", "reportgen", "step", "--spec", str(M3 / "step1.toml")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    assert done.stdout == (M3 / "p0-4-milestone-3--step-1.md").read_bytes()
