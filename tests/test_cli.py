@@ -340,3 +340,14 @@ def test_flaky_and_failures_grouped_by_module() -> None:
     assert "**Flaky** (failed, then passed on a rerun): `com.acme.NetTest::connects`" in text
     summary = json.loads(run("step", "--junit", junit, "--format", "json").stdout)
     assert "com.acme.NetTest::connects" in summary["tests"]["flaky"]
+
+
+def test_old_json_names_functions_from_the_source_root() -> None:
+    """coverage 6.5 JSON has no regions: with --source-root the uncovered lines are still named."""
+    old = str(DATA / "6.5.0" / "branch.json")
+    args = ("step", "--after", old, "--target", "sample/core.py=50", "--format", "json")
+    named = json.loads(run(*args, "--source-root", str(DATA / "sample")).stdout)
+    unnamed = json.loads(run(*args).stdout)
+    by_lines = {u["lines"]: u["function"] for u in named["coverage"]["targets"][0]["uncovered"]}
+    assert by_lines["53->58"] == "countdown" and by_lines["132"] == "Shape.Meta.label"
+    assert {u["function"] for u in unnamed["coverage"]["targets"][0]["uncovered"]} == {None}
