@@ -440,7 +440,7 @@ def run_index(directory: Path, templates_option: str | None) -> list[str]:
     return messages
 
 
-def run_templates(export: Path | None) -> list[str]:
+def run_templates(export: Path | None, force: bool = False) -> list[str]:
     """The built-in templates and their blocks; with `export`, copies of them."""
     from reportgen.render import builtin_template_dir, make_environment, template_blocks
 
@@ -453,7 +453,7 @@ def run_templates(export: Path | None) -> list[str]:
         lines.append(f"{name}: {', '.join(blocks) if blocks else '(no blocks)'}")
     if export is not None:
         planned = [PlannedFile(export / n, (folder / n).read_bytes()) for n in names]
-        write_all(planned, force=False)
+        write_all(planned, force=force)
         lines.append(f"copied {len(names)} templates to {export}")
     return lines
 

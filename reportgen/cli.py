@@ -222,14 +222,8 @@ def comment_command(
     metavar="DIR",
     help="Templates overriding the built-ins.",
 )
-@click.option(
-    "--force",
-    is_flag=True,
-    help="Replace index files that differ (they are regenerated, so this is the default).",
-    hidden=True,
-)
 @reported
-def index_command(directory: str, templates_dir: str | None, force: bool) -> None:
+def index_command(directory: str, templates_dir: str | None) -> None:
     """Rebuild DIRECTORY/index.md and index.html from the archived JSON summaries."""
     from reportgen.app import run_index
 
@@ -241,14 +235,16 @@ def index_command(directory: str, templates_dir: str | None, force: bool) -> Non
 @click.option(
     "--export",
     "export_dir",
+    metavar="DIR",
     help="Copy the built-in templates into this folder.",
 )
+@click.option("--force", is_flag=True, help="With --export, replace copies that differ.")
 @reported
-def templates_command(export_dir: str | None) -> None:
+def templates_command(export_dir: str | None, force: bool) -> None:
     """List the built-in templates and their blocks; --export copies them out."""
     from reportgen.app import run_templates
 
-    for line in run_templates(Path(export_dir) if export_dir else None):
+    for line in run_templates(Path(export_dir) if export_dir else None, force):
         click.echo(line)
 
 
