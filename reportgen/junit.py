@@ -24,6 +24,7 @@ import heapq
 import itertools
 import math
 import re
+from abc import ABC, abstractmethod
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -761,7 +762,7 @@ class _Start:
         reader.start(local, attrs)
 
 
-class _Reader:
+class _Reader(ABC):
     """What the format readers share: depth, text capture, top-level suite times, names."""
 
     TOP = ""  # the top-level suite element, whose times add up to the run's time
@@ -778,11 +779,13 @@ class _Reader:
         self.text: _Text | None = None
         self.text_depth = 0
 
+    @abstractmethod
     def start(self, name: str, attrs: Attrs) -> None:
-        raise NotImplementedError
+        """An element opens."""
 
+    @abstractmethod
     def end(self, name: str) -> None:
-        raise NotImplementedError
+        """An element closes."""
 
     def add_suite_time(self, value: str | None) -> None:
         if value is not None and value.strip():
@@ -977,11 +980,13 @@ class _NestedReader(_Reader):
         if sev >= _FAILED:
             self.builder.failure(classname, name, sev, *self.failure_texts())
 
+    @abstractmethod
     def start_case(self, attrs: Attrs) -> None:
-        raise NotImplementedError
+        """A test case (in this format's vocabulary) opens."""
 
+    @abstractmethod
     def end_case(self, sev: int) -> None:
-        raise NotImplementedError
+        """A test case closes with its worst result."""
 
     def start_other(self, name: str, attrs: Attrs) -> None:
         """An element outside the tests."""
