@@ -10,13 +10,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from markupsafe import Markup, escape
+
 # Characters CommonMark + GFM give a meaning to anywhere in a line; "(" and "!"
 # only matter next to an (escaped) bracket, so they stay readable.
 _MD_SPECIAL = re.compile(r"([\\`*\[\]|~<>&])")
 # "_" inside a word (config_manager) is never emphasis in CommonMark; elsewhere it may be.
 _MD_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 # Block markers matter only at the start of a line: "#", "-", "+", "=", "1." ...
-_MD_LINE_START = re.compile(r"^(\s*)(\d*)([#+\-=>.)])")
+_MD_LINE_START = re.compile(r"^(\s*)([#+\-=>])")
+_MD_ORDERED_START = re.compile(r"^(\s*\d+)([.)])")
 _NEWLINES = re.compile(r"\s*[\r\n]+\s*")
 _BACKTICKS = re.compile(r"`+")
 # Bidirectional overrides and isolates can make text read differently than it is.
@@ -39,7 +42,8 @@ def md_text(text: object, limit: int = 500) -> str:
     """Untrusted text as literal Markdown: metacharacters backslash-escaped, one line."""
     value = _MD_SPECIAL.sub(r"\\\1", clean_text(text, limit))
     value = _MD_UNDERSCORE.sub(r"\\_", value)
-    return _MD_LINE_START.sub(lambda m: m.group(1) + m.group(2) + "\\" + m.group(3), value)
+    value = _MD_LINE_START.sub(r"\1\\\2", value)
+    return _MD_ORDERED_START.sub(r"\1\\\2", value)
 
 
 def md_code(text: object, limit: int = 500) -> str:
@@ -69,3 +73,9 @@ def md_prose(text: object) -> str:
 def md_prose_line(text: object) -> str:
     """Prose kept on one line (table cells, list items)."""
     return _NEWLINES.sub(" ", md_prose(text)).replace("|", "\\|")
+
+
+def html_text(text: object, limit: int = 500) -> Markup:
+    """Untrusted text inside raw HTML of a Markdown file (a `<summary>` line is an HTML
+    block, where Markdown escapes do nothing): HTML-escaped, one line."""
+    return escape(clean_text(text, limit))

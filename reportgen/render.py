@@ -7,6 +7,7 @@ immutable sandbox and can load nothing outside the template folders.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,45 @@ def builtin_template_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "templates"
 
 
+# A template larger than this is not a report template (and is not read whole).
+MAX_TEMPLATE_BYTES = 1 << 20
+
+
+class ConfinedLoader(jinja2.BaseLoader):
+    """Templates from one folder, and nothing a link or `..` leads out of it to.
+
+    `reports/templates/` can come from a pull request: a symlink to
+    /proc/self/environ must not put the CI token into a comment.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(os.path.realpath(folder))
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple:
+        pieces = jinja2.loaders.split_template_path(template)
+        path = Path(os.path.realpath(self.folder.joinpath(*pieces)))
+        if not path.is_relative_to(self.folder) or not path.is_file():
+            raise jinja2.TemplateNotFound(template)
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_TEMPLATE_BYTES + 1)
+        if len(data) > MAX_TEMPLATE_BYTES:
+            raise jinja2.TemplateNotFound(template)
+        try:
+            source = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise TemplateError(f"{path}: template is not UTF-8 text") from None
+        mtime = path.stat().st_mtime
+        return source, str(path), lambda: path.stat().st_mtime == mtime
+
+    def list_templates(self) -> list[str]:
+        return sorted(p.name for p in self.folder.iterdir() if p.is_file())
+
+
 def make_environment(user_dir: Path | None = None) -> ImmutableSandboxedEnvironment:
     builtin = jinja2.FileSystemLoader(str(builtin_template_dir()), encoding="utf-8")
     loaders: list[jinja2.BaseLoader] = []
     if user_dir is not None:
-        loaders.append(jinja2.FileSystemLoader(str(user_dir), encoding="utf-8"))
+        loaders.append(ConfinedLoader(user_dir))
     loaders += [jinja2.PrefixLoader({"builtin": builtin}), builtin]
     env = ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
@@ -60,6 +95,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "prose": escape.md_prose,
     "prose_line": escape.md_prose_line,
     "one_line": escape.clean_text,
+    "html_text": escape.html_text,
     "html_prose": _lazy("reportgen.prose", "prose_to_html"),
     "html_prose_line": _lazy("reportgen.prose", "prose_inline_to_html"),
     "text_block": _lazy("reportgen.prose", "clean_block"),

@@ -272,3 +272,30 @@ def test_hostile_test_names_render_as_text(tmp_path: Path) -> None:
     assert "<img src=x" not in html and "<script>alert" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert 'href="javascript' not in html
+
+
+def test_template_symlink_out_of_the_folder_is_refused(secret: Path, tmp_path: Path) -> None:
+    """A user template cannot include a file a symlink leads to outside its folder."""
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "leak.txt").symlink_to(secret)
+    (folder / "step.md").write_text(
+        '{% extends "builtin/step.md" %}{% block footer %}{% include "leak.txt" %}{% endblock %}'
+    )
+    out = tmp_path / "out.md"
+    result = run("--after", AFTER, "--templates", str(folder), "--out", str(out))
+    assert_clean_failure(result, "leak.txt", out)
+
+
+def test_hostile_module_names_are_escaped_inside_summary_lines(tmp_path: Path) -> None:
+    """A `<summary>` line is raw HTML in Markdown: untrusted names there are HTML-escaped."""
+    junit = tmp_path / "j.xml"
+    junit.write_text(
+        '<testsuites><testsuite name="s"><testcase classname="&lt;img src=x onerror=alert(1)&gt;.TestX"'
+        ' name="t"><failure message="m"/></testcase></testsuite></testsuites>',
+        encoding="utf-8",
+    )
+    result = run("--junit", str(junit))
+    assert result.exit_code == 0, result.stderr
+    line = next(x for x in result.stdout.splitlines() if x.startswith("<summary>"))
+    assert line == "<summary>&lt;img src=x onerror=alert(1)&gt;.TestX (1)</summary>"
