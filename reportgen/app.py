@@ -390,10 +390,13 @@ def _read_summary(path: Path) -> tuple[dict[str, Any] | None, str | None]:
             data = json.loads(head + handle.read())
     except (OSError, ValueError, RecursionError) as err:
         return None, f"{path}: skipped, not a readable JSON summary ({type(err).__name__})"
-    from reportgen.index import is_summary
+    from reportgen.index import is_summary, summary_problem
 
     if not is_summary(data):
         return None, f"{path}: skipped, not a reportgen summary of schema 1"
+    problem = summary_problem(data)
+    if problem:
+        return None, f"{path}: skipped, not a valid summary ({problem})"
     return data, None
 
 

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
+
 from reportgen.summary import SCHEMA, overall
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -23,6 +25,48 @@ class ArchivedStep:
 
 def is_summary(data: Any) -> bool:
     return isinstance(data, dict) and data.get("schema") == SCHEMA and "coverage" in data
+
+
+class _Figure(msgspec.Struct):
+    display: str
+    percent: float
+
+
+class _Target(msgspec.Struct):
+    pattern: str
+    after: _Figure | None = None
+
+
+class _Scope(msgspec.Struct):
+    prefix: str
+    target: list[float | None] | None = None
+    after: _Figure | None = None
+
+
+class _Coverage(msgspec.Struct):
+    after: _Figure | None = None
+    targets: list[_Target] = []
+    scope: _Scope | None = None
+
+
+class _Shape(msgspec.Struct):
+    """What the index reads of a summary, with the types it relies on."""
+
+    coverage: _Coverage
+    milestone: str | None = None
+    step: str | None = None
+    title: str | None = None
+    date: str | None = None
+    status: str | None = None
+
+
+def summary_problem(data: dict[str, Any]) -> str | None:
+    """Why an archived summary cannot be indexed, or None when it can."""
+    try:
+        msgspec.convert(data, _Shape)
+    except msgspec.ValidationError as err:
+        return " ".join(str(err).split())[:200]
+    return None
 
 
 def _natural(text: str | None) -> tuple:

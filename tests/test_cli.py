@@ -321,10 +321,15 @@ def test_index_names_a_corrupt_summary_and_skips_it(tmp_path: Path) -> None:
     assert good.exit_code == 0, good.stderr
     (archive / "broken.json").write_text('{"schema": 1, "coverage": ', encoding="utf-8")
     (archive / "coverage-data.json").write_text('{"meta": {}, "files": {}}', encoding="utf-8")
+    (archive / "wrong-shape.json").write_text('{"schema": 1, "coverage": [1]}', encoding="utf-8")
     result = run("index", str(archive))
     assert result.exit_code == 0, result.stderr
     assert f"{archive / 'broken.json'}: skipped, not a readable JSON summary" in result.stdout
     assert "coverage-data.json" not in result.stdout
+    assert (
+        f"{archive / 'wrong-shape.json'}: skipped, not a valid summary"
+        " (Expected `object`, got `array` - at `$.coverage`)"
+    ) in result.stdout
     assert "1 step indexed; wrote" in result.stdout
     assert "| t | 2025-01-02 |" in (archive / "index.md").read_text(encoding="utf-8")
 
