@@ -200,6 +200,8 @@ def gather(options: Mapping[str, Any], env: Mapping[str, str]) -> StepInputs:
     after = options.get("after") or inputs.after
     junit = options.get("junit") or inputs.junit
     junit_before = options.get("junit_before") or inputs.junit_before
+    if junit_before and not junit:
+        raise SpecError("--junit-before needs --junit (the after run) to compare with")
     if not (before or after or junit):
         raise SpecError(
             "nothing to report: give --before/--after, --junit, or a spec whose [inputs] name them"
@@ -234,7 +236,10 @@ FIRST_LIMITS = {"files": 100, "tests": 100, "failures": 60, "uncovered": 100}
 
 def comment_id_for(spec: Spec, option: str | None) -> str:
     """--comment-id, else the spec's milestone and step, else one report per pull request."""
-    return option or archive_stem(spec).replace("report", "") or "default"
+    if option:
+        return option
+    stem = archive_stem(spec)
+    return "default" if stem == "report" else stem
 
 
 def render_comment(env: Any, template: str, context: dict[str, Any], limit: int) -> str:
@@ -343,6 +348,17 @@ def write_stdout(stdout: IO[str], text: str) -> None:
         buffer.flush()
 
 
+def check_appendable(path: Path) -> None:
+    """Fail before any output is written when a file cannot be appended to later."""
+    folder = path.parent
+    if (
+        path.is_dir()
+        or not folder.is_dir()
+        or not os.access(path if path.exists() else folder, os.W_OK)
+    ):
+        raise OutputError(f"{path}: cannot append the step summary here")
+
+
 def run_step(
     options: Mapping[str, Any],
     *,
@@ -369,6 +385,7 @@ def run_step(
         summary_path = env.get("GITHUB_STEP_SUMMARY")
         if not summary_path:
             raise SpecError("--step-summary: GITHUB_STEP_SUMMARY is not set")
+        check_appendable(Path(summary_path))
     shown = {name: rendered[name] for name in formats}
     written: list[Path] = []
     if out == "-":

@@ -93,7 +93,7 @@ def evaluate_check(criterion: Criterion, evidence: Evidence) -> CriterionResult:
     after = evidence.tests_after
     diff = evidence.tests_diff
     if check in ("no-regressions", "new-tests-pass", "min-tests-added") and diff is None:
-        raise SpecError(f"criterion {check!r} needs the before run's JUnit (--junit-before)")
+        raise SpecError(f"criterion {check!r} needs both runs' JUnit (--junit and --junit-before)")
     if check in ("all-tests-pass", "max-time") and after is None:
         raise SpecError(f"criterion {check!r} needs the JUnit results (--junit)")
     holds, achieved, default = _CHECKS[check](criterion, evidence)

@@ -7,7 +7,7 @@ from fnmatch import fnmatchcase
 
 from reportgen.errors import SpecError
 from reportgen.models import CoverageSnapshot, FileCoverage
-from reportgen.numbers import Numbers, meets_threshold
+from reportgen.numbers import Numbers, meets_threshold, threshold_precision
 
 ADDED, REMOVED, CHANGED, UNCHANGED = "added", "removed", "changed", "unchanged"
 
@@ -124,10 +124,17 @@ def target_holds(
     if target.min is not None and not meets_threshold(after.percent, target.min, precision):
         return False
     if target.delta is not None:
-        gained = after.percent - (before.percent if before else 0.0)
-        if not meets_threshold(gained, target.delta, precision):
+        # The gain the report shows: the difference of the displayed percentages.
+        shown = precision_for_delta(target.delta, precision)
+        was = float(before.display(shown)) if before else 0.0
+        if round(float(after.display(shown)) - was, shown) < target.delta:
             return False
     return True
+
+
+def precision_for_delta(delta: float, precision: int) -> int:
+    """Decimals a gain is judged at: the display's, or the threshold's own if more."""
+    return threshold_precision(abs(delta), precision)
 
 
 def uncovered_of(item: FileCoverage) -> list[Uncovered]:
@@ -157,6 +164,8 @@ class ScopeResult:
 
 def evaluate_scope(scope: Scope, diff: CoverageDiff, precision: int) -> ScopeResult:
     chosen = [f for f in diff.files if f.path.startswith(scope.prefix)]
+    if not chosen:
+        raise SpecError(f"scope {scope.prefix!r} matches no measured file")
     before = _sum([f.before for f in chosen])
     after = _sum([f.after for f in chosen])
     holds = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -152,7 +153,11 @@ class _Reader:
 
     def number(self, table: dict[str, Any], key: str, name: str) -> float | None:
         value = table.get(key)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+        if value is not None and (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             raise self.fail(name, f"must be a number, not {value!r}")
         return None if value is None else float(value)
 

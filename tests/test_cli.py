@@ -106,21 +106,6 @@ def test_missed_target_exits_1_and_still_writes(tmp_path: Path) -> None:
     assert "- [ ] `sample/limits.py` coverage ≥100% (achieved **99%**) ❌" in text
 
 
-def test_exit_zero_keeps_status_0(tmp_path: Path) -> None:
-    """--exit-zero publishes without failing the job."""
-    result = run(
-        "step",
-        "--after",
-        AFTER,
-        "--target",
-        "sample/core.py=90",
-        "--exit-zero",
-        "--out",
-        str(tmp_path / "r.md"),
-    )
-    assert result.exit_code == 0
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -356,3 +341,93 @@ def test_old_json_names_functions_from_the_source_root() -> None:
     by_lines = {u["lines"]: u["function"] for u in named["coverage"]["targets"][0]["uncovered"]}
     assert by_lines["53->58"] == "countdown" and by_lines["132"] == "Shape.Meta.label"
     assert {u["function"] for u in unnamed["coverage"]["targets"][0]["uncovered"]} == {None}
+
+
+def _one_file_report(path: Path, covered: int, statements: int = 1000) -> str:
+    executed = list(range(1, covered + 1))
+    missing = list(range(covered + 1, statements + 1))
+    path.write_text(
+        json.dumps(
+            {
+                "files": {
+                    "m.py": {
+                        "executed_lines": executed,
+                        "missing_lines": missing,
+                        "summary": {"num_statements": statements, "missing_lines": len(missing)},
+                    }
+                }
+            }
+        )
+    )
+    return str(path)
+
+
+def test_delta_target_judged_on_the_displayed_gain(tmp_path: Path) -> None:
+    """77.4% -> 79.6% shows as 77% -> 80% (+3%): a `delta = 3` target holds, as the table says."""
+    before = _one_file_report(tmp_path / "b.json", 774)
+    after = _one_file_report(tmp_path / "a.json", 796)
+    spec = tmp_path / "s.toml"
+    spec.write_text('[[target]]\npath = "m.py"\ndelta = 3\n')
+    result = run("step", "--before", before, "--after", after, "--spec", str(spec))
+    assert result.exit_code == 0, result.stdout
+    assert "| `m.py` | 77% | **80%** | **+3%** | ✅ Target met |" in result.stdout
+    spec.write_text('[[target]]\npath = "m.py"\ndelta = 3.5\n')  # judged at one decimal: +2.2
+    assert run("step", "--before", before, "--after", after, "--spec", str(spec)).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--junit-before", "x.xml"],
+            "Error: --junit-before needs --junit (the after run) to compare with\n",
+        ),
+        (["--scope", "nothing/=10"], "Error: scope 'nothing/' matches no measured file\n"),
+    ],
+)
+def test_more_usage_errors(args: list[str], message: str) -> None:
+    """Inputs that cannot give the asked report are usage errors, not silent gaps."""
+    result = run("step", "--after", AFTER, *args)
+    assert (result.exit_code, result.stderr) == (2, message)
+
+
+def test_nan_in_spec_is_refused(tmp_path: Path) -> None:
+    """A spec number that is not finite is named, not a crash."""
+    spec = tmp_path / "s.toml"
+    spec.write_text('[[target]]\npath = "m.py"\ndelta = nan\n')
+    result = run("step", "--after", AFTER, "--spec", str(spec))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"Error: {spec}: target[0].delta: must be a number, not nan\n",
+    )
+
+
+def test_unappendable_step_summary_writes_nothing(tmp_path: Path) -> None:
+    """When the step summary cannot be appended to, no report file is written either."""
+    out = tmp_path / "r.md"
+    env = {"GITHUB_STEP_SUMMARY": str(tmp_path / "missing" / "s.md")}
+    result = run("step", "--after", AFTER, "--out", str(out), "--step-summary", env=env)
+    assert result.exit_code == 2
+    assert "cannot append the step summary here" in result.stderr
+    assert not out.exists()
+
+
+def test_exit_zero_only_changes_the_status(tmp_path: Path) -> None:
+    """The same failing run exits 1 without --exit-zero and 0 with it; both write the report."""
+    args = ["step", "--after", AFTER, "--target", "sample/core.py=90"]
+    failing = run(*args, "--out", str(tmp_path / "a.md"))
+    passing = run(*args, "--exit-zero", "--out", str(tmp_path / "b.md"))
+    assert (failing.exit_code, passing.exit_code) == (1, 0)
+    assert (tmp_path / "a.md").read_bytes() == (tmp_path / "b.md").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("milestone", "step", "expected"),
+    [("Q3 report", "A", "q3-report--a"), ("Q3", "A", "q3--a"), ("", "", "default")],
+)
+def test_comment_id_from_the_spec(milestone: str, step: str, expected: str) -> None:
+    """The default comment id is the spec's milestone and step, never a mangled form of them."""
+    from reportgen.app import comment_id_for
+    from reportgen.spec import Spec
+
+    assert comment_id_for(Spec(milestone=milestone or None, step=step or None), None) == expected

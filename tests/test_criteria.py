@@ -111,7 +111,7 @@ def test_undone_manual_criterion_keeps_in_progress_but_exit_0(tmp_path: Path) ->
     [
         (
             '[[criteria]]\ncheck = "no-regressions"',
-            "criterion 'no-regressions' needs the before run's JUnit (--junit-before)",
+            "criterion 'no-regressions' needs both runs' JUnit (--junit and --junit-before)",
         ),
         (
             '[[criteria]]\ncheck = "all-tests-pass"',
