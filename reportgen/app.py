@@ -156,13 +156,24 @@ def _with_source_regions(
     for path, item in snapshot.files.items():
         if item.regions is not None or not wanted(path):
             continue
-        source = Path(root, path)
-        try:
-            text = source.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue  # no source at hand: uncovered lines are listed without names
-        files[path] = replace(item, regions=regions_from_source(text))
+        text = read_source(Path(root, path))
+        if text is not None:  # no source at hand: uncovered lines are listed without names
+            files[path] = replace(item, regions=regions_from_source(text))
     return replace(snapshot, files=files)
+
+
+# A source file larger than this is not read to name functions.
+MAX_SOURCE_BYTES = 8 << 20
+
+
+def read_source(path: Path) -> str | None:
+    """A measured source file's text, if it is a regular, readable, reasonably sized file."""
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_SOURCE_BYTES:
+            return None
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def load_tests(patterns: Sequence[str]) -> Any:

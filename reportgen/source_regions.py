@@ -12,12 +12,11 @@ def regions_from_source(text: str) -> tuple[Region, ...] | None:
 
     None when the text is not Python that this interpreter can parse.
     """
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return None
     found: list[Region] = []
-    _walk(tree, (), found)
+    try:
+        _walk(ast.parse(text), (), found)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # too deep or not Python: uncovered lines stay unnamed
     return tuple(sorted(found, key=lambda r: (r.start_line, r.kind, r.name)))
 
 

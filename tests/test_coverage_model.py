@@ -151,3 +151,9 @@ def test_regions_from_source_match_coverage_names() -> None:
     old_style = replace(item, regions=from_source)
     for line in item.missing_lines:
         assert old_style.enclosing(line) == item.enclosing(line), line
+
+
+def test_pathological_source_gives_no_names_not_a_crash() -> None:
+    """Source too deeply nested to parse, or not Python, leaves the lines unnamed."""
+    assert regions_from_source("x = 'a' + " + "'.b' + " * 300_000 + "'c'\n") is None
+    assert regions_from_source("def (:\n") is None
