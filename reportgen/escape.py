@@ -25,6 +25,10 @@ _BACKTICKS = re.compile(r"`+")
 # Bidirectional overrides and isolates can make text read differently than it is.
 _BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), "\ufffd")
 _UNSAFE_LINK = re.compile(r"\]\(\s*<?\s*(javascript|vbscript|data|file):", re.IGNORECASE)
+# A link reference definition ("[ref]: javascript:...") powers "[text][ref]" anywhere.
+_UNSAFE_DEFINITION = re.compile(
+    r"^( {0,3})\[([^\]]+)\]:(\s*<?\s*(?:javascript|vbscript|data|file):)", re.IGNORECASE | re.M
+)
 
 
 def clean_text(text: object, limit: int = 500) -> str:
@@ -57,8 +61,8 @@ def md_code(text: object, limit: int = 500) -> str:
 
 
 def md_prose(text: object) -> str:
-    """Markdown written by people (goal, notes): kept as Markdown, but no raw HTML,
-    no script links, and no line that would end a list item or table early."""
+    """Markdown written by people (goal, notes): kept as Markdown, but no raw HTML, no
+    script links (inline or by reference) and no images."""
     parts = re.split(r"(`+[^`]*`+)", str(text).translate(_BIDI))
     out = []
     for i, part in enumerate(parts):
@@ -66,7 +70,9 @@ def md_prose(text: object) -> str:
             out.append(part)
             continue
         part = part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        out.append(_UNSAFE_LINK.sub(lambda m: "\\]\\(" + m.group(1) + ":", part))
+        part = _UNSAFE_LINK.sub(lambda m: "\\]\\(" + m.group(1) + ":", part)
+        part = _UNSAFE_DEFINITION.sub(r"\1\\[\2\\]:\3", part)
+        out.append(part.replace("![", "!\\["))  # no images: a report loads nothing
     return "".join(out).strip()
 
 

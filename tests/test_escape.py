@@ -66,3 +66,14 @@ def test_clean_text_removes_controls_and_bidi() -> None:
     """Control and bidirectional characters are replaced; long text is cut with an ellipsis."""
     assert clean_text("a\u202eb\x00c\nd") == "a\ufffdb\ufffdc d"
     assert clean_text("x" * 600, limit=10) == "x" * 9 + "…"
+
+
+def test_prose_reference_links_and_images_are_neutralised() -> None:
+    """A `[ref]: javascript:` definition and remote images lose their power in spec prose."""
+    text = md_prose(
+        "See [c][ref] ![t](https://evil.example/t.png) [ok](https://x.org)\n\n[ref]: javascript:alert(4)"
+    )
+    html = MD.render(text)
+    assert "javascript" not in html.split("<p>[ref]")[0]
+    assert 'href="javascript' not in html and "<img" not in html
+    assert '<a href="https://x.org">ok</a>' in html
