@@ -89,6 +89,8 @@ class _Comment:
     id: int
     body: str
     url: str
+    author: str | None = None  # the user's login; None when the answer names no user
+    bot: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,8 +275,29 @@ def _upsert(session: _Session, body: str, marker: str) -> CommentResult:
 
 
 def _oldest_with_marker(session: _Session, marker: str) -> _Comment | None:
-    matching = (c for c in _list_comments(session) if marker in c.body)
-    return min(matching, key=lambda comment: comment.id, default=None)
+    """Our earlier comment: it carries the marker and was written by whoever holds the token."""
+    marked = [c for c in _list_comments(session) if marker in c.body]
+    if not marked:
+        return None
+    ours = _authored_by_us(session)
+    return min((c for c in marked if ours(c)), key=lambda comment: comment.id, default=None)
+
+
+def _authored_by_us(session: _Session) -> Callable[[_Comment], bool]:
+    """Who the token writes as, so that a marker copied into someone else's comment is ignored.
+
+    A user token can read `GET /user`; an installation token (the Actions
+    GITHUB_TOKEN) cannot, and its comments are written by a bot account.
+    """
+    url = f"{session.target.api_url}/user"
+    response = _send(session, "GET", url, None)
+    if response.status in (403, 404):
+        return lambda comment: comment.bot or comment.author is None
+    data = _expect_ok(session, "GET", url, response)
+    login = data.get("login") if isinstance(data, dict) else None
+    if not isinstance(login, str):
+        raise GitHubError(f"GET {url}: the answer names no login")
+    return lambda comment: comment.author in (login, None)
 
 
 def _update(
@@ -360,8 +383,17 @@ def _parse_comment(item: object, what: str) -> _Comment:
     number, body, url = item.get("id"), item.get("body"), item.get("html_url")
     if not isinstance(number, int) or isinstance(number, bool) or not isinstance(url, str):
         raise GitHubError(f"{what}: a comment without a numeric 'id' and an 'html_url'")
+    user = item.get("user")
+    login = user.get("login") if isinstance(user, dict) else None
+    bot = isinstance(user, dict) and user.get("type") == "Bot"
     # GitHub sends "body": null for an emptied comment; it holds no marker.
-    return _Comment(number, body if isinstance(body, str) else "", url)
+    return _Comment(
+        number,
+        body if isinstance(body, str) else "",
+        url,
+        login if isinstance(login, str) else None,
+        bot,
+    )
 
 
 def _comments_url(target: PullRequestTarget) -> str:

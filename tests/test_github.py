@@ -75,6 +75,8 @@ class FakeGitHub:
     requests: list[Recorded] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    viewer: str | None = None  # the token's login; None: an Actions token, /user is refused
+    authors: dict[int, dict[str, str]] = field(default_factory=dict)
 
     @property
     def target(self) -> PullRequestTarget:
@@ -107,6 +109,10 @@ class FakeGitHub:
             return (fault.status, fault.headers, {"message": fault.message}) if fault else answer
 
     def _route(self, method: str, path: str, query: str, body: Any) -> tuple:
+        if path == "/user" and method == "GET":
+            if self.viewer is None:
+                return 403, (), {"message": "Resource not accessible by integration"}
+            return 200, (), {"login": self.viewer, "type": "User"}
         listing, edit = _LIST_PATH.fullmatch(path), _EDIT_PATH.fullmatch(path)
         if listing and listing.groups() == (REPO, str(NUMBER)) and method in ("GET", "POST"):
             return self._list(query) if method == "GET" else self._create(body["body"])
@@ -133,7 +139,10 @@ class FakeGitHub:
 
     def _json(self, number: int) -> dict[str, Any]:
         html_url = f"https://github.test/{REPO}/pull/{NUMBER}#issuecomment-{number}"
-        return {"id": number, "body": self.comments[number], "html_url": html_url}
+        answer = {"id": number, "body": self.comments[number], "html_url": html_url}
+        if number in self.authors:
+            answer["user"] = self.authors[number]
+        return answer
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -271,7 +280,7 @@ def test_identical_body_is_not_sent_again(github: FakeGitHub, stored: str) -> No
     result = _upsert(github)
 
     assert result == CommentResult("unchanged", 1131, github._json(1131)["html_url"])
-    assert github.calls() == ["GET", "GET"]
+    assert github.calls() == ["GET", "GET", "GET"]  # two pages, then who the token is
     assert github.comments[1131] == stored
 
 
@@ -297,8 +306,9 @@ def test_ghe_api_url_with_path_prefix(serve: Callable[[FakeGitHub], FakeGitHub])
 
     assert target.api_url == fake.base_url
     assert (first.action, second.action, second.comment_id) == ("created", "updated", 1102)
-    assert {r.path.split("/repos/")[0] for r in fake.requests} == {"/api/v3"}
-    assert fake.calls() == ["GET", "GET", "POST", "GET", "GET", "PATCH"]
+    assert all(r.path.startswith("/api/v3/") for r in fake.requests)
+    assert fake.calls() == ["GET", "GET", "POST", "GET", "GET", "GET", "PATCH"]
+    assert fake.requests[5].path == "/api/v3/user"
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -571,7 +581,7 @@ def test_create_answered_with_502_is_not_duplicated(github: FakeGitHub) -> None:
 
     assert result == CommentResult("created", 1131, github._json(1131)["html_url"])
     assert github.marked() == {1131: BODY}
-    assert github.calls() == ["GET", "GET", "POST", "GET", "GET"]
+    assert github.calls() == ["GET", "GET", "POST", "GET", "GET", "GET"]
     assert sleeps == [1.0]
 
 
@@ -892,3 +902,25 @@ def test_comment_body_for_50000_files_fits_and_leads_with_summary(tmp_path: Path
     assert body.splitlines()[1].startswith("### ✅ Coverage report")
     assert "| Total coverage | 38% | **50%** | +12% |" in body
     assert "more files not shown." in body
+
+
+@pytest.mark.parametrize(
+    ("viewer", "ours"),
+    [
+        (None, {"login": "github-actions[bot]", "type": "Bot"}),  # the Actions token
+        ("octo-bot", {"login": "octo-bot", "type": "User"}),  # a personal token
+    ],
+)
+def test_a_marker_copied_by_someone_else_is_ignored(
+    github: FakeGitHub, viewer: str | None, ours: dict[str, str]
+) -> None:
+    """Only a comment written by the token's own identity is edited; a copied marker is not."""
+    github.viewer = viewer
+    github.seed([f"{MARKER} fake report by someone else"])
+    github.authors[max(github.comments)] = {"login": "mallory", "type": "User"}
+    first = _upsert(github)
+    assert first.action == "created"
+    github.authors[first.comment_id] = ours
+    second = _upsert(github, BODY + "more\n")
+    assert (second.action, second.comment_id) == ("updated", first.comment_id)
+    assert github.comments[first.comment_id - 1] == f"{MARKER} fake report by someone else"
