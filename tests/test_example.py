@@ -87,3 +87,17 @@ def test_stdout_is_utf8_whatever_the_locale() -> None:
         check=True,
     )
     assert done.stdout == (M3 / "p0-4-milestone-3--step-1.md").read_bytes()
+
+
+def test_readme_excerpt_is_the_real_output() -> None:
+    """Every line of the README's example excerpt is a line of the archived step 1 report."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    report = (M3 / "p0-4-milestone-3--step-1.md").read_text(encoding="utf-8").splitlines()
+    blocks = re.findall(r"```markdown\n(.*?)```", readme, re.S)
+    assert len(blocks) == 2
+    lines = [
+        line for block in blocks for line in block.splitlines() if line.strip() not in ("", "...")
+    ]
+    assert [line for line in lines if line not in report] == []
