@@ -123,6 +123,11 @@ def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+exit_zero_option = click.option(
+    "--exit-zero", is_flag=True, help="Exit 0 even when a criterion fails."
+)
+
+
 @main.command("step")
 @step_options
 @click.option(
@@ -140,7 +145,7 @@ def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
     help="A file, a folder (one file per format), or - for stdout.",
 )
 @click.option("--force", is_flag=True, help="Replace an archived report that differs.")
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when a criterion fails.")
+@exit_zero_option
 @click.option(
     "--step-summary", is_flag=True, help="Also append the github format to $GITHUB_STEP_SUMMARY."
 )
@@ -193,7 +198,7 @@ def step_command(
     show_default=True,
     help="Environment variable holding the token.",
 )
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even when a criterion fails.")
+@exit_zero_option
 @reported
 def comment_command(
     comment_id: str | None,

@@ -8,12 +8,9 @@ Cover at precision 0 and 1, and the Missing column.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -21,19 +18,8 @@ from reportgen.coverage_json import combine_snapshots, parse_coverage_json
 from reportgen.errors import InputError
 from reportgen.models import CoverageSnapshot
 from reportgen.numbers import Numbers
+from tests import coverage_oracle as oracle
 
-
-def _load_oracle() -> ModuleType:
-    # --import-mode=importlib puts no test folder on sys.path, so the helper is loaded by path.
-    path = Path(__file__).with_name("coverage_oracle.py")
-    spec = importlib.util.spec_from_file_location("coverage_oracle", path)
-    assert spec is not None and spec.loader is not None
-    module = sys.modules.setdefault("coverage_oracle", importlib.util.module_from_spec(spec))
-    spec.loader.exec_module(module)
-    return module
-
-
-oracle = _load_oracle()
 FIXTURES = Path(__file__).parent / "data" / "coverage"
 VERSION_DIRS = sorted(p for p in FIXTURES.iterdir() if re.fullmatch(r"\d+(\.\d+)+", p.name))
 VARIANTS = [

@@ -9,29 +9,15 @@ Branch, BrPart, Cover and Missing, and the totals, must be the ones coverage pri
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from click.testing import CliRunner
 
 from reportgen.cli import main
+from tests import coverage_oracle as oracle
 
-
-def _load_oracle() -> ModuleType:
-    # --import-mode=importlib puts no test folder on sys.path, so the helper is loaded by path.
-    path = Path(__file__).with_name("coverage_oracle.py")
-    spec = importlib.util.spec_from_file_location("coverage_oracle", path)
-    assert spec is not None and spec.loader is not None
-    module = sys.modules.setdefault("coverage_oracle", importlib.util.module_from_spec(spec))
-    spec.loader.exec_module(module)
-    return module
-
-
-oracle = _load_oracle()
 DATA = Path(__file__).parent / "data" / "real"
 BEFORE = DATA / "toolz-1.0.0"
 AFTER = DATA / "toolz-1.1.0"
