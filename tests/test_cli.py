@@ -431,3 +431,17 @@ def test_comment_id_from_the_spec(milestone: str, step: str, expected: str) -> N
     from reportgen.spec import Spec
 
     assert comment_id_for(Spec(milestone=milestone or None, step=step or None), None) == expected
+
+
+def test_several_formats_into_an_existing_file_is_refused(tmp_path: Path) -> None:
+    """Several formats need a folder: an existing file given as --out is refused, untouched."""
+    target = tmp_path / "r.md"
+    target.write_text("keep\n")
+    result = run(
+        "step", "--after", AFTER, "--format", "md", "--format", "json", "--out", str(target)
+    )
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"Error: {target}: several formats need a folder, and this is a file\n",
+    )
+    assert target.read_text() == "keep\n"
