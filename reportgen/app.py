@@ -65,7 +65,14 @@ def mapped(path: str) -> Iterator[bytes | mmap.mmap]:
             yield b""
             return
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
-            yield view
+            try:
+                yield view
+            except BaseException as err:
+                import traceback
+
+                # Slices of the map held by the failed parse's frames would keep it from closing.
+                traceback.clear_frames(err.__traceback__)
+                raise
 
 
 def expand(patterns: Sequence[str], what: str) -> list[str]:

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Annotated
 
 import msgspec
 
 from reportgen.errors import InputError
-from reportgen.models import Arc, CoverageSnapshot, FileCoverage, Region
+from reportgen.models import Arc, CoverageSnapshot, FileCoverage, KnownLines, Region
 from reportgen.numbers import Numbers
 
 Count = Annotated[int, msgspec.Meta(ge=0)]
-LineNo = Annotated[int, msgspec.Meta(ge=0)]
+# Line numbers are held in arrays of C ints.
+LineNo = Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]
+ArcEnd = Annotated[int, msgspec.Meta(ge=-(2**31), le=2**31 - 1)]
 
 
 class _Summary(msgspec.Struct):
@@ -38,10 +41,12 @@ class _Region(msgspec.Struct):
 
 
 class _File(msgspec.Struct):
-    executed_lines: list[LineNo]
+    # The longest lists, kept as JSON text: only the files a report shows or compares line by
+    # line decode them, and the rest cost no Python objects (checked in `_file_coverage`).
+    executed_lines: msgspec.Raw
     missing_lines: list[LineNo]
     summary: _Summary
-    missing_branches: list[tuple[int, int]] | None = None
+    missing_branches: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
     # Kept undecoded (an empty Raw when absent): only target files need them.
     functions: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
     classes: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
@@ -58,6 +63,50 @@ class _Report(msgspec.Struct):
 
 _DECODER = msgspec.json.Decoder(_Report)
 _REGIONS_DECODER = msgspec.json.Decoder(dict[str, _Region])
+_LINES_DECODER = msgspec.json.Decoder(list[LineNo])
+_ARCS_DECODER = msgspec.json.Decoder(list[tuple[ArcEnd, ArcEnd]] | None)
+# Valid JSON (msgspec checked it) that keeps only "[]" without these characters is a list of
+# non-negative integers; one that keeps "[[,],[,]]" without the sign too is a list of pairs.
+_LINE_LIST_CHARS = b"0123456789, \t\n\r"
+_ARC_CHARS = b"0123456789- \t\n\r"
+
+
+def _is_line_list(text: bytes) -> bool:
+    return text.translate(None, _LINE_LIST_CHARS) == b"[]"
+
+
+def _is_arc_list(text: bytes) -> bool:
+    shape = text.translate(None, _ARC_CHARS)
+    pairs = shape.count(b"[") - 1
+    if pairs <= 0:  # an empty list, nothing in it
+        return text.translate(None, b" \t\n\r") == b"[]"
+    return shape == b"[" + b",".join([b"[,]"] * pairs) + b"]"
+
+
+@dataclass(frozen=True, slots=True)
+class _JsonLines:
+    """A file's executed lines and missed arcs as its JSON wrote them, decoded when asked for.
+
+    Equal text on both sides of a diff is equal data, so unchanged files are never decoded.
+    """
+
+    executed_json: bytes
+    arcs_json: bytes  # empty when the file has no per-arc list
+    where: str = field(compare=False)  # "report.json: file 'a.py'", for errors
+
+    def executed(self) -> array:
+        try:
+            return _lines(_LINES_DECODER.decode(self.executed_json))
+        except (msgspec.ValidationError, msgspec.DecodeError) as err:
+            raise InputError(f"{self.where}: bad executed_lines ({_clean(err)})") from None
+
+    def missing_arcs(self) -> tuple[Arc, ...] | None:
+        if not self.arcs_json:
+            return None
+        try:
+            return _arcs(_ARCS_DECODER.decode(self.arcs_json))
+        except (msgspec.ValidationError, msgspec.DecodeError) as err:
+            raise InputError(f"{self.where}: bad missing_branches ({_clean(err)})") from None
 
 
 def parse_coverage_json(
@@ -140,12 +189,24 @@ def _file_coverage(path: str, raw: _File, source: str, with_regions: bool) -> Fi
         numbers.num_missing_branches > numbers.num_branches
     ):
         raise InputError(f"{source}: file {path!r}: more missing than measured in its summary")
+    # Copies: the input's buffer is released once parsed, and these are small.
+    executed = bytes(raw.executed_lines)
+    if not _is_line_list(executed):
+        raise InputError(
+            f"{source}: not a coverage.py JSON report (file {path!r}: executed_lines"
+            " is not a list of line numbers)"
+        )
+    arcs = bytes(raw.missing_branches)
+    if arcs and arcs != b"null" and not _is_arc_list(arcs):
+        raise InputError(
+            f"{source}: not a coverage.py JSON report (file {path!r}: missing_branches"
+            " is not a list of line pairs)"
+        )
     return FileCoverage(
         path=path,
         numbers=numbers,
-        executed_lines=_lines(raw.executed_lines),
         missing_lines=missing,
-        missing_branches=_arcs(raw.missing_branches),
+        lines=_JsonLines(executed, b"" if arcs == b"null" else arcs, f"{source}: file {path!r}"),
         regions=_regions(raw, source, path) if with_regions else None,
     )
 
@@ -247,8 +308,7 @@ def _combine_file(items: list[FileCoverage]) -> FileCoverage:
     return FileCoverage(
         path=items[0].path,
         numbers=numbers,
-        executed_lines=array("i", sorted(executed)),
         missing_lines=array("i", sorted(missing)),
-        missing_branches=arcs,
+        lines=KnownLines(array("i", sorted(executed)), arcs),
         regions=regions,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
+from typing import Protocol
 
 from reportgen.numbers import Numbers, missing_items_sorted
 
@@ -21,19 +22,53 @@ class Region:
     lines: frozenset[int]
 
 
+class LineSets(Protocol):
+    """A file's executed lines and missed arcs, however they are held until asked for."""
+
+    def executed(self) -> Sequence[int]:
+        """The executed lines, sorted."""
+        ...
+
+    def missing_arcs(self) -> tuple[Arc, ...] | None:
+        """The missed arcs, sorted; None when the input has no per-arc lists."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class KnownLines:
+    """Line sets already decoded (combined shards, or made in memory)."""
+
+    executed_lines: Sequence[int]
+    missing_branches: tuple[Arc, ...] | None = None
+
+    def executed(self) -> Sequence[int]:
+        return self.executed_lines
+
+    def missing_arcs(self) -> tuple[Arc, ...] | None:
+        return self.missing_branches
+
+
 @dataclass(frozen=True, slots=True)
 class FileCoverage:
     """One measured file: counts, and the line sets the Missing column is made of."""
 
     path: str
     numbers: Numbers
-    # Sorted line numbers, kept as compact arrays: 50,000 files hold millions of them.
-    executed_lines: Sequence[int]
+    # Sorted line numbers, kept as a compact array: 50,000 files hold millions of them.
     missing_lines: Sequence[int]
-    # None when the JSON carries no per-arc lists (old coverage.py, or no --branch).
-    missing_branches: tuple[Arc, ...] | None = None
+    # Only the files a report shows or compares line by line need these: most never do.
+    lines: LineSets
     # Functions and classes; None when the JSON has none (before coverage.py 7.6).
     regions: tuple[Region, ...] | None = None
+
+    @property
+    def executed_lines(self) -> Sequence[int]:
+        return self.lines.executed()
+
+    @property
+    def missing_branches(self) -> tuple[Arc, ...] | None:
+        """None when the JSON carries no per-arc lists (old coverage.py, or no --branch)."""
+        return self.lines.missing_arcs()
 
     @property
     def missing_text(self) -> str:
@@ -57,12 +92,13 @@ class FileCoverage:
 
     def same_measurement(self, other: FileCoverage) -> bool:
         """True when no figure and no line set differs."""
-        arcs_known = self.missing_branches is not None and other.missing_branches is not None
-        return (
-            self.numbers == other.numbers
-            and self.executed_lines == other.executed_lines
-            and self.missing_lines == other.missing_lines
-            and (not arcs_known or self.missing_branches == other.missing_branches)
+        if self.numbers != other.numbers or self.missing_lines != other.missing_lines:
+            return False
+        if self.lines == other.lines:  # the same text in both inputs: nothing to decode
+            return True
+        arcs, other_arcs = self.missing_branches, other.missing_branches
+        return self.executed_lines == other.executed_lines and (
+            arcs is None or other_arcs is None or arcs == other_arcs
         )
 
 

@@ -60,6 +60,58 @@ def test_diff_of_a_snapshot_with_itself_shows_no_change(data: bytes) -> None:
 
 @settings(max_examples=60)
 @given(reports())
+def test_same_data_written_differently_is_unchanged(data: bytes) -> None:
+    """Line lists are compared as text first; other spacing of the same data is no change."""
+    pretty = json.dumps(json.loads(data), indent=4).encode()
+    before, after = parse_coverage_json(data, "a.json"), parse_coverage_json(pretty, "b.json")
+    assert {f.state for f in diff_coverage(before, after).files} <= {"unchanged"}
+    for path, item in before.files.items():
+        assert item.executed_lines == after.files[path].executed_lines
+        assert item.missing_branches == after.files[path].missing_branches
+
+
+def test_a_changed_executed_line_is_a_change() -> None:
+    """Equal counts but another line executed: the file changed (its Missing column moved)."""
+
+    def report(executed: list[int], missing: list[int]) -> bytes:
+        entry = {"executed_lines": executed, "missing_lines": missing}
+        entry["summary"] = {"num_statements": 3, "missing_lines": 1}
+        return json.dumps({"files": {"a.py": entry}}).encode()
+
+    before = parse_coverage_json(report([1, 2], [3]), "a.json")
+    after = parse_coverage_json(report([1, 3], [2]), "b.json")
+    assert [f.state for f in diff_coverage(before, after).files] == ["changed"]
+    assert after.files["a.py"].missing_text == "2"
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            '"executed_lines": [1, 99999999999], "missing_lines": []',
+            "x.json: file 'a.py': bad executed_lines (Expected `int` <= 2147483647 - at `$[1]`)",
+        ),
+        (
+            '"executed_lines": [1], "missing_lines": [], "missing_branches": [[1, -99999999999]]',
+            "x.json: file 'a.py': bad missing_branches (Expected `int` >= -2147483648 - at `$[0][1]`)",
+        ),
+    ],
+)
+def test_lists_decoded_late_still_name_the_file(entry: str, message: str) -> None:
+    """Lists decoded only when a file is shown fail with the same kind of one-line error.
+
+    Their shape is checked while parsing (below); only a number too large for a line is
+    found this late.
+    """
+    data = '{"files": {"a.py": {%s, "summary": {"num_statements": 1, "missing_lines": 0}}}}'
+    snapshot = parse_coverage_json((data % entry).encode(), "x.json")
+    with pytest.raises(InputError) as caught:
+        snapshot.files["a.py"].missing_text  # noqa: B018 - decoding is the point
+    assert str(caught.value).startswith(message)
+
+
+@settings(max_examples=60)
+@given(reports())
 def test_totals_equal_sum_of_files(data: bytes) -> None:
     """The total is the sum of the files' counts."""
     snap = parse_coverage_json(data, "a.json")
@@ -113,7 +165,31 @@ def test_arbitrary_bytes_raise_only_input_error(data: bytes) -> None:
         (b"\xff\xfe{}", "x.json: invalid JSON (JSON is malformed: invalid character (byte 0))"),
         (
             b'{"files": {"a.py": {"executed_lines": [-1], "missing_lines": [], "summary": {"num_statements": 1, "missing_lines": 0}}}}',
-            "x.json: not a coverage.py JSON report (Expected `int` >= 0 - at `$.files[...].executed_lines[0]`)",
+            "x.json: not a coverage.py JSON report (file 'a.py': executed_lines is not a list of line numbers)",
+        ),
+        (
+            b'{"files": {"a.py": {"executed_lines": [[1]], "missing_lines": [], "summary": {"num_statements": 1, "missing_lines": 0}}}}',
+            "x.json: not a coverage.py JSON report (file 'a.py': executed_lines is not a list of line numbers)",
+        ),
+        (
+            b'{"files": {"a.py": {"executed_lines": [], "missing_lines": [4294967296], "summary": {"num_statements": 1, "missing_lines": 1}}}}',
+            "x.json: not a coverage.py JSON report (Expected `int` <= 2147483647 - at `$.files[...].missing_lines[0]`)",
+        ),
+        (
+            b'{"files": {"a.py": {"executed_lines": [1], "missing_lines": [], "missing_branches": [[1, 2, 3]], "summary": {"num_statements": 1, "missing_lines": 0}}}}',
+            "x.json: not a coverage.py JSON report (file 'a.py': missing_branches is not a list of line pairs)",
+        ),
+        (
+            b'{"files": {"a.py": {"executed_lines": [1], "missing_lines": [], "missing_branches": [[1], [2, 3, 4]], "summary": {"num_statements": 1, "missing_lines": 0}}}}',
+            "x.json: not a coverage.py JSON report (file 'a.py': missing_branches is not a list of line pairs)",
+        ),
+        (
+            b'{"files": {"a.py": {"executed_lines": [1], "missing_lines": [], "missing_branches": {"1": 2}, "summary": {"num_statements": 1, "missing_lines": 0}}}}',
+            "x.json: not a coverage.py JSON report (file 'a.py': missing_branches is not a list of line pairs)",
+        ),
+        (
+            b'{"files": {"a.py": {"executed_lines": [1.5], "missing_lines": [], "summary": {"num_statements": 1, "missing_lines": 0}}}}',
+            "x.json: not a coverage.py JSON report (file 'a.py': executed_lines is not a list of line numbers)",
         ),
     ],
 )
@@ -157,3 +233,37 @@ def test_pathological_source_gives_no_names_not_a_crash() -> None:
     """Source too deeply nested to parse, or not Python, leaves the lines unnamed."""
     assert regions_from_source("x = 'a' + " + "'.b' + " * 300_000 + "'c'\n") is None
     assert regions_from_source("def (:\n") is None
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 2**31 - 1)
+    | st.floats(-10, 10)
+    | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400)
+@given(json_values, st.sampled_from([", ", ",", ",\n    "]))
+def test_shape_checks_agree_with_a_full_decode(value, separator: str) -> None:
+    """The text checks used while parsing accept exactly what decoding as lines/arcs accepts."""
+    import msgspec
+
+    from reportgen.coverage_json import _is_arc_list, _is_line_list
+
+    text = json.dumps(value, separators=(separator, ": ")).encode()
+    lines_ok = arcs_ok = True
+    try:
+        msgspec.json.decode(text, type=list[int])
+        lines_ok = all(v >= 0 for v in json.loads(text))
+    except msgspec.ValidationError:
+        lines_ok = False
+    try:
+        msgspec.json.decode(text, type=list[tuple[int, int]])
+    except msgspec.ValidationError:
+        arcs_ok = False
+    assert _is_line_list(text) == lines_ok
+    assert _is_arc_list(text) == arcs_ok
