@@ -10,9 +10,10 @@ import mmap
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 from typing import IO, Any
+
+import msgspec
 
 from reportgen.diff import Scope, Target, matches
 from reportgen.errors import InputError, OutputError, SpecError
@@ -32,8 +33,7 @@ OUTPUTS = {
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
 
-@dataclass(frozen=True, slots=True)
-class StepOutcome:
+class StepOutcome(msgspec.Struct, frozen=True):
     criteria_ok: bool
     written: tuple[Path, ...]
 
@@ -165,8 +165,8 @@ def _with_source_regions(
             continue
         text = read_source(Path(root, path))
         if text is not None:  # no source at hand: uncovered lines are listed without names
-            files[path] = replace(item, regions=regions_from_source(text))
-    return replace(snapshot, files=files)
+            files[path] = msgspec.structs.replace(item, regions=regions_from_source(text))
+    return msgspec.structs.replace(snapshot, files=files)
 
 
 # A source file larger than this is not read to name functions.
@@ -199,7 +199,7 @@ def gather(options: Mapping[str, Any], env: Mapping[str, str]) -> StepInputs:
     """Every input of a step, from the options and the spec's [inputs]."""
     spec = load_spec(options.get("spec_path"))
     inputs = spec.inputs
-    spec = replace(
+    spec = msgspec.structs.replace(
         spec,
         title=options.get("title") or spec.title,
         date=report_date(options.get("date"), spec, env),
@@ -496,8 +496,7 @@ def run_templates(export: Path | None, force: bool = False) -> list[str]:
     return lines
 
 
-@dataclass(frozen=True, slots=True)
-class CommentOutcome:
+class CommentOutcome(msgspec.Struct, frozen=True):
     criteria_ok: bool
     message: str
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Annotated
 
 import msgspec
@@ -83,8 +82,7 @@ def _is_arc_list(text: bytes) -> bool:
     return shape == b"[" + b",".join([b"[,]"] * pairs) + b"]"
 
 
-@dataclass(frozen=True, slots=True)
-class _JsonLines:
+class _JsonLines(msgspec.Struct, frozen=True, eq=False):
     """A file's executed lines and missed arcs as its JSON wrote them, decoded when asked for.
 
     Equal text on both sides of a diff is equal data, so unchanged files are never decoded.
@@ -92,7 +90,15 @@ class _JsonLines:
 
     executed_json: bytes
     arcs_json: bytes  # empty when the file has no per-arc list
-    where: str = field(compare=False)  # "report.json: file 'a.py'", for errors
+    where: str  # "report.json: file 'a.py'", for errors; not part of the data
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _JsonLines):
+            return NotImplemented
+        return self.executed_json == other.executed_json and self.arcs_json == other.arcs_json
+
+    def __hash__(self) -> int:
+        return hash((self.executed_json, self.arcs_json))
 
     def executed(self) -> array:
         try:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from reportgen.diff import ScopeResult, TargetResult
 from reportgen.errors import SpecError
@@ -17,16 +18,14 @@ if TYPE_CHECKING:
 COMPLETED, IN_PROGRESS, FAILED = "COMPLETED", "IN PROGRESS", "FAILED"
 
 
-@dataclass(frozen=True, slots=True)
-class CriterionResult:
+class CriterionResult(msgspec.Struct, frozen=True):
     text: str
     automatic: bool
     holds: bool
     achieved: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(msgspec.Struct, frozen=True):
     """Everything the criteria are judged on."""
 
     targets: tuple[TargetResult, ...]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
+
+import msgspec
 
 from reportgen.errors import SpecError
 from reportgen.models import CoverageSnapshot, FileCoverage
@@ -12,8 +13,7 @@ from reportgen.numbers import Numbers, meets_threshold, threshold_precision
 ADDED, REMOVED, CHANGED, UNCHANGED = "added", "removed", "changed", "unchanged"
 
 
-@dataclass(frozen=True, slots=True)
-class FileDiff:
+class FileDiff(msgspec.Struct, frozen=True):
     path: str
     state: str
     before: FileCoverage | None
@@ -26,8 +26,7 @@ class FileDiff:
         return self.after.numbers.percent - self.before.numbers.percent
 
 
-@dataclass(frozen=True, slots=True)
-class CoverageDiff:
+class CoverageDiff(msgspec.Struct, frozen=True):
     files: tuple[FileDiff, ...]  # ordered by path
     before: Numbers | None
     after: Numbers | None
@@ -59,8 +58,7 @@ def _file_diff(path: str, before: FileCoverage | None, after: FileCoverage | Non
     return FileDiff(path=path, state=state, before=before, after=after)
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(msgspec.Struct, frozen=True):
     """A coverage goal for a file or a glob of files: at least `min`, or gain `delta`."""
 
     pattern: str
@@ -68,15 +66,13 @@ class Target:
     delta: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Uncovered:
+class Uncovered(msgspec.Struct, frozen=True):
     path: str
     lines: str
     function: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class TargetResult:
+class TargetResult(msgspec.Struct, frozen=True):
     target: Target
     paths: tuple[str, ...]
     before: Numbers | None
@@ -145,8 +141,7 @@ def uncovered_of(item: FileCoverage) -> list[Uncovered]:
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class Scope:
+class Scope(msgspec.Struct, frozen=True):
     """The overall area a milestone reports on, with an optional target range."""
 
     prefix: str
@@ -154,8 +149,7 @@ class Scope:
     max: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ScopeResult:
+class ScopeResult(msgspec.Struct, frozen=True):
     scope: Scope
     before: Numbers | None
     after: Numbers | None

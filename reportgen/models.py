@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from itertools import groupby
 from typing import Protocol
+
+import msgspec
 
 from reportgen.numbers import Numbers, missing_items_sorted
 
 Arc = tuple[int, int]
 
 
-@dataclass(frozen=True, slots=True)
-class Region:
+class Region(msgspec.Struct, frozen=True):
     """A function or class as coverage.py's JSON (7.6+) or the source file delimits it."""
 
     kind: str  # "function" or "class"
@@ -34,8 +34,7 @@ class LineSets(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class KnownLines:
+class KnownLines(msgspec.Struct, frozen=True):
     """Line sets already decoded (combined shards, or made in memory)."""
 
     executed_lines: Sequence[int]
@@ -48,8 +47,7 @@ class KnownLines:
         return self.missing_branches
 
 
-@dataclass(frozen=True, slots=True)
-class FileCoverage:
+class FileCoverage(msgspec.Struct, frozen=True):
     """One measured file: counts, and the line sets the Missing column is made of."""
 
     path: str
@@ -109,8 +107,7 @@ def _group_arcs(arcs: tuple[Arc, ...] | None) -> list[tuple[int, list[int]]] | N
     return [(src, [dst for _, dst in group]) for src, group in groupby(ordered, key=lambda a: a[0])]
 
 
-@dataclass(frozen=True, slots=True)
-class CoverageSnapshot:
+class CoverageSnapshot(msgspec.Struct, frozen=True):
     """A coverage.py JSON report (or several shards of one run, combined)."""
 
     files: Mapping[str, FileCoverage]

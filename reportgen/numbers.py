@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
+
+import msgspec
 
 
 def percent(numerator: int, denominator: int) -> float:
@@ -133,8 +134,7 @@ def format_lines(
     return ", ".join(text for _, text in missing_items(statements, lines, arcs))
 
 
-@dataclass(frozen=True, slots=True)
-class Numbers:
+class Numbers(msgspec.Struct, frozen=True):
     """Counts for a file or a total; the percentages derive from them."""
 
     num_statements: int = 0

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tomllib
-from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
+
+import msgspec
 
 from reportgen.diff import Scope, Target
 from reportgen.errors import SpecError
@@ -27,8 +28,7 @@ _TOP_KEYS = {
 _INPUT_KEYS = ("before", "after", "junit", "junit_before", "source_root")
 
 
-@dataclass(frozen=True, slots=True)
-class Criterion:
+class Criterion(msgspec.Struct, frozen=True):
     """An automatic check (`check`) or a manual item (`text` + `done`)."""
 
     check: str | None = None
@@ -38,8 +38,7 @@ class Criterion:
     seconds: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Inputs:
+class Inputs(msgspec.Struct, frozen=True):
     """Input paths named by the spec, already resolved against the spec's folder."""
 
     before: tuple[str, ...] = ()
@@ -49,8 +48,7 @@ class Inputs:
     source_root: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Spec:
+class Spec(msgspec.Struct, frozen=True):
     milestone: str | None = None
     step: str | None = None
     title: str | None = None

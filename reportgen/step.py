@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from reportgen.criteria import CriterionResult, Evidence, decide_status, evaluate_criteria
 from reportgen.diff import (
@@ -25,8 +26,7 @@ if TYPE_CHECKING:
     from reportgen.testdiff import TestsDiff
 
 
-@dataclass(frozen=True, slots=True)
-class StepInputs:
+class StepInputs(msgspec.Struct, frozen=True):
     """Parsed inputs and the settings that shape the report."""
 
     spec: Spec
@@ -39,8 +39,7 @@ class StepInputs:
     scope: Scope | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class StepResult:
+class StepResult(msgspec.Struct, frozen=True):
     spec: Spec
     precision: int
     coverage: CoverageDiff | None

@@ -222,7 +222,7 @@ def test_regions_from_source_match_coverage_names() -> None:
     from_source = regions_from_source(source)
     snap = parse_coverage_json((DATA / "7.17.4" / "branch.json").read_bytes(), "b.json")
     item = snap.files["sample/core.py"]
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     old_style = replace(item, regions=from_source)
     for line in item.missing_lines:
