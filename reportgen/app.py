@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import glob
-import json
 import mmap
 import os
 import re
@@ -236,6 +235,16 @@ def gather(options: Mapping[str, Any], env: Mapping[str, str]) -> StepInputs:
     )
 
 
+def template_cache_dir(env: Mapping[str, str]) -> Path | None:
+    """Where compiled built-in templates are kept: REPORTGEN_CACHE_DIR ("" turns it off),
+    else the XDG cache folder (~/.cache/reportgen)."""
+    chosen = env.get("REPORTGEN_CACHE_DIR")
+    if chosen is not None:
+        return Path(chosen) if chosen.strip() else None
+    base = env.get("XDG_CACHE_HOME") or (env.get("HOME") and str(Path(env["HOME"], ".cache")))
+    return Path(base, "reportgen") if base and Path(base).is_absolute() else None
+
+
 def template_dir(option: str | None) -> Path | None:
     """--templates, else reports/templates/ of the working directory when present."""
     if option:
@@ -303,6 +312,7 @@ def render_formats(
     formats: Sequence[str],
     templates: Path | None,
     comment_id: str | None = None,
+    cache_dir: Path | None = None,
 ) -> dict[str, str]:
     """Every requested format rendered in memory (nothing is written yet)."""
     from reportgen.context import build_context
@@ -314,6 +324,8 @@ def render_formats(
     for name in formats:
         template, _ = OUTPUTS[name]
         if template is None:
+            import json
+
             rendered[name] = json.dumps(summary.value(), indent=2, ensure_ascii=False) + "\n"
             continue
         from reportgen.render import make_environment, render
@@ -321,7 +333,7 @@ def render_formats(
         if env is None:
             from reportgen.github import marker_for
 
-            env = make_environment(templates)
+            env = make_environment(templates, cache_dir)
             context = build_context(step, summary)
             context["marker"] = marker_for(comment_id_for(step.spec, comment_id))
         if name == "github":
@@ -397,7 +409,12 @@ def run_step(
     wanted = list(formats)
     if step_summary and "github" not in wanted:
         wanted.append("github")
-    rendered = render_formats(step, wanted, template_dir(options.get("templates_dir")))
+    rendered = render_formats(
+        step,
+        wanted,
+        template_dir(options.get("templates_dir")),
+        cache_dir=template_cache_dir(env),
+    )
     summary_path = None
     if step_summary:
         summary_path = env.get("GITHUB_STEP_SUMMARY")
@@ -417,6 +434,8 @@ def run_step(
 
 def _read_summary(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     """A JSON summary, or (None, why) for a corrupt one; unrelated files give (None, None)."""
+    import json
+
     try:
         with open(path, "rb") as handle:
             head = handle.read(256)
@@ -441,7 +460,9 @@ def _beside(summary: Path, suffix: str, directory: Path) -> str | None:
     return other.relative_to(directory).as_posix() if other.is_file() else None
 
 
-def run_index(directory: Path, templates_option: str | None) -> list[str]:
+def run_index(
+    directory: Path, templates_option: str | None, env: Mapping[str, str] | None = None
+) -> list[str]:
     """Rebuild DIR/index.md (and index.html) from the archived summaries; returns messages."""
     from reportgen.index import ArchivedStep, build_index
     from reportgen.render import builtin_template_dir, make_environment, render
@@ -464,11 +485,11 @@ def run_index(directory: Path, templates_option: str | None) -> list[str]:
             )
         )
     context = {"index": build_index(steps)}
-    env = make_environment(template_dir(templates_option))
+    jinja = make_environment(template_dir(templates_option), template_cache_dir(env or {}))
     planned = []
     for name in ("index.md", "index.html"):
         if (builtin_template_dir() / name).is_file():
-            text = render(env, name, context)
+            text = render(jinja, name, context)
             planned.append(PlannedFile(directory / name, text.encode("utf-8")))
     written = write_all(planned, force=True)
     messages.append(
@@ -519,9 +540,9 @@ def run_comment(
     if not token.strip():
         raise GitHubError(f"no token: set {token_env} (or name another variable with --token-env)")
     step = build_step(gather(options, env))
-    body = render_formats(step, ["github"], template_dir(options.get("templates_dir")), comment_id)[
-        "github"
-    ]
+    templates = template_dir(options.get("templates_dir"))
+    cache = template_cache_dir(env)
+    body = render_formats(step, ["github"], templates, comment_id, cache)["github"]
     marker = marker_for(comment_id_for(step.spec, comment_id))
     result = upsert_comment(target, token, body, marker)
     message = f"{result.action} comment {result.url}"

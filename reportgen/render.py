@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -60,8 +61,64 @@ class ConfinedLoader(jinja2.BaseLoader):
         return sorted(p.name for p in self.folder.iterdir() if p.is_file())
 
 
-def make_environment(user_dir: Path | None = None) -> ImmutableSandboxedEnvironment:
-    builtin = jinja2.FileSystemLoader(str(builtin_template_dir()), encoding="utf-8")
+class BuiltinTemplateCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's bytecode cache, for the built-in templates only: they compile once per machine.
+
+    Compiling step.md takes longer than rendering it. Jinja checks each entry against the
+    template's source and the Python version. User templates, which a pull request may
+    bring, are compiled afresh on every run and never written anywhere. A cache folder that
+    is not the user's own is not read, and one that cannot be written is skipped.
+    """
+
+    def __init__(self, directory: Path, builtin: Path) -> None:
+        super().__init__(str(directory), "%s.jinja")
+        self.builtin = builtin
+        self.usable = _private_folder(directory)
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        if not self.usable or filename is None or not Path(filename).is_relative_to(self.builtin):
+            return ""  # a bucket that is never read nor written
+        return super().get_cache_key(name, filename)
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if not bucket.key:
+            return
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # a damaged entry (Jinja checks only part of it) is only a miss
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if not bucket.key:
+            return
+        try:
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass  # the cache only saves time
+
+
+def _private_folder(path: Path) -> bool:
+    """True when `path` is absent (it will be made private) or a folder only we can write."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    if not stat.S_ISDIR(info.st_mode):
+        return False
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        return False
+    return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def make_environment(
+    user_dir: Path | None = None, cache_dir: Path | None = None
+) -> ImmutableSandboxedEnvironment:
+    """The sandboxed environment; `cache_dir` keeps the built-in templates compiled."""
+    folder = builtin_template_dir()
+    builtin = jinja2.FileSystemLoader(str(folder), encoding="utf-8")
     loaders: list[jinja2.BaseLoader] = []
     if user_dir is not None:
         loaders.append(ConfinedLoader(user_dir))
@@ -73,6 +130,7 @@ def make_environment(user_dir: Path | None = None) -> ImmutableSandboxedEnvironm
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=BuiltinTemplateCache(cache_dir, folder) if cache_dir else None,
     )
     env.filters.update(FILTERS)
     env.globals.update(GLOBALS)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from pathlib import PurePath
 from typing import Any
 
@@ -66,6 +65,8 @@ class Spec(msgspec.Struct, frozen=True):
 
 def parse_spec(data: bytes, source: str, base_dir: PurePath) -> Spec:
     """Parse a spec file; input paths are made relative to `base_dir` (the spec's folder)."""
+    import tomllib  # only runs that have a spec pay for it
+
     try:
         doc = tomllib.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError:

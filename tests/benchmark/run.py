@@ -159,6 +159,25 @@ def time_command(command: Command, runs: int, gnu_time: str | None) -> Result:
     return Result(command.tool, tuple(seconds), peak)
 
 
+def byte_compile(reportgen: str) -> str | None:
+    """Compile the timed reportgen's modules, as `pip install` does for an installed package.
+
+    An editable checkout relies on the interpreter to write `__pycache__`, which
+    PYTHONDONTWRITEBYTECODE forbids: every run would then compile the sources again.
+    Returns the package folder (None when its Python is not beside the executable).
+    """
+    python = Path(reportgen).parent / "python"
+    if not python.exists():
+        return None
+    where = "import os, reportgen; print(os.path.dirname(reportgen.__file__))"
+    found = subprocess.run([str(python), "-c", where], capture_output=True, text=True)
+    folder = found.stdout.strip()
+    if found.returncode or not folder:
+        return None
+    subprocess.run([str(python), "-m", "compileall", "-q", folder], check=True)
+    return folder
+
+
 def find_tools(peers_venv: Path | None, reportgen: str | None) -> Tools:
     """reportgen beside this interpreter (or on PATH); the peers in their venv or on PATH."""
     here = Path(sys.executable).parent
@@ -460,6 +479,8 @@ def main(argv: list[str] | None = None) -> int:
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
+    compiled = byte_compile(tools.reportgen)
+    log(f"byte-compiled {compiled}" if compiled else "reportgen's Python not found: not compiled")
     measured = []
     try:
         for name in _selected(args):
