@@ -44,11 +44,16 @@ def _move(item: FileDiff) -> float:
     return abs(item.after.numbers.percent - item.before.numbers.percent)
 
 
-def file_rows(step: StepResult) -> list[dict[str, Any]]:
+def moved_files(step: StepResult) -> list[FileDiff]:
     """Files that changed, were added or removed: largest moves first, then by path."""
-    p = step.precision
     moved = [f for f in step.coverage.files if f.state != UNCHANGED] if step.coverage else []
     moved.sort(key=lambda f: (-_move(f), f.path))
+    return moved
+
+
+def file_rows(moved: list[FileDiff], precision: int) -> list[dict[str, Any]]:
+    """Rows of the moved files, ready to print (their Missing strings are in the summary)."""
+    p = precision
     return [
         {
             "path": f.path,
@@ -58,7 +63,6 @@ def file_rows(step: StepResult) -> list[dict[str, Any]]:
             "delta": delta_text(
                 f.before.numbers if f.before else None, f.after.numbers if f.after else None, p
             ),
-            "missing": f.after.missing_text if f.after else "",
         }
         for f in moved
     ]
@@ -271,7 +275,9 @@ def build_context(step: StepResult, summary: dict[str, Any]) -> dict[str, Any]:
     p = step.precision
     cov = step.coverage
     scope = step.scope
-    rows = file_rows(step)
+    moved = moved_files(step)
+    # Only the rows a reader can see are built: the rest are counted.
+    rows = file_rows(moved[:MAX_ROWS], p)
     report = {
         "heading": heading(step),
         "status": step.status,
@@ -283,7 +289,7 @@ def build_context(step: StepResult, summary: dict[str, Any]) -> dict[str, Any]:
         "files": rows,
         "files_shown": rows[:SHOW_FILES],
         "files_folded": rows[SHOW_FILES:MAX_ROWS],
-        "files_hidden": max(0, len(rows) - MAX_ROWS),
+        "files_hidden": len(moved) - len(rows),
         "file_counts": file_counts(step),
         "total": {
             "before": pct(cov.before, p) if cov else "—",

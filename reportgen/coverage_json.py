@@ -18,18 +18,9 @@ from reportgen.errors import InputError
 from reportgen.models import Arc, CoverageSnapshot, FileCoverage, KnownLines, Region
 from reportgen.numbers import Numbers
 
-Count = Annotated[int, msgspec.Meta(ge=0)]
 # Line numbers are held in arrays of C ints.
 LineNo = Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]
 ArcEnd = Annotated[int, msgspec.Meta(ge=-(2**31), le=2**31 - 1)]
-
-
-class _Summary(msgspec.Struct):
-    num_statements: Count
-    missing_lines: Count  # a count here, unlike the file's list of the same name
-    num_branches: Count = 0
-    num_partial_branches: Count = 0
-    missing_branches: Count = 0
 
 
 class _Region(msgspec.Struct):
@@ -44,7 +35,7 @@ class _File(msgspec.Struct):
     # line decode them, and the rest cost no Python objects (checked in `_file_coverage`).
     executed_lines: msgspec.Raw
     missing_lines: list[LineNo]
-    summary: _Summary
+    summary: Numbers
     missing_branches: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
     # Kept undecoded (an empty Raw when absent): only target files need them.
     functions: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
@@ -79,7 +70,7 @@ def _is_arc_list(text: bytes) -> bool:
     pairs = shape.count(b"[") - 1
     if pairs <= 0:  # an empty list, nothing in it
         return text.translate(None, b" \t\n\r") == b"[]"
-    return shape == b"[" + b",".join([b"[,]"] * pairs) + b"]"
+    return shape == b"[[,]" + b",[,]" * (pairs - 1) + b"]"
 
 
 class _JsonLines(msgspec.Struct, frozen=True, eq=False):
@@ -90,7 +81,8 @@ class _JsonLines(msgspec.Struct, frozen=True, eq=False):
 
     executed_json: bytes
     arcs_json: bytes  # empty when the file has no per-arc list
-    where: str  # "report.json: file 'a.py'", for errors; not part of the data
+    source: str  # for errors only, not part of the data
+    path: str
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, _JsonLines):
@@ -104,7 +96,9 @@ class _JsonLines(msgspec.Struct, frozen=True, eq=False):
         try:
             return _lines(_LINES_DECODER.decode(self.executed_json))
         except (msgspec.ValidationError, msgspec.DecodeError) as err:
-            raise InputError(f"{self.where}: bad executed_lines ({_clean(err)})") from None
+            raise InputError(
+                f"{self.source}: file {self.path!r}: bad executed_lines ({_clean(err)})"
+            ) from None
 
     def missing_arcs(self) -> tuple[Arc, ...] | None:
         if not self.arcs_json:
@@ -112,7 +106,12 @@ class _JsonLines(msgspec.Struct, frozen=True, eq=False):
         try:
             return _arcs(_ARCS_DECODER.decode(self.arcs_json))
         except (msgspec.ValidationError, msgspec.DecodeError) as err:
-            raise InputError(f"{self.where}: bad missing_branches ({_clean(err)})") from None
+            raise InputError(
+                f"{self.source}: file {self.path!r}: bad missing_branches ({_clean(err)})"
+            ) from None
+
+    def _error(self, key: str, err: Exception) -> InputError:
+        return InputError(f"{self.source}: file {self.path!r}: bad {key} ({_clean(err)})")
 
 
 def parse_coverage_json(
@@ -178,23 +177,15 @@ def _lines(values: list[int]) -> array:
 
 
 def _file_coverage(path: str, raw: _File, source: str, with_regions: bool) -> FileCoverage:
-    missing = _lines(raw.missing_lines)
-    if len(missing) != raw.summary.missing_lines:
-        raise InputError(
-            f"{source}: file {path!r}: summary.missing_lines is {raw.summary.missing_lines}"
-            f" but {len(missing)} missing lines are listed"
-        )
-    numbers = Numbers(
-        num_statements=raw.summary.num_statements,
-        num_missing=raw.summary.missing_lines,
-        num_branches=raw.summary.num_branches,
-        num_partial_branches=raw.summary.num_partial_branches,
-        num_missing_branches=raw.summary.missing_branches,
-    )
-    if numbers.num_missing > numbers.num_statements or (
-        numbers.num_missing_branches > numbers.num_branches
+    # Runs once per file of the input: every line here counts at 50,000 files.
+    numbers = raw.summary
+    missing = array("i", sorted(raw.missing_lines))
+    if (
+        len(missing) != numbers.num_missing
+        or numbers.num_missing > numbers.num_statements
+        or numbers.num_missing_branches > numbers.num_branches
     ):
-        raise InputError(f"{source}: file {path!r}: more missing than measured in its summary")
+        raise _summary_error(path, numbers, len(missing), source)
     # Copies: the input's buffer is released once parsed, and these are small.
     executed = bytes(raw.executed_lines)
     if not _is_line_list(executed):
@@ -203,18 +194,24 @@ def _file_coverage(path: str, raw: _File, source: str, with_regions: bool) -> Fi
             " is not a list of line numbers)"
         )
     arcs = bytes(raw.missing_branches)
-    if arcs and arcs != b"null" and not _is_arc_list(arcs):
-        raise InputError(
-            f"{source}: not a coverage.py JSON report (file {path!r}: missing_branches"
-            " is not a list of line pairs)"
+    if arcs and not _is_arc_list(arcs):
+        if arcs != b"null":
+            raise InputError(
+                f"{source}: not a coverage.py JSON report (file {path!r}: missing_branches"
+                " is not a list of line pairs)"
+            )
+        arcs = b""
+    regions = _regions(raw, source, path) if with_regions else None
+    return FileCoverage(path, numbers, missing, _JsonLines(executed, arcs, source, path), regions)
+
+
+def _summary_error(path: str, numbers: Numbers, listed: int, source: str) -> InputError:
+    if listed != numbers.num_missing:
+        return InputError(
+            f"{source}: file {path!r}: summary.missing_lines is {numbers.num_missing}"
+            f" but {listed} missing lines are listed"
         )
-    return FileCoverage(
-        path=path,
-        numbers=numbers,
-        missing_lines=missing,
-        lines=_JsonLines(executed, b"" if arcs == b"null" else arcs, f"{source}: file {path!r}"),
-        regions=_regions(raw, source, path) if with_regions else None,
-    )
+    return InputError(f"{source}: file {path!r}: more missing than measured in its summary")
 
 
 def _arcs(arcs: list[tuple[int, int]] | None) -> tuple[Arc, ...] | None:

@@ -8,7 +8,7 @@ import msgspec
 
 from reportgen.errors import SpecError
 from reportgen.models import CoverageSnapshot, FileCoverage
-from reportgen.numbers import Numbers, meets_threshold, threshold_precision
+from reportgen.numbers import Numbers, meets_threshold, threshold_precision, total
 
 ADDED, REMOVED, CHANGED, UNCHANGED = "added", "removed", "changed", "unchanged"
 
@@ -106,10 +106,7 @@ def _sum(items: list[FileCoverage | None]) -> Numbers | None:
     present = [i.numbers for i in items if i is not None]
     if not present:
         return None
-    result = Numbers()
-    for numbers in present:
-        result = result + numbers
-    return result
+    return total(present)
 
 
 def target_holds(

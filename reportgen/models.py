@@ -8,7 +8,7 @@ from typing import Protocol
 
 import msgspec
 
-from reportgen.numbers import Numbers, missing_items_sorted
+from reportgen.numbers import Numbers, missing_items_sorted, total
 
 Arc = tuple[int, int]
 
@@ -116,7 +116,4 @@ class CoverageSnapshot(msgspec.Struct, frozen=True):
 
     @property
     def totals(self) -> Numbers:
-        result = Numbers()
-        for item in self.files.values():
-            result = result + item.numbers
-        return result
+        return total(item.numbers for item in self.files.values())

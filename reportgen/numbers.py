@@ -11,6 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Annotated
 
 import msgspec
 
@@ -134,14 +135,21 @@ def format_lines(
     return ", ".join(text for _, text in missing_items(statements, lines, arcs))
 
 
-class Numbers(msgspec.Struct, frozen=True):
-    """Counts for a file or a total; the percentages derive from them."""
+Count = Annotated[int, msgspec.Meta(ge=0)]
 
-    num_statements: int = 0
-    num_missing: int = 0
-    num_branches: int = 0
-    num_partial_branches: int = 0
-    num_missing_branches: int = 0
+
+class Numbers(msgspec.Struct, frozen=True):
+    """Counts for a file or a total; the percentages derive from them.
+
+    A coverage.py JSON file's `summary` decodes straight into this (hence the JSON names
+    of two fields): no Python code runs per file for it.
+    """
+
+    num_statements: Count
+    num_missing: Count = msgspec.field(name="missing_lines")
+    num_branches: Count = 0
+    num_partial_branches: Count = 0
+    num_missing_branches: Count = msgspec.field(default=0, name="missing_branches")
 
     @property
     def covered_lines(self) -> int:
@@ -170,8 +178,11 @@ class Numbers(msgspec.Struct, frozen=True):
         )
 
 
+ZERO = Numbers(0, 0)
+
+
 def total(numbers: Iterable[Numbers]) -> Numbers:
-    result = Numbers()
+    result = ZERO
     for item in numbers:
         result = result + item
     return result

@@ -902,6 +902,8 @@ def test_comment_body_for_50000_files_fits_and_leads_with_summary(tmp_path: Path
     assert body.splitlines()[1].startswith("### ✅ Coverage report")
     assert "| Total coverage | 38% | **50%** | +12% |" in body
     assert "more files not shown." in body
+    # Rows past the first 500 are never built, but they are counted.
+    assert "<summary>Coverage changed in 25000 files (largest moves first)</summary>" in body
 
 
 @pytest.mark.parametrize(
