@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from reportgen.numbers import meets_threshold
 
@@ -76,8 +77,7 @@ def fit_text(text: str, width: float, size: float) -> str:
     return ELLIPSIS + kept
 
 
-@dataclass(frozen=True, slots=True)
-class LinearScale:
+class LinearScale(msgspec.Struct, frozen=True):
     """Maps a value domain onto a coordinate range, linearly."""
 
     lo: float
@@ -92,16 +92,14 @@ class LinearScale:
         return _r(self.start + share * (self.end - self.start))
 
 
-@dataclass(frozen=True, slots=True)
-class Tick:
+class Tick(msgspec.Struct, frozen=True):
     """A gridline at `pos` (x or y, by chart) with its label."""
 
     pos: float
     label: str
 
 
-@dataclass(frozen=True, slots=True)
-class Bar:
+class Bar(msgspec.Struct, frozen=True):
     """A rectangle with its value written at `text_x`, `text_y`."""
 
     x: float
@@ -124,8 +122,7 @@ _T_LABEL, _T_BEFORE, _T_AFTER, _T_GAP = 24.0, 14.0, 20.0, 22.0
 _T_TOP, _T_AXIS, _T_FONT, _T_SMALL = 4.0, 22.0, 14.0, 11.0
 
 
-@dataclass(frozen=True, slots=True)
-class TargetRow:
+class TargetRow(msgspec.Struct, frozen=True):
     label: str  # the pattern, shortened to leave room for the threshold text
     full_label: str
     label_y: float
@@ -138,8 +135,7 @@ class TargetRow:
     threshold_bottom: float
 
 
-@dataclass(frozen=True, slots=True)
-class TargetChart:
+class TargetChart(msgspec.Struct, frozen=True):
     width: float
     height: float
     gutter: float
@@ -248,8 +244,7 @@ _M_BAR, _M_VALUE, _M_TOP, _M_FONT = 15.0, 46.0, 6.0, 13.0
 _M_LABEL_SHARE = 0.36  # of a wide chart's width, for the path column
 
 
-@dataclass(frozen=True, slots=True)
-class MoveRow:
+class MoveRow(msgspec.Struct, frozen=True):
     path: str
     label: str  # the path, shortened to fit
     label_x: float
@@ -258,8 +253,7 @@ class MoveRow:
     bar: Bar
 
 
-@dataclass(frozen=True, slots=True)
-class MovesChart:
+class MovesChart(msgspec.Struct, frozen=True):
     width: float
     height: float
     label_anchor: str  # "end" in a column beside the bars, "start" above them
@@ -289,8 +283,7 @@ def signed(delta: float, precision: int) -> str:
     return f"{delta:+.{precision}f}%"
 
 
-@dataclass(frozen=True, slots=True)
-class _MovesLayout:
+class _MovesLayout(msgspec.Struct, frozen=True):
     width: float
     stacked: bool
     labels: float  # width of the path column (0 when stacked)
@@ -373,8 +366,7 @@ _TR_SMALL = 11.5  # font size of the step labels
 _MIN_VALUE_SLOT = 36.0  # narrower slots label only the first and last points
 
 
-@dataclass(frozen=True, slots=True)
-class TrendPoint:
+class TrendPoint(msgspec.Struct, frozen=True):
     x: float
     y: float
     label_x: float  # under the point, moved inwards so that the text stays on the chart
@@ -385,8 +377,7 @@ class TrendPoint:
     show_value: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Band:
+class Band(msgspec.Struct, frozen=True):
     """The scope's target range over consecutive steps that share it."""
 
     x: float
@@ -397,8 +388,7 @@ class Band:
     show_text: bool  # False when the band is too narrow to hold its text
 
 
-@dataclass(frozen=True, slots=True)
-class TrendChart:
+class TrendChart(msgspec.Struct, frozen=True):
     width: float
     height: float
     plot_left: float
@@ -554,8 +544,7 @@ def _frange(lo: float, hi: float, step: float) -> list[float]:
 BADGE_HEIGHT, BADGE_FONT, BADGE_PAD = 20.0, 11.0, 6.0
 
 
-@dataclass(frozen=True, slots=True)
-class Badge:
+class Badge(msgspec.Struct, frozen=True):
     label: str
     value: str
     color: str

@@ -32,8 +32,9 @@ import re
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
 
 from reportgen import __version__
 from reportgen.errors import ReportgenError
@@ -66,8 +67,7 @@ class GitHubError(ReportgenError):
     """The GitHub API refused or failed a request; the message is one line without the token."""
 
 
-@dataclass(frozen=True, slots=True)
-class PullRequestTarget:
+class PullRequestTarget(msgspec.Struct, frozen=True):
     """Where the comment goes: ``api_url`` has no trailing slash, ``repo`` is ``OWNER/NAME``."""
 
     api_url: str
@@ -75,8 +75,7 @@ class PullRequestTarget:
     number: int
 
 
-@dataclass(frozen=True, slots=True)
-class CommentResult:
+class CommentResult(msgspec.Struct, frozen=True):
     """What ``upsert_comment`` did, to which comment, and the comment's page address."""
 
     action: Action
@@ -84,8 +83,7 @@ class CommentResult:
     url: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Comment:
+class _Comment(msgspec.Struct, frozen=True):
     id: int
     body: str
     url: str
@@ -93,8 +91,7 @@ class _Comment:
     bot: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class _Response:
+class _Response(msgspec.Struct, frozen=True):
     """An HTTP answer, or a failure to get one (``status`` 0, ``reason`` says why)."""
 
     status: int
@@ -103,8 +100,7 @@ class _Response:
     data: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class _Session:
+class _Session(msgspec.Struct, frozen=True):
     target: PullRequestTarget
     token: str
     sleep: Callable[[float], object]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -13,8 +12,7 @@ from reportgen.summary import SCHEMA, overall
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
-@dataclass(frozen=True, slots=True)
-class ArchivedStep:
+class ArchivedStep(msgspec.Struct, frozen=True):
     """A JSON summary found in the archive, with where it lies (relative to the index)."""
 
     path: str

@@ -28,7 +28,6 @@ from abc import ABC, abstractmethod
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from fnmatch import translate
 from itertools import accumulate, chain
 from operator import add
@@ -36,6 +35,7 @@ from typing import Any, BinaryIO
 from xml.etree.ElementTree import ParseError
 from xml.parsers.expat import ErrorString
 
+import msgspec
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
@@ -62,8 +62,7 @@ _CHUNK = 1 << 16
 Attrs = Mapping[str, str]
 
 
-@dataclass(frozen=True, slots=True)
-class Failure:
+class Failure(msgspec.Struct, frozen=True):
     """A failing test: outcome "failed" or "error", a short message and the full text.
 
     `message` is the result's `message` attribute (NUnit, xUnit.net, TRX: the message
@@ -77,8 +76,7 @@ class Failure:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class TestRecord:
+class TestRecord(msgspec.Struct, frozen=True):
     """One test of a run: outcome, whether it passed only on a rerun, and executions."""
 
     __test__ = False  # not a pytest test class
@@ -197,8 +195,7 @@ class _Open:
         self.sealed = sealed  # whether earlier tests of the class are sealed in the store
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class TestRun:
+class TestRun(msgspec.Struct, frozen=True, eq=False):
     """The tests of one run (a file, or shards combined); immutable.
 
     Storage order depends on input order, so runs do not define `==`: compare `stats()`,
@@ -217,7 +214,7 @@ class TestRun:
     failures: tuple[Failure, ...]  # sorted by module, then id
     flaky: tuple[str, ...]  # sorted ids of tests that passed only on a rerun
     slowest: tuple[tuple[str, float], ...]  # up to 10 (id, seconds), slowest first
-    _store: _Store = field(repr=False)
+    _store: _Store
 
     def stats(self) -> dict[str, Any]:
         """The JSON summary's counts: `{tests, passed, failed, errors, skipped, runs, time}`."""

@@ -178,11 +178,13 @@ class Numbers(msgspec.Struct, frozen=True):
         )
 
 
-ZERO = Numbers(0, 0)
-
-
 def total(numbers: Iterable[Numbers]) -> Numbers:
-    result = ZERO
+    """The sum of `numbers` (plain counters: 50,000 files, one object built)."""
+    statements = missing = branches = partial = missing_branches = 0
     for item in numbers:
-        result = result + item
-    return result
+        statements += item.num_statements
+        missing += item.num_missing
+        branches += item.num_branches
+        partial += item.num_partial_branches
+        missing_branches += item.num_missing_branches
+    return Numbers(statements, missing, branches, partial, missing_branches)

@@ -8,8 +8,9 @@ the function `m::test_merge` with parameters `full-chain`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 if TYPE_CHECKING:
     from reportgen.junit import TestRun
@@ -18,8 +19,7 @@ _SEVERITY = {"skipped": 0, "passed": 1, "failed": 2, "error": 3}
 _FAILING = frozenset({"failed", "error"})
 
 
-@dataclass(frozen=True, slots=True)
-class TestGroup:
+class TestGroup(msgspec.Struct, frozen=True):
     """A test function and its cases: `(parameters, outcome)`; "" for an unparametrised test."""
 
     __test__ = False  # not a pytest test class
@@ -37,8 +37,7 @@ class TestGroup:
         return max((o for _, o in self.cases), key=_SEVERITY.__getitem__, default="passed")
 
 
-@dataclass(frozen=True, slots=True)
-class TestsDiff:
+class TestsDiff(msgspec.Struct, frozen=True):
     """What changed between two runs; every tuple holds sorted ids."""
 
     __test__ = False  # not a pytest test class
