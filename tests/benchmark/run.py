@@ -146,17 +146,38 @@ def find_gnu_time() -> str | None:
     return path if probe.returncode == 0 and probe.stderr.strip().isdigit() else None
 
 
-def time_command(command: Command, runs: int, gnu_time: str | None) -> Result:
-    """Run `runs` times, stopping at the first failure."""
-    seconds: list[float] = []
-    peak = 0.0
+class Timing:
+    """The runs of one command so far; it stops at its first failure."""
+
+    def __init__(self, command: Command) -> None:
+        self.command = command
+        self.seconds: list[float] = []
+        self.peak = 0.0
+        self.error = ""
+
+    def run_once(self, gnu_time: str | None) -> None:
+        if self.error:
+            return
+        elapsed, rss, code, tail = measure(self.command, gnu_time)
+        if code not in self.command.ok:
+            self.error = f"exit {code}: {tail}"
+            self.seconds = [elapsed]
+        else:
+            self.seconds.append(elapsed)
+        self.peak = max(self.peak, rss)
+
+    def result(self) -> Result:
+        return Result(self.command.tool, tuple(self.seconds), self.peak, self.error)
+
+
+def time_commands(commands: tuple[Command, ...], runs: int, gnu_time: str | None) -> list[Result]:
+    """Run each command `runs` times, taking turns: on a shared machine a slow stretch then
+    slows every tool alike instead of one tool's whole series."""
+    timings = [Timing(command) for command in commands]
     for _ in range(runs):
-        elapsed, rss, code, tail = measure(command, gnu_time)
-        if code not in command.ok:
-            return Result(command.tool, (elapsed,), rss, f"exit {code}: {tail}")
-        seconds.append(elapsed)
-        peak = max(peak, rss)
-    return Result(command.tool, tuple(seconds), peak)
+        for timing in timings:
+            timing.run_once(gnu_time)
+    return [timing.result() for timing in timings]
 
 
 def byte_compile(reportgen: str) -> str | None:
@@ -324,13 +345,11 @@ def _mb(path: Path) -> float:
 def run_case(
     case: Case, runs: int, gnu_time: str | None, log: Callable[[str], None]
 ) -> tuple[Result, ...]:
-    """Time every command of `case`, logging progress."""
-    results = []
-    for command in case.commands:
-        log(f"  {command.tool}: {runs} run(s) ...")
-        result = time_command(command, runs, gnu_time)
-        log(f"    {_figures(result)}")
-        results.append(result)
+    """Time every command of `case` in turns, logging the figures."""
+    log(f"  {', '.join(c.tool for c in case.commands)}: {runs} run(s) each, in turns ...")
+    results = time_commands(case.commands, runs, gnu_time)
+    for result in results:
+        log(f"    {result.tool}: {_figures(result)}")
     return tuple(results)
 
 
