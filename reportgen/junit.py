@@ -13,9 +13,9 @@ the worst of its runs and result elements: error > failed > passed > skipped; a 
 failed and then passed on a rerun is passed and flaky. Counts come from the cases, never from
 the suites' count attributes.
 
-A monorepo run has 500,000 cases, so the model is compact: per classname, blocks of tests
-sorted by name, each block one string of names beside arrays of packed states (outcome,
-flaky, runs) and times; about 45 bytes a test. Only failures keep their messages.
+A monorepo run has 500,000 cases, so the model is compact: per classname, blocks of tests,
+each block one string of names beside arrays of packed states (outcome, flaky, runs) and
+times; about 40 bytes a test. Only failures keep their messages.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ _SEVERITY = {name: sev for sev, name in enumerate(_OUTCOMES)}
 # is open its states are ints, which CPython shares up to 256 (fewer than 32 runs).
 _FLAKY = 4
 _RUNS = 3
+_PASSED_ONCE = _PASSED | 1 << _RUNS
 
 TEXT_LIMIT = 4096  # characters kept of a failure's message and of its text
 SLOWEST = 10
@@ -87,24 +88,28 @@ class TestRecord(msgspec.Struct, frozen=True):
     runs: int
 
 
-_Block = tuple[str, int, int]  # (names, first, count): see _Store
+# (names, first, count, offsets): see _Store.
+_Block = tuple[str, int, int, "array[int] | None"]
+# A class with more tests than this is sorted by name once, for a binary search; a smaller
+# one stays in reading order and is searched by one scan of its names, in C.
+_SORTED_BLOCK = 512
 
 
 class _Store:
-    """Every test of a run, compact: per classname, blocks of tests sorted by name.
+    """Every test of a run, compact: per classname, blocks of tests.
 
-    A block `(names, first, count)` holds `count` tests: `names` is their names, each ended
-    by NUL (XML text never holds one), and positions first..first+count-1 of the arrays are
-    theirs in the same order. A test costs its name's characters and 21 bytes, where a dict
-    entry and a str object would cost over 100. Filled by `_Builder`, never changed once a
-    `TestRun` holds it.
+    A block `(names, first, count, offsets)` holds `count` tests: `names` is their names,
+    each ended by NUL (XML text never holds one), and positions first..first+count-1 of the
+    arrays are theirs in the same order. Blocks keep reading order; a block of more than
+    `_SORTED_BLOCK` tests is sorted by name instead, with `offsets` where each name starts.
+    A test costs its name's characters and 17 bytes, where a dict entry and a str object
+    would cost over 100. Filled by `_Builder`, never changed once a `TestRun` holds it.
     """
 
-    __slots__ = ("blocks", "starts", "states", "times", "files", "file_names", "file_index")
+    __slots__ = ("blocks", "states", "times", "files", "file_names", "file_index")
 
     def __init__(self) -> None:
         self.blocks: dict[str, tuple[_Block, ...]] = {}
-        self.starts = array("I")  # offset of each test's name in its block's names
         self.states = array("I")  # packed state
         self.times = array("d")  # seconds
         # Made at the first file attribute: an index per test into file_names.
@@ -113,21 +118,11 @@ class _Store:
         self.file_index: dict[str, int] = {"": 0}
 
     def find(self, classname: str, name: str) -> int:
-        """A test's position, -1 when absent: a binary search in each block of the class."""
-        starts = self.starts
-        for names, first, count in self.blocks.get(classname, ()):
-            low, high = first, first + count
-            while low < high:
-                middle = (low + high) // 2
-                start = starts[middle]
-                if names[start : names.index("\0", start)] < name:
-                    low = middle + 1
-                else:
-                    high = middle
-            if low < first + count:
-                start = starts[low]
-                if names[start : names.index("\0", start)] == name:
-                    return low
+        """A test's position, -1 when absent."""
+        for names, first, _, offsets in self.blocks.get(classname, ()):
+            found = _scan(names, name) if offsets is None else _bisect(names, offsets, name)
+            if found >= 0:
+                return first + found
         return -1
 
     def packed(self, test_id: str) -> int | None:
@@ -136,7 +131,7 @@ class _Store:
 
     def tests(self, classname: str) -> Iterator[tuple[str, int]]:
         """(name, position) of each test of a class."""
-        for names, first, count in self.blocks.get(classname, ()):
+        for names, first, count, _ in self.blocks.get(classname, ()):
             yield from zip(names.split("\0")[:-1], range(first, first + count), strict=True)
 
     def rows(self) -> Iterator[tuple[str, str, int, float, str]]:
@@ -150,22 +145,29 @@ class _Store:
         return "" if self.files is None else self.file_names[self.files[position]]
 
     def seal(self, classname: str, tests: _Open) -> None:
-        """Append a class's open tests as a block, sorted by name."""
+        """Append a class's open tests as a block (sorted by name when it is large)."""
         keys = list(tests.tests)
         if not keys:
             return
-        # Whole-class operations in C: this runs for every class of a 500,000-case file.
-        order = sorted(range(len(keys)), key=keys.__getitem__)
-        names = list(map(keys.__getitem__, order))
         first = len(self.states)
-        # Name i starts after the names before it and their NULs.
-        self.starts.extend(map(add, accumulate(map(len, names[:-1]), initial=0), itertools.count()))
-        self.states.extend(map(tests.tests.__getitem__, names))
-        self.times.extend(map(tests.times.__getitem__, order))
-        if tests.files is not None or self.files is not None:
-            numbers = tests.files or array("I", [0]) * len(keys)
-            self.file_numbers(first).extend(map(numbers.__getitem__, order))
-        block = ("\0".join(names) + "\0", first, len(names))
+        # Whole-class operations in C: this runs for every class of a 500,000-case file.
+        if len(keys) <= _SORTED_BLOCK:
+            names, offsets = keys, None
+            self.states.extend(tests.tests.values())
+            self.times.extend(tests.times)
+            numbers: Iterable[int] | None = tests.files
+        else:
+            order = sorted(range(len(keys)), key=keys.__getitem__)
+            names = list(map(keys.__getitem__, order))
+            # Name i starts after the names before it and their NULs.
+            ends = accumulate(map(len, names[:-1]), initial=0)
+            offsets = array("I", map(add, ends, itertools.count()))
+            self.states.extend(map(tests.tests.__getitem__, names))
+            self.times.extend(map(tests.times.__getitem__, order))
+            numbers = None if tests.files is None else map(tests.files.__getitem__, order)
+        if numbers is not None or self.files is not None:
+            self.file_numbers(first).extend(numbers or array("I", [0]) * len(keys))
+        block = ("\0".join(names) + "\0", first, len(names), offsets)
         self.blocks[classname] = self.blocks.get(classname, ()) + (block,)
 
     def file_number(self, file: str) -> int:
@@ -181,6 +183,31 @@ class _Store:
         if self.files is None:
             self.files = array("I", [0]) * count
         return self.files
+
+
+def _scan(names: str, name: str) -> int:
+    """The index of `name` among NUL-ended `names`, -1 when absent."""
+    if names.startswith(name + "\0"):
+        return 0
+    at = names.find("\0" + name + "\0")
+    return -1 if at < 0 else names.count("\0", 0, at + 1)
+
+
+def _bisect(names: str, offsets: array[int], name: str) -> int:
+    """The index of `name` among sorted NUL-ended `names` starting at `offsets`, else -1."""
+    low, high = 0, len(offsets)
+    while low < high:
+        middle = (low + high) // 2
+        start = offsets[middle]
+        if names[start : names.index("\0", start)] < name:
+            low = middle + 1
+        else:
+            high = middle
+    if low < len(offsets):
+        start = offsets[low]
+        if names[start : names.index("\0", start)] == name:
+            return low
+    return -1
 
 
 class _Open:
@@ -386,7 +413,7 @@ class _Builder:
         if classname != self.current_name or tests.sealed or name in tests.tests or "::" in name:
             self.occurrence(classname, name, _PASSED, False, 1, seconds, file)
             return
-        tests.tests[name] = _PASSED | 1 << _RUNS
+        tests.tests[name] = _PASSED_ONCE
         tests.times.append(seconds)
         if file or tests.files is not None:
             _append_file(self.store, tests, file)
@@ -599,7 +626,7 @@ def _slowest(store: _Store) -> tuple[tuple[str, float], ...]:
     above: list[tuple[float, str]] = []
     at_floor: list[str] = []
     for classname, blocks in store.blocks.items():
-        for names, first, count in blocks:
+        for names, first, count, _ in blocks:
             times = store.times[first : first + count]
             if max(times) < floor:
                 continue
@@ -869,11 +896,28 @@ class _JUnitReader(_Reader):
             seconds = _seconds(time)
             if len(self.times) < 4096:
                 self.times[time] = seconds
-        if self.outcome is None and "status" not in case:
-            name = case.get("name") or self.name_or_number("")
-            self.builder.add(case.get("classname") or "", name, seconds, case.get("file", ""))
-        else:
+        if self.outcome is not None or "status" in case:
             self._end_case(seconds)
+            return
+        # A plain pass: most cases of every file. The next new test of the current class
+        # is stored right here (`_Builder.add`'s common case, without the call).
+        classname = case.get("classname") or ""
+        name = case.get("name")
+        builder = self.builder
+        tests = builder.current
+        if (
+            classname == builder.current_name
+            and name
+            and not tests.sealed
+            and tests.files is None
+            and "file" not in case
+            and name not in tests.tests
+            and "::" not in name
+        ):
+            tests.tests[name] = _PASSED_ONCE
+            tests.times.append(seconds)
+            return
+        builder.add(classname, name or self.name_or_number(""), seconds, case.get("file", ""))
 
     def _result(self, name: str, attrs: Attrs) -> None:
         sev, runs, keeps_text = self.RESULTS[name]

@@ -814,7 +814,8 @@ RESULT_ELEMENT = {
 }
 OCCURRENCE = st.tuples(
     st.sampled_from([f"pkg.m{i}" for i in range(6)] + [""]),
-    st.sampled_from(["a", "b[1]", "b[2]"]),
+    # Names inside one another: a lookup must match whole names only.
+    st.sampled_from(["a", "b[1]", "b[2]", "aa", "ba"]),
     st.sampled_from(list(RESULT_ELEMENT)),
     st.sampled_from([0.0, 0.5, 1.0, 2.25]),
     st.sampled_from(["", "x/test_a.py", "y/test_b.py"]),
@@ -843,22 +844,29 @@ def model(occurrences: list[tuple[str, str, str, float, str]]) -> dict[str, tupl
 
 
 @pytest.mark.parametrize("open_classes", [1, 2, 64])
+@pytest.mark.parametrize("sorted_block", [0, 2, 512], ids=["sorted", "mixed", "scanned"])
 @settings(max_examples=80)
 @given(st.lists(OCCURRENCE, max_size=40))
 def test_store_agrees_with_the_plain_model(
-    open_classes: int, occurrences: list[tuple[str, str, str, float, str]]
+    open_classes: int, sorted_block: int, occurrences: list[tuple[str, str, str, float, str]]
 ) -> None:
-    """However often classes are sealed and come back, the run says what the rules say."""
+    """However often classes are sealed and come back, and whether their blocks are sorted
+    for a binary search or scanned, the run says what the rules say."""
     body = [
         f'<testcase classname="{c}" name="{n}" time="{t}" file="{f}">{RESULT_ELEMENT[o]}</testcase>'
         for c, n, o, t, f in occurrences
     ]
-    with patch.object(junit, "_OPEN_CLASSES", open_classes):
+    with (
+        patch.object(junit, "_OPEN_CLASSES", open_classes),
+        patch.object(junit, "_SORTED_BLOCK", sorted_block),
+    ):
         run = parse(suite(*body))
     expected = model(occurrences)
     assert run.ids() == tuple(sorted(expected))
     for test_id, (outcome, flaky, runs, _, _) in expected.items():
         assert run.record(test_id) == TestRecord(test_id, outcome, flaky, runs)
+    for absent in ("pkg.m0::b", "pkg.m0::a[1]", "pkg.m9::a", "b", "zz"):
+        assert (absent in expected) or run.outcome(absent) is None
     for file in ("x/test_a.py", "y/test_b.py"):
         chosen = {i for i, e in expected.items() if e[4] == file}
         assert set(select_tests(run, file).ids()) == chosen
