@@ -32,7 +32,7 @@ class _Region(msgspec.Struct):
 
 class _File(msgspec.Struct):
     # The longest lists, kept as JSON text: only the files a report shows or compares line by
-    # line decode them, and the rest cost no Python objects (checked in `_file_coverage`).
+    # line decode them, and the rest cost no Python objects (checked in `parse_coverage_json`).
     executed_lines: msgspec.Raw
     missing_lines: list[LineNo]
     summary: Numbers
@@ -127,8 +127,28 @@ def parse_coverage_json(
     report = _decode(data, source)
     files = {}
     for path, raw in report.files.items():
-        regions = want_regions is None or want_regions(path)
-        files[path] = _file_coverage(path, raw, source, regions)
+        # Once per file of the input: every step here counts at 50,000 files.
+        numbers = raw.summary
+        missing = array("i", sorted(raw.missing_lines))
+        if (
+            len(missing) != numbers.num_missing
+            or numbers.num_missing > numbers.num_statements
+            or numbers.num_missing_branches > numbers.num_branches
+        ):
+            raise _summary_error(path, numbers, len(missing), source)
+        # Copies: the input's buffer is released once parsed, and these are small.
+        executed = bytes(raw.executed_lines)
+        arcs = bytes(raw.missing_branches)
+        if executed != b"[]" and not _is_line_list(executed):
+            raise _shape_error(path, "executed_lines", "a list of line numbers", source)
+        if arcs == b"null":
+            arcs = b""
+        elif arcs and arcs != b"[]" and not _is_arc_list(arcs):
+            raise _shape_error(path, "missing_branches", "a list of line pairs", source)
+        wanted = want_regions is None or want_regions(path)
+        regions = _regions(raw, source, path) if wanted else None
+        lines = _JsonLines(executed, arcs, source, path)
+        files[path] = FileCoverage(path, numbers, missing, lines, regions)
     branch = bool(report.meta and report.meta.branch_coverage) or any(
         f.numbers.num_branches for f in files.values()
     )
@@ -176,33 +196,10 @@ def _lines(values: list[int]) -> array:
     return array("i", sorted(values))
 
 
-def _file_coverage(path: str, raw: _File, source: str, with_regions: bool) -> FileCoverage:
-    # Runs once per file of the input: every line here counts at 50,000 files.
-    numbers = raw.summary
-    missing = array("i", sorted(raw.missing_lines))
-    if (
-        len(missing) != numbers.num_missing
-        or numbers.num_missing > numbers.num_statements
-        or numbers.num_missing_branches > numbers.num_branches
-    ):
-        raise _summary_error(path, numbers, len(missing), source)
-    # Copies: the input's buffer is released once parsed, and these are small.
-    executed = bytes(raw.executed_lines)
-    if not _is_line_list(executed):
-        raise InputError(
-            f"{source}: not a coverage.py JSON report (file {path!r}: executed_lines"
-            " is not a list of line numbers)"
-        )
-    arcs = bytes(raw.missing_branches)
-    if arcs and not _is_arc_list(arcs):
-        if arcs != b"null":
-            raise InputError(
-                f"{source}: not a coverage.py JSON report (file {path!r}: missing_branches"
-                " is not a list of line pairs)"
-            )
-        arcs = b""
-    regions = _regions(raw, source, path) if with_regions else None
-    return FileCoverage(path, numbers, missing, _JsonLines(executed, arcs, source, path), regions)
+def _shape_error(path: str, key: str, shape: str, source: str) -> InputError:
+    return InputError(
+        f"{source}: not a coverage.py JSON report (file {path!r}: {key} is not {shape})"
+    )
 
 
 def _summary_error(path: str, numbers: Numbers, listed: int, source: str) -> InputError:
