@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -299,3 +300,16 @@ def test_hostile_module_names_are_escaped_inside_summary_lines(tmp_path: Path) -
     assert result.exit_code == 0, result.stderr
     line = next(x for x in result.stdout.splitlines() if x.startswith("<summary>"))
     assert line == "<summary>&lt;img src=x onerror=alert(1)&gt;.TestX (1)</summary>"
+
+
+def test_line_number_too_large_is_found_when_decoded(tmp_path: Path) -> None:
+    """Line lists are decoded only for what a report shows; a bad one still stops the run
+    before anything is written (here the JSON summary, which lists every file's Missing)."""
+    bad = tmp_path / "after.json"
+    entry = {"executed_lines": [1, 99_999_999_999], "missing_lines": []}
+    entry["summary"] = {"num_statements": 2, "missing_lines": 0}
+    bad.write_text(json.dumps({"files": {"a.py": entry}}))
+    out = tmp_path / "out.json"
+    result = run("--before", AFTER, "--after", str(bad), "--format", "json", "--out", str(out))
+    assert_clean_failure(result, str(bad), out)
+    assert "file 'a.py': bad executed_lines" in result.stderr
