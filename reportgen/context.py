@@ -150,9 +150,9 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
         )
     regressions = set(diff.regressions) if diff else set()
     flaky = set(after.flaky)
-    failures = sorted(
-        after.failures, key=lambda f: (f.id not in regressions, module_of(f.id), f.id)
-    )
+    # `failures` are in module, then id order: regressions first keeps that order in each part.
+    failures = [f for f in after.failures if f.id in regressions]
+    failures += [f for f in after.failures if f.id not in regressions]
     groups: dict[str, list[dict[str, Any]]] = {}
     for failure in failures[:MAX_FAILURES]:
         groups.setdefault(module_of(failure.id) or "(no module)", []).append(

@@ -7,6 +7,7 @@ the function `m::test_merge` with parameters `full-chain`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -113,7 +114,11 @@ def module_of(test_id: str) -> str:
     `tests.soak.test_x.TestY::test_z[1]` -> `tests.soak.test_x`; `com.acme.FooTest::bar` ->
     `com.acme`; a classname without a lower-case part (`Acme.Tests.Foo`) is its own module.
     """
-    classname = split_test_id(test_id)[0]
+    return _module_of_classname(split_test_id(test_id)[0])
+
+
+@functools.lru_cache(maxsize=4096)  # many failures share a classname
+def _module_of_classname(classname: str) -> str:
     parts = classname.split(".")
     for last in range(len(parts) - 1, -1, -1):
         if parts[last][:1].islower() or parts[last][:1] == "_":
