@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
@@ -31,10 +31,10 @@ class _Region(msgspec.Struct):
 
 
 class _File(msgspec.Struct):
-    # The longest lists, kept as JSON text: only the files a report shows or compares line by
+    # The line lists, kept as JSON text: only the files a report shows or compares line by
     # line decode them, and the rest cost no Python objects (checked in `parse_coverage_json`).
     executed_lines: msgspec.Raw
-    missing_lines: list[LineNo]
+    missing_lines: msgspec.Raw
     summary: Numbers
     missing_branches: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
     # Kept undecoded (an empty Raw when absent): only target files need them.
@@ -65,6 +65,14 @@ def _is_line_list(text: bytes) -> bool:
     return text.translate(None, _LINE_LIST_CHARS) == b"[]"
 
 
+def _count_items(text: bytes) -> int:
+    """The items of a list that `_is_line_list` accepted: JSON has no empty items."""
+    commas = text.count(b",")
+    if commas:
+        return commas + 1
+    return 1 if text.strip(b"[] \t\n\r") else 0
+
+
 def _is_arc_list(text: bytes) -> bool:
     shape = text.translate(None, _ARC_CHARS)
     pairs = shape.count(b"[") - 1
@@ -74,12 +82,13 @@ def _is_arc_list(text: bytes) -> bool:
 
 
 class _JsonLines(msgspec.Struct, frozen=True, eq=False):
-    """A file's executed lines and missed arcs as its JSON wrote them, decoded when asked for.
+    """A file's line lists as its JSON wrote them (shape checked), decoded when asked for.
 
     Equal text on both sides of a diff is equal data, so unchanged files are never decoded.
     """
 
     executed_json: bytes
+    missing_json: bytes
     arcs_json: bytes  # empty when the file has no per-arc list
     source: str  # for errors only, not part of the data
     path: str
@@ -87,31 +96,35 @@ class _JsonLines(msgspec.Struct, frozen=True, eq=False):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, _JsonLines):
             return NotImplemented
-        return self.executed_json == other.executed_json and self.arcs_json == other.arcs_json
+        return (
+            self.missing_json == other.missing_json
+            and self.executed_json == other.executed_json
+            and self.arcs_json == other.arcs_json
+        )
 
     def __hash__(self) -> int:
-        return hash((self.executed_json, self.arcs_json))
+        return hash((self.executed_json, self.missing_json, self.arcs_json))
 
     def executed(self) -> array:
-        try:
-            return _lines(_LINES_DECODER.decode(self.executed_json))
-        except (msgspec.ValidationError, msgspec.DecodeError) as err:
-            raise InputError(
-                f"{self.source}: file {self.path!r}: bad executed_lines ({_clean(err)})"
-            ) from None
+        return self._decode(_LINES_DECODER, self.executed_json, "executed_lines")
+
+    def missing(self) -> array:
+        return self._decode(_LINES_DECODER, self.missing_json, "missing_lines")
 
     def missing_arcs(self) -> tuple[Arc, ...] | None:
         if not self.arcs_json:
             return None
+        return self._decode(_ARCS_DECODER, self.arcs_json, "missing_branches")
+
+    def _decode(self, decoder: msgspec.json.Decoder, text: bytes, key: str) -> Any:
+        # Only a number too large for a line can be wrong here: the shape was checked.
         try:
-            return _arcs(_ARCS_DECODER.decode(self.arcs_json))
+            values = decoder.decode(text)
         except (msgspec.ValidationError, msgspec.DecodeError) as err:
             raise InputError(
-                f"{self.source}: file {self.path!r}: bad missing_branches ({_clean(err)})"
+                f"{self.source}: file {self.path!r}: bad {key} ({_clean(err)})"
             ) from None
-
-    def _error(self, key: str, err: Exception) -> InputError:
-        return InputError(f"{self.source}: file {self.path!r}: bad {key} ({_clean(err)})")
+        return _lines(values) if decoder is _LINES_DECODER else _arcs(values)
 
 
 def parse_coverage_json(
@@ -129,26 +142,32 @@ def parse_coverage_json(
     for path, raw in report.files.items():
         # Once per file of the input: every step here counts at 50,000 files.
         numbers = raw.summary
-        missing = array("i", sorted(raw.missing_lines))
-        if (
-            len(missing) != numbers.num_missing
-            or numbers.num_missing > numbers.num_statements
-            or numbers.num_missing_branches > numbers.num_branches
-        ):
-            raise _summary_error(path, numbers, len(missing), source)
         # Copies: the input's buffer is released once parsed, and these are small.
         executed = bytes(raw.executed_lines)
+        missing = bytes(raw.missing_lines)
         arcs = bytes(raw.missing_branches)
         if executed != b"[]" and not _is_line_list(executed):
             raise _shape_error(path, "executed_lines", "a list of line numbers", source)
+        if missing == b"[]":
+            listed = 0
+        elif _is_line_list(missing):
+            listed = _count_items(missing)
+        else:
+            raise _shape_error(path, "missing_lines", "a list of line numbers", source)
+        if (
+            listed != numbers.num_missing
+            or numbers.num_missing > numbers.num_statements
+            or numbers.num_missing_branches > numbers.num_branches
+        ):
+            raise _summary_error(path, numbers, listed, source)
         if arcs == b"null":
             arcs = b""
         elif arcs and arcs != b"[]" and not _is_arc_list(arcs):
             raise _shape_error(path, "missing_branches", "a list of line pairs", source)
         wanted = want_regions is None or want_regions(path)
         regions = _regions(raw, source, path) if wanted else None
-        lines = _JsonLines(executed, arcs, source, path)
-        files[path] = FileCoverage(path, numbers, missing, lines, regions)
+        lines = _JsonLines(executed, missing, arcs, source, path)
+        files[path] = FileCoverage(path, numbers, lines, regions)
     branch = bool(report.meta and report.meta.branch_coverage) or any(
         f.numbers.num_branches for f in files.values()
     )
@@ -305,10 +324,5 @@ def _combine_file(items: list[FileCoverage]) -> FileCoverage:
         num_missing_branches=num_missing_branches,
     )
     regions = next((i.regions for i in items if i.regions is not None), None)
-    return FileCoverage(
-        path=items[0].path,
-        numbers=numbers,
-        missing_lines=array("i", sorted(missing)),
-        lines=KnownLines(array("i", sorted(executed)), arcs),
-        regions=regions,
-    )
+    lines = KnownLines(array("i", sorted(executed)), array("i", sorted(missing)), arcs)
+    return FileCoverage(path=items[0].path, numbers=numbers, lines=lines, regions=regions)

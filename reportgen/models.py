@@ -23,10 +23,14 @@ class Region(msgspec.Struct, frozen=True):
 
 
 class LineSets(Protocol):
-    """A file's executed lines and missed arcs, however they are held until asked for."""
+    """A file's line lists, however they are held until asked for."""
 
     def executed(self) -> Sequence[int]:
         """The executed lines, sorted."""
+        ...
+
+    def missing(self) -> Sequence[int]:
+        """The missed lines, sorted."""
         ...
 
     def missing_arcs(self) -> tuple[Arc, ...] | None:
@@ -35,26 +39,28 @@ class LineSets(Protocol):
 
 
 class KnownLines(msgspec.Struct, frozen=True):
-    """Line sets already decoded (combined shards, or made in memory)."""
+    """Line lists already decoded (combined shards, or made in memory)."""
 
     executed_lines: Sequence[int]
+    missing_lines: Sequence[int]
     missing_branches: tuple[Arc, ...] | None = None
 
     def executed(self) -> Sequence[int]:
         return self.executed_lines
+
+    def missing(self) -> Sequence[int]:
+        return self.missing_lines
 
     def missing_arcs(self) -> tuple[Arc, ...] | None:
         return self.missing_branches
 
 
 class FileCoverage(msgspec.Struct, frozen=True):
-    """One measured file: counts, and the line sets the Missing column is made of."""
+    """One measured file: counts, and the line lists the Missing column is made of."""
 
     path: str
     numbers: Numbers
-    # Sorted line numbers, kept as a compact array: 50,000 files hold millions of them.
-    missing_lines: Sequence[int]
-    # Only the files a report shows or compares line by line need these: most never do.
+    # Only the files a report shows or compares line by line need the lists: most never do.
     lines: LineSets
     # Functions and classes; None when the JSON has none (before coverage.py 7.6).
     regions: tuple[Region, ...] | None = None
@@ -62,6 +68,10 @@ class FileCoverage(msgspec.Struct, frozen=True):
     @property
     def executed_lines(self) -> Sequence[int]:
         return self.lines.executed()
+
+    @property
+    def missing_lines(self) -> Sequence[int]:
+        return self.lines.missing()
 
     @property
     def missing_branches(self) -> tuple[Arc, ...] | None:
@@ -90,10 +100,12 @@ class FileCoverage(msgspec.Struct, frozen=True):
 
     def same_measurement(self, other: FileCoverage) -> bool:
         """True when no figure and no line set differs."""
-        if self.numbers != other.numbers or self.missing_lines != other.missing_lines:
+        if self.numbers != other.numbers:
             return False
         if self.lines == other.lines:  # the same text in both inputs: nothing to decode
             return True
+        if self.missing_lines != other.missing_lines:
+            return False
         arcs, other_arcs = self.missing_branches, other.missing_branches
         return self.executed_lines == other.executed_lines and (
             arcs is None or other_arcs is None or arcs == other_arcs

@@ -148,12 +148,16 @@ def test_usage_errors_exit_2_with_one_line(args: list[str], message: str) -> Non
 def test_bad_json_names_file(tmp_path: Path) -> None:
     """Coverage JSON of the wrong shape is refused naming the file and the problem."""
     bad = tmp_path / "after.json"
-    bad.write_text('{"files": {"a.py": {"executed_lines": [1], "missing_lines": "x"}}}')
+    entry = {"executed_lines": [1], "missing_lines": "x"}
+    entry["summary"] = {"num_statements": 1, "missing_lines": 0}
+    bad.write_text(json.dumps({"files": {"a.py": entry}}))
     out = tmp_path / "r.md"
     result = run("step", "--after", str(bad), "--out", str(out))
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"Error: {bad}: not a coverage.py JSON report (")
-    assert "$.files[...].missing_lines" in result.stderr
+    assert result.stderr == (
+        f"Error: {bad}: not a coverage.py JSON report"
+        " (file 'a.py': missing_lines is not a list of line numbers)\n"
+    )
     assert not out.exists()
 
 

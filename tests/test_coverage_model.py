@@ -95,6 +95,10 @@ def test_a_changed_executed_line_is_a_change() -> None:
             '"executed_lines": [1], "missing_lines": [], "missing_branches": [[1, -99999999999]]',
             "x.json: file 'a.py': bad missing_branches (Expected `int` >= -2147483648 - at `$[0][1]`)",
         ),
+        (
+            '"executed_lines": [], "missing_lines": [4294967296]',
+            "x.json: file 'a.py': bad missing_lines (Expected `int` <= 2147483647 - at `$[0]`)",
+        ),
     ],
 )
 def test_lists_decoded_late_still_name_the_file(entry: str, message: str) -> None:
@@ -103,8 +107,10 @@ def test_lists_decoded_late_still_name_the_file(entry: str, message: str) -> Non
     Their shape is checked while parsing (below); only a number too large for a line is
     found this late.
     """
-    data = '{"files": {"a.py": {%s, "summary": {"num_statements": 1, "missing_lines": 0}}}}'
-    snapshot = parse_coverage_json((data % entry).encode(), "x.json")
+    listed = "1" if "4294967296" in entry else "0"
+    summary = '"summary": {"num_statements": 1, "missing_lines": ' + listed + "}"
+    data = '{"files": {"a.py": {' + entry + ", " + summary + "}}}"
+    snapshot = parse_coverage_json(data.encode(), "x.json")
     with pytest.raises(InputError) as caught:
         snapshot.files["a.py"].missing_text  # noqa: B018 - decoding is the point
     assert str(caught.value).startswith(message)
@@ -172,8 +178,12 @@ def test_arbitrary_bytes_raise_only_input_error(data: bytes) -> None:
             "x.json: not a coverage.py JSON report (file 'a.py': executed_lines is not a list of line numbers)",
         ),
         (
-            b'{"files": {"a.py": {"executed_lines": [], "missing_lines": [4294967296], "summary": {"num_statements": 1, "missing_lines": 1}}}}',
-            "x.json: not a coverage.py JSON report (Expected `int` <= 2147483647 - at `$.files[...].missing_lines[0]`)",
+            b'{"files": {"a.py": {"executed_lines": [], "missing_lines": [1, 2], "summary": {"num_statements": 3, "missing_lines": 1}}}}',
+            "x.json: file 'a.py': summary.missing_lines is 1 but 2 missing lines are listed",
+        ),
+        (
+            b'{"files": {"a.py": {"executed_lines": [], "missing_lines": [-1], "summary": {"num_statements": 1, "missing_lines": 1}}}}',
+            "x.json: not a coverage.py JSON report (file 'a.py': missing_lines is not a list of line numbers)",
         ),
         (
             b'{"files": {"a.py": {"executed_lines": [1], "missing_lines": [], "missing_branches": [[1, 2, 3]], "summary": {"num_statements": 1, "missing_lines": 0}}}}',
@@ -249,10 +259,11 @@ json_values = st.recursive(
 @settings(max_examples=400)
 @given(json_values, st.sampled_from([", ", ",", ",\n    "]))
 def test_shape_checks_agree_with_a_full_decode(value, separator: str) -> None:
-    """The text checks used while parsing accept exactly what decoding as lines/arcs accepts."""
+    """The text checks used while parsing accept exactly what decoding as lines/arcs accepts,
+    and count the items of a list of lines."""
     import msgspec
 
-    from reportgen.coverage_json import _is_arc_list, _is_line_list
+    from reportgen.coverage_json import _count_items, _is_arc_list, _is_line_list
 
     text = json.dumps(value, separators=(separator, ": ")).encode()
     lines_ok = arcs_ok = True
@@ -267,3 +278,5 @@ def test_shape_checks_agree_with_a_full_decode(value, separator: str) -> None:
         arcs_ok = False
     assert _is_line_list(text) == lines_ok
     assert _is_arc_list(text) == arcs_ok
+    if lines_ok:  # the count checked against the summary, without decoding
+        assert _count_items(text) == len(value)
