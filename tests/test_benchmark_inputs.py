@@ -255,3 +255,17 @@ def test_junit_runs_have_the_requested_cases(out_dir: Path) -> None:
     assert len(counts["after"]) == CASES
     assert counts["after"] - counts["before"] and counts["before"] - counts["after"]
     assert any("[" in case_id for case_id in counts["after"])
+
+
+def test_peer_tools_are_found_by_absolute_path(tmp_path: Path, monkeypatch) -> None:
+    """diff-cover runs in a folder of its own: a relative --peers-venv must still lead to it."""
+    from tests.benchmark.run import find_tools
+
+    bin_dir = tmp_path / "peers" / "bin"
+    bin_dir.mkdir(parents=True)
+    for name in ("pycobertura", "diff-cover"):
+        (bin_dir / name).write_text("#!/bin/sh\n")
+    monkeypatch.chdir(tmp_path)
+    tools = find_tools(Path("peers"), reportgen="reportgen")
+    assert tools.diff_cover == str(bin_dir / "diff-cover")
+    assert tools.pycobertura == str(bin_dir / "pycobertura")

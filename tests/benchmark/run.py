@@ -205,7 +205,8 @@ def find_tools(peers_venv: Path | None, reportgen: str | None) -> Tools:
     found = reportgen or _executable(here, "reportgen")
     if found is None:
         raise SystemExit("reportgen not found: install the project, or pass --reportgen PATH")
-    folder = peers_venv / "bin" if peers_venv else None
+    # Absolute: diff-cover runs in a folder of its own, where a relative path would not lead.
+    folder = peers_venv.absolute() / "bin" if peers_venv else None
     return Tools(
         python=sys.executable,
         reportgen=found,
@@ -218,7 +219,8 @@ def find_tools(peers_venv: Path | None, reportgen: str | None) -> Tools:
 def _executable(folder: Path | None, name: str) -> str | None:
     if folder is not None and (folder / name).exists():
         return str(folder / name)
-    return shutil.which(name)
+    found = shutil.which(name)
+    return str(Path(found).absolute()) if found else None
 
 
 def coverage_case(tools: Tools, work: Path, files: int, seed: int, target: Target) -> Case:
