@@ -8,19 +8,16 @@ raw and decoded only for the files that need them.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Callable, Iterable, Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 
 from reportgen.errors import InputError
-from reportgen.models import Arc, CoverageSnapshot, FileCoverage, KnownLines, Region
+from reportgen.models import Arc, CoverageSnapshot, FileCoverage, Region
 from reportgen.numbers import Numbers
 
-# Line numbers are held in arrays of C ints.
-LineNo = Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]
-ArcEnd = Annotated[int, msgspec.Meta(ge=-(2**31), le=2**31 - 1)]
+LineNo = Annotated[int, msgspec.Meta(ge=0)]
 
 
 class _Region(msgspec.Struct):
@@ -53,8 +50,11 @@ class _Report(msgspec.Struct):
 
 _DECODER = msgspec.json.Decoder(_Report)
 _REGIONS_DECODER = msgspec.json.Decoder(dict[str, _Region])
-_LINES_DECODER = msgspec.json.Decoder(list[LineNo])
-_ARCS_DECODER = msgspec.json.Decoder(list[tuple[ArcEnd, ArcEnd]] | None)
+# No bounds: the shape checks below already proved these lists valid, so decoding them late,
+# for the few files a report shows, cannot fail (and no output format accepts what another
+# refuses).
+_LINES_DECODER = msgspec.json.Decoder(list[int])
+_ARCS_DECODER = msgspec.json.Decoder(list[tuple[int, int]])
 # Valid JSON (msgspec checked it) that keeps only "[]" without these characters is a list of
 # non-negative integers; one that keeps "[[,],[,]]" without the sign too is a list of pairs.
 _LINE_LIST_CHARS = b"0123456789, \t\n\r"
@@ -82,16 +82,15 @@ def _is_arc_list(text: bytes) -> bool:
 
 
 class _JsonLines(msgspec.Struct, frozen=True, eq=False):
-    """A file's line lists as its JSON wrote them (shape checked), decoded when asked for.
+    """A file's line lists as JSON text (shape checked), decoded each time they are asked for.
 
-    Equal text on both sides of a diff is equal data, so unchanged files are never decoded.
+    Equal text on both sides of a diff is equal data, so unchanged files are never decoded;
+    the decoded lists are not kept, so memory holds only the compact text.
     """
 
     executed_json: bytes
     missing_json: bytes
     arcs_json: bytes  # empty when the file has no per-arc list
-    source: str  # for errors only, not part of the data
-    path: str
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, _JsonLines):
@@ -105,26 +104,16 @@ class _JsonLines(msgspec.Struct, frozen=True, eq=False):
     def __hash__(self) -> int:
         return hash((self.executed_json, self.missing_json, self.arcs_json))
 
-    def executed(self) -> array:
-        return self._decode(_LINES_DECODER, self.executed_json, "executed_lines")
+    def executed(self) -> list[int]:
+        return sorted(_LINES_DECODER.decode(self.executed_json))
 
-    def missing(self) -> array:
-        return self._decode(_LINES_DECODER, self.missing_json, "missing_lines")
+    def missing(self) -> list[int]:
+        return sorted(_LINES_DECODER.decode(self.missing_json))
 
     def missing_arcs(self) -> tuple[Arc, ...] | None:
         if not self.arcs_json:
             return None
-        return self._decode(_ARCS_DECODER, self.arcs_json, "missing_branches")
-
-    def _decode(self, decoder: msgspec.json.Decoder, text: bytes, key: str) -> Any:
-        # Only a number too large for a line can be wrong here: the shape was checked.
-        try:
-            values = decoder.decode(text)
-        except (msgspec.ValidationError, msgspec.DecodeError) as err:
-            raise InputError(
-                f"{self.source}: file {self.path!r}: bad {key} ({_clean(err)})"
-            ) from None
-        return _lines(values) if decoder is _LINES_DECODER else _arcs(values)
+        return tuple(sorted(_ARCS_DECODER.decode(self.arcs_json)))
 
 
 def parse_coverage_json(
@@ -166,7 +155,7 @@ def parse_coverage_json(
             raise _shape_error(path, "missing_branches", "a list of line pairs", source)
         wanted = want_regions is None or want_regions(path)
         regions = _regions(raw, source, path) if wanted else None
-        lines = _JsonLines(executed, missing, arcs, source, path)
+        lines = _JsonLines(executed, missing, arcs)
         files[path] = FileCoverage(path, numbers, lines, regions)
     branch = bool(report.meta and report.meta.branch_coverage) or any(
         f.numbers.num_branches for f in files.values()
@@ -210,11 +199,6 @@ def _clean(err: Exception) -> str:
     return text[:300]
 
 
-def _lines(values: list[int]) -> array:
-    """Sorted line numbers as a compact array (coverage writes them sorted: cheap to check)."""
-    return array("i", sorted(values))
-
-
 def _shape_error(path: str, key: str, shape: str, source: str) -> InputError:
     return InputError(
         f"{source}: not a coverage.py JSON report (file {path!r}: {key} is not {shape})"
@@ -228,10 +212,6 @@ def _summary_error(path: str, numbers: Numbers, listed: int, source: str) -> Inp
             f" but {listed} missing lines are listed"
         )
     return InputError(f"{source}: file {path!r}: more missing than measured in its summary")
-
-
-def _arcs(arcs: list[tuple[int, int]] | None) -> tuple[Arc, ...] | None:
-    return None if arcs is None else tuple(sorted(arcs))
 
 
 def _regions(raw: _File, source: str, path: str) -> tuple[Region, ...] | None:
@@ -324,5 +304,10 @@ def _combine_file(items: list[FileCoverage]) -> FileCoverage:
         num_missing_branches=num_missing_branches,
     )
     regions = next((i.regions for i in items if i.regions is not None), None)
-    lines = KnownLines(array("i", sorted(executed)), array("i", sorted(missing)), arcs)
+    # Kept as JSON text like a parsed file's lists: compact, and decoded only when shown.
+    lines = _JsonLines(
+        msgspec.json.encode(sorted(executed)),
+        msgspec.json.encode(sorted(missing)),
+        b"" if arcs is None else msgspec.json.encode(arcs),
+    )
     return FileCoverage(path=items[0].path, numbers=numbers, lines=lines, regions=regions)

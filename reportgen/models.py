@@ -38,23 +38,6 @@ class LineSets(Protocol):
         ...
 
 
-class KnownLines(msgspec.Struct, frozen=True):
-    """Line lists already decoded (combined shards, or made in memory)."""
-
-    executed_lines: Sequence[int]
-    missing_lines: Sequence[int]
-    missing_branches: tuple[Arc, ...] | None = None
-
-    def executed(self) -> Sequence[int]:
-        return self.executed_lines
-
-    def missing(self) -> Sequence[int]:
-        return self.missing_lines
-
-    def missing_arcs(self) -> tuple[Arc, ...] | None:
-        return self.missing_branches
-
-
 class FileCoverage(msgspec.Struct, frozen=True):
     """One measured file: counts, and the line lists the Missing column is made of."""
 

@@ -449,3 +449,31 @@ def test_several_formats_into_an_existing_file_is_refused(tmp_path: Path) -> Non
         f"Error: {target}: several formats need a folder, and this is a file\n",
     )
     assert target.read_text() == "keep\n"
+
+
+def test_every_format_accepts_the_same_input(tmp_path: Path) -> None:
+    """An unchanged file's lists are decoded only by formats that show every file (json):
+    an unusual but valid list must not pass in one format and stop another."""
+    unchanged = {
+        "executed_lines": [1, 99999999999],
+        "missing_lines": [],
+        "summary": {"num_statements": 2, "missing_lines": 0},
+    }
+    sides = {}
+    for name, executed in (("before", [1]), ("after", [1, 2])):
+        moved = {
+            "executed_lines": executed,
+            "missing_lines": [2][: 2 - len(executed)],
+            "summary": {"num_statements": 2, "missing_lines": 2 - len(executed)},
+        }
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"files": {"x.py": unchanged, "y.py": moved}}))
+        sides[name] = str(path)
+    for fmt in ("md", "github", "json", "badge", "html"):
+        result = run(
+            "step", "--before", sides["before"], "--after", sides["after"], "--format", fmt
+        )
+        assert (fmt, result.exit_code, result.stderr) == (fmt, 0, "")
+    summary = json.loads(run("step", "--after", sides["after"], "--format", "json").stdout)
+    assert [f["state"] for f in summary["coverage"]["files"]] == ["added", "added"]
+    assert summary["coverage"]["after"]["statements"] == 4
