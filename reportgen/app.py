@@ -235,16 +235,6 @@ def gather(options: Mapping[str, Any], env: Mapping[str, str]) -> StepInputs:
     )
 
 
-def template_cache_dir(env: Mapping[str, str]) -> Path | None:
-    """Where compiled built-in templates are kept: REPORTGEN_CACHE_DIR ("" turns it off),
-    else the XDG cache folder (~/.cache/reportgen)."""
-    chosen = env.get("REPORTGEN_CACHE_DIR")
-    if chosen is not None:
-        return Path(chosen) if chosen.strip() else None
-    base = env.get("XDG_CACHE_HOME") or (env.get("HOME") and str(Path(env["HOME"], ".cache")))
-    return Path(base, "reportgen") if base and Path(base).is_absolute() else None
-
-
 def template_dir(option: str | None) -> Path | None:
     """--templates, else reports/templates/ of the working directory when present."""
     if option:
@@ -312,7 +302,6 @@ def render_formats(
     formats: Sequence[str],
     templates: Path | None,
     comment_id: str | None = None,
-    cache_dir: Path | None = None,
 ) -> dict[str, str]:
     """Every requested format rendered in memory (nothing is written yet)."""
     from reportgen.context import build_context
@@ -328,12 +317,12 @@ def render_formats(
 
             rendered[name] = json.dumps(summary.value(), indent=2, ensure_ascii=False) + "\n"
             continue
-        from reportgen.render import make_environment, render
+        from reportgen.render import make_environment, render, template_cache_dir
 
         if env is None:
             from reportgen.github import marker_for
 
-            env = make_environment(templates, cache_dir)
+            env = make_environment(templates, template_cache_dir())
             context = build_context(step, summary)
             context["marker"] = marker_for(comment_id_for(step.spec, comment_id))
         if name == "github":
@@ -413,7 +402,6 @@ def run_step(
         step,
         wanted,
         template_dir(options.get("templates_dir")),
-        cache_dir=template_cache_dir(env),
     )
     summary_path = None
     if step_summary:
@@ -460,12 +448,10 @@ def _beside(summary: Path, suffix: str, directory: Path) -> str | None:
     return other.relative_to(directory).as_posix() if other.is_file() else None
 
 
-def run_index(
-    directory: Path, templates_option: str | None, env: Mapping[str, str] | None = None
-) -> list[str]:
+def run_index(directory: Path, templates_option: str | None) -> list[str]:
     """Rebuild DIR/index.md (and index.html) from the archived summaries; returns messages."""
     from reportgen.index import ArchivedStep, build_index
-    from reportgen.render import builtin_template_dir, make_environment, render
+    from reportgen.render import builtin_template_dir, make_environment, render, template_cache_dir
 
     if not directory.is_dir():
         raise InputError(f"{directory}: no such folder")
@@ -485,7 +471,7 @@ def run_index(
             )
         )
     context = {"index": build_index(steps)}
-    jinja = make_environment(template_dir(templates_option), template_cache_dir(env or {}))
+    jinja = make_environment(template_dir(templates_option), template_cache_dir())
     planned = []
     for name in ("index.md", "index.html"):
         if (builtin_template_dir() / name).is_file():
@@ -541,8 +527,7 @@ def run_comment(
         raise GitHubError(f"no token: set {token_env} (or name another variable with --token-env)")
     step = build_step(gather(options, env))
     templates = template_dir(options.get("templates_dir"))
-    cache = template_cache_dir(env)
-    body = render_formats(step, ["github"], templates, comment_id, cache)["github"]
+    body = render_formats(step, ["github"], templates, comment_id)["github"]
     marker = marker_for(comment_id_for(step.spec, comment_id))
     result = upsert_comment(target, token, body, marker)
     message = f"{result.action} comment {result.url}"

@@ -232,7 +232,7 @@ def index_command(directory: str, templates_dir: str | None) -> None:
     """Rebuild DIRECTORY/index.md and index.html from the archived JSON summaries."""
     from reportgen.app import run_index
 
-    for line in run_index(Path(directory), templates_dir, os.environ):
+    for line in run_index(Path(directory), templates_dir):
         click.echo(line)
 
 

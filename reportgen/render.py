@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
-import stat
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -62,23 +62,26 @@ class ConfinedLoader(jinja2.BaseLoader):
 
 
 class BuiltinTemplateCache(jinja2.FileSystemBytecodeCache):
-    """Jinja's bytecode cache, for the built-in templates only: they compile once per machine.
+    """Jinja's bytecode cache for the built-in templates, kept beside reportgen's own bytecode.
 
-    Compiling step.md takes longer than rendering it. Jinja checks each entry against the
-    template's source and the Python version. User templates, which a pull request may
-    bring, are compiled afresh on every run and never written anywhere. A cache folder that
-    is not the user's own is not read, and one that cannot be written is skipped.
+    Compiling step.md takes longer than rendering it. Cached code is loaded and run, so it
+    lives only where reportgen's own code does (its `__pycache__`): whoever could plant an
+    entry there could change reportgen itself, and nothing a repository, a pull request or the
+    environment says can point it elsewhere. Templates of `--templates` are compiled on every
+    run and never written. Like Python's bytecode, entries are written unless
+    PYTHONDONTWRITEBYTECODE is set, and skipped when the folder is read-only.
     """
 
     def __init__(self, directory: Path, builtin: Path) -> None:
-        super().__init__(str(directory), "%s.jinja")
+        super().__init__(str(directory), "template-%s.jinja")
         self.builtin = builtin
-        self.usable = _private_folder(directory)
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
-        if not self.usable or filename is None or not Path(filename).is_relative_to(self.builtin):
+        if filename is None or not Path(filename).is_relative_to(self.builtin):
             return ""  # a bucket that is never read nor written
-        return super().get_cache_key(name, filename)
+        # Jinja checks the template's source and the Python version; the key adds what else
+        # shapes the compiled code.
+        return super().get_cache_key(f"{name}|{_CODE_SHAPE}", filename)
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         if not bucket.key:
@@ -89,28 +92,28 @@ class BuiltinTemplateCache(jinja2.FileSystemBytecodeCache):
             bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if not bucket.key:
+        if not bucket.key or sys.dont_write_bytecode:
             return
         try:
-            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+            os.makedirs(self.directory, exist_ok=True)
             super().dump_bytecode(bucket)
         except OSError:
             pass  # the cache only saves time
 
 
-def _private_folder(path: Path) -> bool:
-    """True when `path` is absent (it will be made private) or a folder only we can write."""
-    try:
-        info = os.lstat(path)
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-    if not stat.S_ISDIR(info.st_mode):
-        return False
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        return False
-    return not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+def template_cache_dir() -> Path:
+    """Where compiled built-in templates are kept: reportgen's own `__pycache__`."""
+    return Path(__file__).resolve().parent / "__pycache__"
+
+
+# Every setting below that changes the code Jinja generates, and Jinja's version: part of the
+# cache key, so an upgrade or a changed setting never runs code compiled under the old ones.
+_AUTOESCAPED = ("html", "svg", "xml")
+_WHITESPACE = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
+_CODE_SHAPE = (
+    f"jinja2 {jinja2.__version__} {ImmutableSandboxedEnvironment.__name__}"
+    f" {_AUTOESCAPED} {sorted(_WHITESPACE.items())}"
+)
 
 
 def make_environment(
@@ -125,11 +128,9 @@ def make_environment(
     loaders += [jinja2.PrefixLoader({"builtin": builtin}), builtin]
     env = ImmutableSandboxedEnvironment(
         loader=jinja2.ChoiceLoader(loaders),
-        autoescape=jinja2.select_autoescape(["html", "svg", "xml"], default=False),
+        autoescape=jinja2.select_autoescape(_AUTOESCAPED, default=False),
         undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+        **_WHITESPACE,
         bytecode_cache=BuiltinTemplateCache(cache_dir, folder) if cache_dir else None,
     )
     env.filters.update(FILTERS)

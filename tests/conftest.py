@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -26,16 +22,3 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def regen_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--regen-golden"))
-
-
-@pytest.fixture(scope="session", autouse=True)
-def private_template_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Runs under test keep compiled templates in a folder of their own, not in ~/.cache."""
-    folder = tmp_path_factory.mktemp("template-cache")
-    previous = os.environ.get("REPORTGEN_CACHE_DIR")
-    os.environ["REPORTGEN_CACHE_DIR"] = str(folder)
-    yield folder
-    if previous is None:
-        del os.environ["REPORTGEN_CACHE_DIR"]
-    else:
-        os.environ["REPORTGEN_CACHE_DIR"] = previous

@@ -180,8 +180,19 @@ def time_commands(commands: tuple[Command, ...], runs: int, gnu_time: str | None
     return [timing.result() for timing in timings]
 
 
+# What the first run after an install leaves behind: the built-in templates compiled into
+# reportgen's template cache (see the README). Run where PYTHONDONTWRITEBYTECODE is unset.
+WARM_TEMPLATES = """
+from reportgen.render import builtin_template_dir, make_environment, template_cache_dir
+env = make_environment(None, template_cache_dir())
+for template in sorted(builtin_template_dir().iterdir()):
+    env.get_template(template.name)
+"""
+
+
 def byte_compile(reportgen: str) -> str | None:
-    """Compile the timed reportgen's modules, as `pip install` does for an installed package.
+    """Compile the timed reportgen's modules, as `pip install` does for an installed package,
+    and its built-in templates, as its first run does.
 
     An editable checkout relies on the interpreter to write `__pycache__`, which
     PYTHONDONTWRITEBYTECODE forbids: every run would then compile the sources again.
@@ -196,6 +207,8 @@ def byte_compile(reportgen: str) -> str | None:
     if found.returncode or not folder:
         return None
     subprocess.run([str(python), "-m", "compileall", "-q", folder], check=True)
+    first_run = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([str(python), "-c", WARM_TEMPLATES], env=first_run, check=True)
     return folder
 
 
