@@ -8,7 +8,8 @@ pull-request comment agree. Templates get `summary` (the JSON summary) and
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, overload
 
 from reportgen.criteria import COMPLETED, FAILED, IN_PROGRESS, display_delta
 from reportgen.diff import UNCHANGED, FileDiff, TargetResult
@@ -51,21 +52,61 @@ def moved_files(step: StepResult) -> list[FileDiff]:
     return moved
 
 
-def file_rows(moved: list[FileDiff], precision: int) -> list[dict[str, Any]]:
-    """Rows of the moved files, ready to print (their Missing strings are in the summary)."""
-    p = precision
-    return [
-        {
-            "path": f.path,
-            "state": f.state,
-            "before": pct(f.before.numbers if f.before else None, p),
-            "after": pct(f.after.numbers if f.after else None, p),
-            "delta": delta_text(
-                f.before.numbers if f.before else None, f.after.numbers if f.after else None, p
-            ),
+class FileRow(Mapping[str, str]):
+    """One moved file ready to print: path, state, before, after, delta and missing.
+
+    Its Missing string is made only when a template reads it: the built-in templates never
+    do, and it needs the file's line lists decoded.
+    """
+
+    KEYS = ("path", "state", "before", "after", "delta", "missing")
+
+    def __init__(self, item: FileDiff, precision: int) -> None:
+        before = item.before.numbers if item.before else None
+        after = item.after.numbers if item.after else None
+        self._after = item.after
+        self._values = {
+            "path": item.path,
+            "state": item.state,
+            "before": pct(before, precision),
+            "after": pct(after, precision),
+            "delta": delta_text(before, after, precision),
         }
-        for f in moved
-    ]
+
+    def __getitem__(self, key: str) -> str:
+        if key == "missing":
+            return self._after.missing_text if self._after else ""
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.KEYS)
+
+    def __len__(self) -> int:
+        return len(self.KEYS)
+
+
+class FileRows(Sequence[FileRow]):
+    """Every moved file's row, built when a template reads it.
+
+    A monorepo's step can move tens of thousands of files while a report shows a few
+    hundred: templates see the whole list, and pay only for the rows they print.
+    """
+
+    def __init__(self, moved: Sequence[FileDiff], precision: int) -> None:
+        self._moved = moved
+        self._precision = precision
+
+    def __len__(self) -> int:
+        return len(self._moved)
+
+    @overload
+    def __getitem__(self, index: int) -> FileRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[FileRow]: ...
+    def __getitem__(self, index: int | slice) -> FileRow | list[FileRow]:
+        if isinstance(index, slice):
+            return [FileRow(item, self._precision) for item in self._moved[index]]
+        return FileRow(self._moved[index], self._precision)
 
 
 def verdict(result: TargetResult, precision: int) -> str:
@@ -275,9 +316,7 @@ def build_context(step: StepResult, summary: dict[str, Any]) -> dict[str, Any]:
     p = step.precision
     cov = step.coverage
     scope = step.scope
-    moved = moved_files(step)
-    # Only the rows a reader can see are built: the rest are counted.
-    rows = file_rows(moved[:MAX_ROWS], p)
+    rows = FileRows(moved_files(step), p)
     report = {
         "heading": heading(step),
         "status": step.status,
@@ -289,7 +328,7 @@ def build_context(step: StepResult, summary: dict[str, Any]) -> dict[str, Any]:
         "files": rows,
         "files_shown": rows[:SHOW_FILES],
         "files_folded": rows[SHOW_FILES:MAX_ROWS],
-        "files_hidden": len(moved) - len(rows),
+        "files_hidden": max(0, len(rows) - MAX_ROWS),
         "file_counts": file_counts(step),
         "total": {
             "before": pct(cov.before, p) if cov else "—",

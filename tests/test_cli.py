@@ -477,3 +477,37 @@ def test_every_format_accepts_the_same_input(tmp_path: Path) -> None:
     summary = json.loads(run("step", "--after", sides["after"], "--format", "json").stdout)
     assert [f["state"] for f in summary["coverage"]["files"]] == ["added", "added"]
     assert summary["coverage"]["after"]["statements"] == 4
+
+
+def test_templates_see_every_moved_file_with_its_missing_lines(tmp_path: Path) -> None:
+    """`report.files` lists every moved file, even past the rows a report prints (its rows
+    are built when read), each with the Missing string of `coverage report -m`."""
+    count = 620  # more than MAX_ROWS
+    sides = {}
+    for name, executed in (("before", [1]), ("after", [1, 2])):
+        files = {
+            f"pkg/m{i:03}.py": {
+                "executed_lines": executed,
+                "missing_lines": [2, 3, 4][len(executed) - 1 :],
+                "summary": {"num_statements": 4, "missing_lines": 4 - len(executed)},
+            }
+            for i in range(count)
+        }
+        sides[name] = tmp_path / f"{name}.json"
+        sides[name].write_text(json.dumps({"files": files}))
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "step.md").write_text(
+        "{% set r = report %}{{ r.files | length }} moved, {{ r.files_hidden }} past the rows\n"
+        "{% for f in r.files[-2:] %}{{ f.path }} {{ f.before }} {{ f['after'] }} {{ f.missing }}\n"
+        "{% endfor %}",
+        encoding="utf-8",
+    )
+    result = run(
+        "step", "--before", str(sides["before"]), "--after", str(sides["after"]),
+        "--templates", str(templates),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == (
+        "620 moved, 120 past the rows\npkg/m618.py 25% 50% 3-4\npkg/m619.py 25% 50% 3-4\n"
+    )
