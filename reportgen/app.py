@@ -305,7 +305,7 @@ def render_formats(
 ) -> dict[str, str]:
     """Every requested format rendered in memory (nothing is written yet)."""
     from reportgen.context import build_context
-    from reportgen.summary import build_summary
+    from reportgen.summary import as_json, build_summary
 
     summary = LazySummary(lambda: build_summary(step))
     rendered: dict[str, str] = {}
@@ -313,9 +313,7 @@ def render_formats(
     for name in formats:
         template, _ = OUTPUTS[name]
         if template is None:
-            import json
-
-            rendered[name] = json.dumps(summary.value(), indent=2, ensure_ascii=False) + "\n"
+            rendered[name] = as_json(summary.value())
             continue
         from reportgen.render import make_environment, render, template_cache_dir
 

@@ -8,13 +8,14 @@ pull-request comment agree. Templates get `summary` (the JSON summary) and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any, overload
 
 from reportgen.criteria import COMPLETED, FAILED, IN_PROGRESS, display_delta
 from reportgen.diff import UNCHANGED, FileDiff, TargetResult
 from reportgen.numbers import Numbers
 from reportgen.step import StepResult
+from reportgen.summary import FileEntry
 
 STATUS_MARKS = {COMPLETED: "✅", IN_PROGRESS: "🚧", FAILED: "❌", None: "📋"}
 OUTCOME_MARKS = {"passed": "✅", "failed": "❌", "error": "💥", "skipped": "⏭️"}
@@ -52,40 +53,22 @@ def moved_files(step: StepResult) -> list[FileDiff]:
     return moved
 
 
-class FileRow(Mapping[str, str]):
-    """One moved file ready to print: path, state, before, after, delta and missing.
-
-    Its Missing string is made only when a template reads it: the built-in templates never
-    do, and it needs the file's line lists decoded.
-    """
-
-    KEYS = ("path", "state", "before", "after", "delta", "missing")
-
-    def __init__(self, item: FileDiff, precision: int) -> None:
-        before = item.before.numbers if item.before else None
-        after = item.after.numbers if item.after else None
-        self._after = item.after
-        self._values = {
-            "path": item.path,
-            "state": item.state,
-            "before": pct(before, precision),
-            "after": pct(after, precision),
-            "delta": delta_text(before, after, precision),
-        }
-
-    def __getitem__(self, key: str) -> str:
-        if key == "missing":
-            return self._after.missing_text if self._after else ""
-        return self._values[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.KEYS)
-
-    def __len__(self) -> int:
-        return len(self.KEYS)
+def file_row(item: FileDiff, precision: int) -> FileEntry:
+    """One moved file ready to print: path, state, before, after, delta, and missing (made
+    only if a template reads it: the built-in templates never do)."""
+    before = item.before.numbers if item.before else None
+    after = item.after.numbers if item.after else None
+    values = {
+        "path": item.path,
+        "state": item.state,
+        "before": pct(before, precision),
+        "after": pct(after, precision),
+        "delta": delta_text(before, after, precision),
+    }
+    return FileEntry(values, item.after, "")
 
 
-class FileRows(Sequence[FileRow]):
+class FileRows(Sequence[FileEntry]):
     """Every moved file's row, built when a template reads it.
 
     A monorepo's step can move tens of thousands of files while a report shows a few
@@ -100,13 +83,13 @@ class FileRows(Sequence[FileRow]):
         return len(self._moved)
 
     @overload
-    def __getitem__(self, index: int) -> FileRow: ...
+    def __getitem__(self, index: int) -> FileEntry: ...
     @overload
-    def __getitem__(self, index: slice) -> list[FileRow]: ...
-    def __getitem__(self, index: int | slice) -> FileRow | list[FileRow]:
+    def __getitem__(self, index: slice) -> list[FileEntry]: ...
+    def __getitem__(self, index: int | slice) -> FileEntry | list[FileEntry]:
         if isinstance(index, slice):
-            return [FileRow(item, self._precision) for item in self._moved[index]]
-        return FileRow(self._moved[index], self._precision)
+            return [file_row(item, self._precision) for item in self._moved[index]]
+        return file_row(self._moved[index], self._precision)
 
 
 def verdict(result: TargetResult, precision: int) -> str:
