@@ -73,12 +73,13 @@ def _count_items(text: bytes) -> int:
     return 1 if text.strip(b"[] \t\n\r") else 0
 
 
-def _is_arc_list(text: bytes) -> bool:
+def _arc_pairs(text: bytes) -> int | None:
+    """The pairs of a list of line pairs (None when it is not one)."""
     shape = text.translate(None, _ARC_CHARS)
     pairs = shape.count(b"[") - 1
     if pairs <= 0:  # an empty list, nothing in it
-        return text.translate(None, b" \t\n\r") == b"[]"
-    return shape == b"[[,]" + b",[,]" * (pairs - 1) + b"]"
+        return 0 if text.translate(None, b" \t\n\r") == b"[]" else None
+    return pairs if shape == b"[[,]" + b",[,]" * (pairs - 1) + b"]" else None
 
 
 class _JsonLines(msgspec.Struct, frozen=True, eq=False):
@@ -151,8 +152,15 @@ def parse_coverage_json(
             raise _summary_error(path, numbers, listed, source)
         if arcs == b"null":
             arcs = b""
-        elif arcs and arcs != b"[]" and not _is_arc_list(arcs):
-            raise _shape_error(path, "missing_branches", "a list of line pairs", source)
+        if arcs:
+            pairs = _arc_pairs(arcs)
+            if pairs is None:
+                raise _shape_error(path, "missing_branches", "a list of line pairs", source)
+            if pairs != numbers.num_missing_branches:
+                raise InputError(
+                    f"{source}: file {path!r}: summary.missing_branches is"
+                    f" {numbers.num_missing_branches} but {pairs} missing branches are listed"
+                )
         wanted = want_regions is None or want_regions(path)
         regions = _regions(raw, source, path) if wanted else None
         lines = _JsonLines(executed, missing, arcs)

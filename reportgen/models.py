@@ -68,8 +68,13 @@ class FileCoverage(msgspec.Struct, frozen=True):
 
     def missing_items(self) -> list[tuple[int, str]]:
         """The Missing column's items ("70-74", "12->15"), each with its first line."""
-        arcs = _group_arcs(self.missing_branches)
-        return missing_items_sorted(self.executed_lines, self.missing_lines, arcs)
+        # Only the lists the column needs are decoded (the counts were checked against them):
+        # executed lines only to tell whether two missed lines join, arcs only when one missed.
+        n = self.numbers
+        missing = self.missing_lines if n.num_missing else ()
+        executed = self.executed_lines if n.num_missing > 1 else ()
+        arcs = _group_arcs(self.missing_branches) if n.num_missing_branches else None
+        return missing_items_sorted(executed, missing, arcs)
 
     def enclosing(self, line: int) -> str | None:
         """The innermost function (else class) around `line`, as coverage.py names it."""

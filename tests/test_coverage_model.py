@@ -100,7 +100,9 @@ def test_lists_decoded_late_cannot_fail(entry: str, missing: str) -> None:
     to fail: otherwise one output format would refuse an input that another accepts. Their
     shape is checked while parsing (below) and any size of number is a line number."""
     listed = "1" if missing.isdigit() else "0"
-    summary = '"summary": {"num_statements": 2, "missing_lines": ' + listed + "}"
+    branches = '"num_branches": 2, "missing_branches": 1' if "->" in missing else ""
+    summary = '"summary": {"num_statements": 2, "missing_lines": ' + listed
+    summary += (", " + branches if branches else "") + "}"
     data = '{"files": {"a.py": {' + entry + ", " + summary + "}}}"
     snapshot = parse_coverage_json(data.encode(), "x.json")
     assert snapshot.files["a.py"].missing_text == missing
@@ -170,6 +172,10 @@ def test_arbitrary_bytes_raise_only_input_error(data: bytes) -> None:
         (
             b'{"files": {"a.py": {"executed_lines": [], "missing_lines": [1, 2], "summary": {"num_statements": 3, "missing_lines": 1}}}}',
             "x.json: file 'a.py': summary.missing_lines is 1 but 2 missing lines are listed",
+        ),
+        (
+            b'{"files": {"a.py": {"executed_lines": [1], "missing_lines": [], "missing_branches": [[1, 2], [1, -1]], "summary": {"num_statements": 1, "missing_lines": 0, "num_branches": 2, "missing_branches": 1}}}}',
+            "x.json: file 'a.py': summary.missing_branches is 1 but 2 missing branches are listed",
         ),
         (
             b'{"files": {"a.py": {"executed_lines": [], "missing_lines": [-1], "summary": {"num_statements": 1, "missing_lines": 1}}}}',
@@ -250,10 +256,10 @@ json_values = st.recursive(
 @given(json_values, st.sampled_from([", ", ",", ",\n    "]))
 def test_shape_checks_agree_with_a_full_decode(value, separator: str) -> None:
     """The text checks used while parsing accept exactly what decoding as lines/arcs accepts,
-    and count the items of a list of lines."""
+    and count the items of a list."""
     import msgspec
 
-    from reportgen.coverage_json import _count_items, _is_arc_list, _is_line_list
+    from reportgen.coverage_json import _arc_pairs, _count_items, _is_line_list
 
     text = json.dumps(value, separators=(separator, ": ")).encode()
     lines_ok = arcs_ok = True
@@ -267,6 +273,8 @@ def test_shape_checks_agree_with_a_full_decode(value, separator: str) -> None:
     except msgspec.ValidationError:
         arcs_ok = False
     assert _is_line_list(text) == lines_ok
-    assert _is_arc_list(text) == arcs_ok
-    if lines_ok:  # the count checked against the summary, without decoding
+    assert (_arc_pairs(text) is not None) == arcs_ok
+    if lines_ok:  # the counts checked against the summary, without decoding
         assert _count_items(text) == len(value)
+    if arcs_ok:
+        assert _arc_pairs(text) == len(value)
