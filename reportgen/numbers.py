@@ -135,7 +135,9 @@ def format_lines(
     return ", ".join(text for _, text in missing_items(statements, lines, arcs))
 
 
-Count = Annotated[int, msgspec.Meta(ge=0)]
+# Bounded as coverage.py's own counts are (64-bit): a count beyond it is not one, and could not
+# become the float a percentage needs.
+Count = Annotated[int, msgspec.Meta(ge=0, le=10**18 - 1)]
 
 
 class Numbers(msgspec.Struct, frozen=True):

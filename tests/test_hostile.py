@@ -65,6 +65,29 @@ COVERAGE_CASES = {
     "nul-bytes": b'{"files": {}}\x00\x00',
 }
 
+# Numbers no coverage.py run writes: each must stop every format alike, at parse time (a line
+# list is otherwise decoded late, and only by the formats that show that file).
+HUGE = b"9" * 5000
+HUGE_NUMBER_CASES = {
+    "executed-line": b'{"files": {"a.py": {"executed_lines": [1, '
+    + HUGE
+    + b'], "missing_lines": [],'
+    b' "summary": {"num_statements": 2, "missing_lines": 0}}}}',
+    "missing-line": b'{"files": {"a.py": {"executed_lines": [1], "missing_lines": [' + HUGE + b"],"
+    b' "summary": {"num_statements": 2, "missing_lines": 1}}}}',
+    "line-of-19-digits": b'{"files": {"a.py": {"executed_lines": [1000000000000000000],'
+    b' "missing_lines": [], "summary": {"num_statements": 1, "missing_lines": 0}}}}',
+    "branch": b'{"files": {"a.py": {"executed_lines": [1], "missing_lines": [],'
+    b' "missing_branches": [[1, -' + HUGE + b"]],"
+    b' "summary": {"num_statements": 1, "missing_lines": 0, "num_branches": 2,'
+    b' "missing_branches": 1, "num_partial_branches": 1}}}}',
+    "count": b'{"files": {"a.py": {"executed_lines": [1], "missing_lines": [],'
+    b' "summary": {"num_statements": 1' + b"0" * 400 + b', "missing_lines": 0}}}}',
+    "region-line": b'{"files": {"a.py": {"executed_lines": [1], "missing_lines": [],'
+    b' "summary": {"num_statements": 1, "missing_lines": 0},'
+    b' "functions": {"f": {"executed_lines": [' + HUGE + b"]}}}}}",
+}
+
 SPEC_CASES = {
     "empty-is-fine-but-no-inputs": b"",
     "truncated": b'milestone = "P0',
@@ -111,6 +134,45 @@ def test_hostile_coverage_json(case: str, side: str, tmp_path: Path) -> None:
     out = tmp_path / "out.md"
     result = run(side, str(bad), other, AFTER, "--out", str(out))
     assert_clean_failure(result, str(bad), out)
+
+
+@pytest.mark.parametrize("case", sorted(HUGE_NUMBER_CASES))
+@pytest.mark.parametrize("fmt", ["md", "json", "badge", "github"])
+def test_numbers_too_long_stop_every_format(case: str, fmt: str, tmp_path: Path) -> None:
+    """A number longer than any line or count coverage.py records: exit 2, one line, in the
+    formats that decode every file's lines (json) as in those that decode only moved ones."""
+    bad = tmp_path / f"{case}.json"
+    bad.write_bytes(HUGE_NUMBER_CASES[case])
+    out = tmp_path / "out"
+    # A target makes the file's functions and classes read (only then are they decoded).
+    result = run(
+        *("--before", AFTER, "--after", str(bad), "--target", "a.py=50"),
+        *("--format", fmt, "--out", str(out)),
+    )
+    assert_clean_failure(result, str(bad), out)
+    assert len(result.stderr.splitlines()) == 1
+    reasons = ("more than 18 digits", "<= 999999999999999999", "out of range")
+    assert any(reason in result.stderr for reason in reasons), result.stderr
+
+
+def test_eighteen_digits_are_still_a_line(tmp_path: Path) -> None:
+    good = tmp_path / "good.json"
+    good.write_text(
+        json.dumps(
+            {
+                "files": {
+                    "a.py": {
+                        "executed_lines": [1, 10**18 - 1],
+                        "missing_lines": [],
+                        "summary": {"num_statements": 2, "missing_lines": 0},
+                    }
+                }
+            }
+        )
+    )
+    result = run("--after", str(good), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["coverage"]["after"]["statements"] == 2
 
 
 @pytest.mark.parametrize("case", sorted(SPEC_CASES))
