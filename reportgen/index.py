@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 import msgspec
@@ -68,8 +69,16 @@ def summary_problem(data: dict[str, Any]) -> str | None:
 
 
 def _natural(text: str | None) -> tuple:
-    """ "Step 10" sorts after "Step 9"."""
-    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text or ""))
+    """ "Step 10" sorts after "Step 9"; names come from archived files, so any text sorts."""
+    parts = re.split(r"(\d+)", text or "")
+    # The split alternates text and digit runs, so like compares with like.
+    return tuple(_number_key(part) if i % 2 else part for i, part in enumerate(parts))
+
+
+def _number_key(digits: str) -> tuple[int, str]:
+    """A digit run's value as a sort key, without int(): no size limit, any script's digits."""
+    value = "".join(str(unicodedata.decimal(c)) for c in digits).lstrip("0")
+    return (len(value), value)
 
 
 def _targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
