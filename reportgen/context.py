@@ -91,6 +91,27 @@ class FileRows(Sequence[FileEntry]):
             return [file_row(item, self._precision) for item in self._moved[index]]
         return file_row(self._moved[index], self._precision)
 
+    # Templates treat it as the list it stands for: printed, compared and joined like one.
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FileRows | list):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __add__(self, other: object) -> list[FileEntry]:
+        if isinstance(other, FileRows | list):
+            return list(self) + list(other)
+        return NotImplemented
+
+    def __radd__(self, other: object) -> list[FileEntry]:
+        if isinstance(other, list):
+            return other + list(self)
+        return NotImplemented
+
 
 def verdict(result: TargetResult, precision: int) -> str:
     if not result.holds:

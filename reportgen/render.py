@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -135,7 +135,33 @@ def make_environment(
     )
     env.filters.update(FILTERS)
     env.globals.update(GLOBALS)
+    # `|tojson` writes the context's read-only rows (built when read) as the lists and
+    # objects they stand for.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _plain}
+    env.filters["pprint"] = _pprint
     return env
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
+def _pprint(value: object) -> str:
+    """Jinja's `pprint`, laying out the context's rows as the dicts and lists they stand for."""
+    import pprint
+
+    def plain(item: object) -> object:
+        if isinstance(item, Mapping):
+            return {key: plain(inner) for key, inner in item.items()}
+        if isinstance(item, Sequence) and not isinstance(item, str | bytes):
+            return [plain(inner) for inner in item]
+        return item
+
+    return pprint.pformat(plain(value))
 
 
 def _lazy(module: str, name: str) -> Callable[..., Any]:

@@ -102,6 +102,10 @@ class FileEntry(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._values) + ("missing" not in self._values)
 
+    def __repr__(self) -> str:
+        # What a template prints for `{{ file }}`: the dict it stands for.
+        return repr(dict(self))
+
 
 def _file(item: FileDiff, p: int) -> FileEntry:
     before = item.before.numbers if item.before else None

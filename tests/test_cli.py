@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pprint
 import subprocess
 import sys
 from pathlib import Path
@@ -511,3 +512,38 @@ def test_templates_see_every_moved_file_with_its_missing_lines(tmp_path: Path) -
     assert result.stdout == (
         "620 moved, 120 past the rows\npkg/m618.py 25% 50% 3-4\npkg/m619.py 25% 50% 3-4\n"
     )
+
+
+def test_template_rows_behave_as_plain_lists_and_dicts(tmp_path: Path) -> None:
+    """The rows built when read print, serialise, compare and join as the list of dicts
+    they stand for: no object address, no filter that fails on them."""
+    sides = {}
+    for name, executed in (("before", [1]), ("after", [1, 2])):
+        path = tmp_path / f"{name}.json"
+        moved = {
+            "executed_lines": executed,
+            "missing_lines": [2, 3][len(executed) - 1 :],
+            "summary": {"num_statements": 3, "missing_lines": 3 - len(executed)},
+        }
+        path.write_text(json.dumps({"files": {"a.py": moved}}))
+        sides[name] = str(path)
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "step.md").write_text(
+        "{% set f = report.files %}{{ f }}\n{{ f[0] }}\n{{ f | tojson }}\n"
+        "{{ (f + []) | length }} {{ ([] + f) | length }} {{ f == f | list }}\n"
+        "{{ f[0] | pprint }}\n{{ f[0] | tojson }}\n",
+        encoding="utf-8",
+    )
+    result = run(
+        "step", "--before", sides["before"], "--after", sides["after"],
+        "--templates", str(templates),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    row = {
+        "path": "a.py", "state": "changed", "before": "33%", "after": "67%",
+        "delta": "+34%", "missing": "3",
+    }  # fmt: skip
+    as_json = json.dumps(row, sort_keys=True)
+    expected = [repr([row]), repr(row), f"[{as_json}]", "1 1 True", pprint.pformat(row), as_json]
+    assert result.stdout == "\n".join(expected) + "\n"
