@@ -75,13 +75,14 @@ class BuiltinTemplateCache(jinja2.FileSystemBytecodeCache):
     def __init__(self, directory: Path, builtin: Path) -> None:
         super().__init__(str(directory), "template-%s.jinja")
         self.builtin = builtin
+        self.shape = ""  # what shapes the compiled code: set by `make_environment`
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
         if filename is None or not Path(filename).is_relative_to(self.builtin):
             return ""  # a bucket that is never read nor written
         # Jinja checks the template's source and the Python version; the key adds what else
         # shapes the compiled code.
-        return super().get_cache_key(f"{name}|{_CODE_SHAPE}", filename)
+        return super().get_cache_key(f"{name}|{self.shape}", filename)
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         if not bucket.key:
@@ -106,14 +107,32 @@ def template_cache_dir() -> Path:
     return Path(__file__).resolve().parent / "__pycache__"
 
 
-# Every setting below that changes the code Jinja generates, and Jinja's version: part of the
-# cache key, so an upgrade or a changed setting never runs code compiled under the old ones.
 _AUTOESCAPED = ("html", "svg", "xml")
 _WHITESPACE = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
-_CODE_SHAPE = (
-    f"jinja2 {jinja2.__version__} {ImmutableSandboxedEnvironment.__name__}"
-    f" {_AUTOESCAPED} {sorted(_WHITESPACE.items())}"
-)
+
+
+def code_shape(env: jinja2.Environment) -> str:
+    """Everything besides a template's source that shapes the code Jinja compiles it to.
+
+    Part of the cache key, so an upgrade of reportgen, Jinja or Python, or a changed setting
+    or filter, never runs code compiled under the old ones (Jinja itself checks only the
+    source and the Python version). A filter's or test's arguments are fixed at compile
+    time, by what it asks to be passed (context, environment).
+    """
+    from importlib.util import MAGIC_NUMBER
+
+    from reportgen import __version__
+
+    def kinds(functions: Mapping[str, Callable[..., Any]]) -> list[tuple[str, str]]:
+        return sorted(
+            (name, str(getattr(f, "jinja_pass_arg", None))) for name, f in functions.items()
+        )
+
+    return (
+        f"reportgen {__version__} jinja2 {jinja2.__version__} {type(env).__name__}"
+        f" {sys.implementation.cache_tag} {MAGIC_NUMBER.hex()} {_AUTOESCAPED}"
+        f" {sorted(_WHITESPACE.items())} {kinds(env.filters)} {kinds(env.tests)}"
+    )
 
 
 def make_environment(
@@ -139,6 +158,8 @@ def make_environment(
     # objects they stand for.
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _plain}
     env.filters["pprint"] = _pprint
+    if isinstance(env.bytecode_cache, BuiltinTemplateCache):
+        env.bytecode_cache.shape = code_shape(env)
     return env
 
 

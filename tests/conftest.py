@@ -22,3 +22,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def regen_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--regen-golden"))
+
+
+@pytest.fixture(autouse=True)
+def template_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Compiled templates go to a folder of the test session, not into the package: a
+    checkout's leftovers never decide a test, and tests leave nothing behind."""
+    folder = tmp_path_factory.getbasetemp() / "template-cache"
+    monkeypatch.setattr("reportgen.render.template_cache_dir", lambda: folder)
+    return folder

@@ -19,6 +19,8 @@ DATA = Path(__file__).parent / "data" / "coverage"
 BEFORE = str(DATA / "6.5.0" / "branch.json")
 AFTER = str(DATA / "7.17.4" / "branch.json")
 CONTEXT = {"index": build_index([])}
+# Taken before any test runs: conftest points the cache of every test at a folder of its own.
+PACKAGE_CACHE_DIR = render.template_cache_dir
 
 
 class Compiles:
@@ -50,7 +52,20 @@ def writes_bytecode(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_cache_is_beside_reportgens_own_bytecode() -> None:
     """Not a folder the environment or the working directory names: where reportgen's code is."""
-    assert render.template_cache_dir() == Path(render.__file__).resolve().parent / "__pycache__"
+    assert PACKAGE_CACHE_DIR() == Path(render.__file__).resolve().parent / "__pycache__"
+
+
+@pytest.mark.usefixtures("writes_bytecode")
+def test_a_run_reads_and_writes_that_folder(tmp_path: Path, monkeypatch) -> None:
+    """The command line keeps its compiled templates where `template_cache_dir` says, and
+    runs what it finds there (which is why only reportgen's own folder may be named)."""
+    cache = tmp_path / "package-cache"
+    monkeypatch.setattr(render, "template_cache_dir", lambda: cache)
+    report = step_report()
+    assert any(p.name.startswith("template-") for p in cache.iterdir())
+    assert step_report() == report
+    plant(cache, "step.md", "PLANTED CODE RAN\n")
+    assert step_report() == "PLANTED CODE RAN\n"
 
 
 @pytest.mark.usefixtures("writes_bytecode")
@@ -71,12 +86,33 @@ def test_second_environment_reads_the_cache(tmp_path: Path, monkeypatch) -> None
     assert render.render(render.make_environment(), "index.md", CONTEXT) == text  # uncached
 
 
+def _filter_asking_for_the_context() -> dict:
+    @jinja2.pass_context
+    def md(context, value):
+        return value
+
+    return {**render.FILTERS, "md": md}
+
+
+UPGRADES = {
+    "jinja": ("jinja2.__version__", "9.9.9"),
+    "reportgen": ("reportgen.__version__", "9.9.9"),
+    "python": ("sys.implementation.cache_tag", "cpython-399"),
+    "filter": ("reportgen.render.FILTERS", _filter_asking_for_the_context()),
+    "setting": ("reportgen.render._WHITESPACE", {**render._WHITESPACE, "trim_blocks": False}),
+}
+
+
+@pytest.mark.parametrize("upgrade", sorted(UPGRADES))
 @pytest.mark.usefixtures("writes_bytecode")
-def test_another_jinja_or_setting_compiles_afresh(tmp_path: Path, monkeypatch) -> None:
-    """Code compiled under another Jinja version or other settings is never run."""
+def test_another_version_or_setting_compiles_afresh(
+    upgrade: str, tmp_path: Path, monkeypatch
+) -> None:
+    """Code compiled under another reportgen, Jinja or Python, other settings or filters
+    that take other arguments is never run."""
     cache = tmp_path / "cache"
     render.render(render.make_environment(None, cache), "index.md", CONTEXT)
-    monkeypatch.setattr(render, "_CODE_SHAPE", "jinja2 9.9.9")
+    monkeypatch.setattr(*UPGRADES[upgrade])
     env = render.make_environment(None, cache)
     compiles = Compiles(env, monkeypatch)
     render.render(env, "index.md", CONTEXT)
@@ -133,10 +169,10 @@ def test_an_unwritable_cache_is_skipped(tmp_path: Path) -> None:
 def plant(folder: Path, name: str, output: str) -> None:
     """A well-formed cache entry for built-in `name` whose code prints `output`."""
     builtin = render.builtin_template_dir()
-    cache = render.BuiltinTemplateCache(folder, builtin)
+    env = render.make_environment(None, folder)
+    cache = env.bytecode_cache
     source = (builtin / name).read_text(encoding="utf-8")
     key = cache.get_cache_key(name, str(builtin / name))
-    env = render.make_environment()
     code = env.compile(output, name, str(builtin / name))
     folder.mkdir(parents=True, exist_ok=True)
     with open(cache._get_cache_filename(jinja2.bccache.Bucket(env, key, "")), "wb") as entry:
