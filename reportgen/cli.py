@@ -42,6 +42,18 @@ def reported(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def text(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Option text that reaches a report must be text: Python hands bytes of argv that are not
+    UTF-8 over as lone surrogates, which no output format can encode."""
+    for item in value if isinstance(value, tuple) else (value,):
+        if isinstance(item, str) and not item.isascii():
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise click.BadParameter("not UTF-8 text") from None
+    return value
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reportgen")
 def main() -> None:
@@ -85,19 +97,24 @@ def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--target",
             "targets",
             multiple=True,
+            callback=text,
             metavar="GLOB=MIN",
             help="Quick coverage target, e.g. tools/x.py=80 (repeatable).",
         ),
         click.option(
             "--scope",
             "scope",
+            callback=text,
             metavar="PREFIX[=MIN[-MAX]]",
             help="The overall area to report, e.g. tools/=12-15.",
         ),
-        click.option("--title", metavar="TEXT", help="Report title (overrides the spec)."),
+        click.option(
+            "--title", metavar="TEXT", callback=text, help="Report title (overrides the spec)."
+        ),
         click.option(
             "--date",
             metavar="YYYY-MM-DD",
+            callback=text,
             help="Report date (default: the spec's, else SOURCE_DATE_EPOCH).",
         ),
         click.option(
@@ -183,9 +200,15 @@ def step_command(
 @click.option(
     "--comment-id",
     metavar="ID",
+    callback=text,
     help="Identifies this report's comment (default: the spec's milestone and step).",
 )
-@click.option("--repo", metavar="OWNER/NAME", help="owner/name (default: GITHUB_REPOSITORY).")
+@click.option(
+    "--repo",
+    metavar="OWNER/NAME",
+    callback=text,
+    help="owner/name (default: GITHUB_REPOSITORY).",
+)
 @click.option(
     "--pr",
     type=click.IntRange(min=1),

@@ -361,3 +361,16 @@ def test_hostile_module_names_are_escaped_inside_summary_lines(tmp_path: Path) -
     assert result.exit_code == 0, result.stderr
     line = next(x for x in result.stdout.splitlines() if x.startswith("<summary>"))
     assert line == "<summary>&lt;img src=x onerror=alert(1)&gt;.TestX (1)</summary>"
+
+
+@pytest.mark.parametrize("fmt", ["md", "json", "html"])
+@pytest.mark.parametrize("option", ["--title", "--date", "--target", "--scope"])
+def test_option_bytes_that_are_not_utf8_are_refused(option: str, fmt: str, tmp_path: Path) -> None:
+    """Python hands argv bytes that are not UTF-8 over as lone surrogates: refused up front
+    with exit 2, not a traceback from whichever format first encodes them."""
+    out = tmp_path / "out"
+    result = run("--after", AFTER, option, "caf\udce9", "--format", fmt, "--out", str(out))
+    assert result.exit_code == 2, result.stderr
+    assert f"Invalid value for '{option}': not UTF-8 text" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
