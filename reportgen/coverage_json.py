@@ -274,6 +274,14 @@ def combine_snapshots(snapshots: Sequence[CoverageSnapshot]) -> CoverageSnapshot
     """Merge shards of one run as `coverage combine` does: union of executed lines and arcs."""
     if len(snapshots) == 1:
         return snapshots[0]
+    branch = [s for s in snapshots if s.has_branches]
+    statement = [s for s in snapshots if not s.has_branches]
+    if branch and statement:
+        # As `coverage combine` refuses: a statement-only shard says nothing of the branches.
+        raise InputError(
+            f"{statement[0].sources[0]}: measured without branch coverage, unlike"
+            f" {branch[0].sources[0]}; shards of one run must be measured alike"
+        )
     by_path: dict[str, list[FileCoverage]] = {}
     for snapshot in snapshots:
         for path, item in snapshot.files.items():

@@ -87,6 +87,19 @@ def test_shards_merge_like_coverage_combine() -> None:
         assert files[path]["missing"] == want["missing"], path
 
 
+def test_shards_measured_with_and_without_branches_do_not_merge(tmp_path: Path) -> None:
+    """As `coverage combine` refuses: a statement-only shard says nothing of the branches."""
+    out = tmp_path / "r.md"
+    branch, statement = DATA / "7.17.4" / "branch.json", DATA / "7.17.4" / "nobranch.json"
+    result = run("step", "--after", str(branch), "--after", str(statement), "--out", str(out))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        f"Error: {statement}: measured without branch coverage, unlike {branch};"
+        " shards of one run must be measured alike\n",
+    )
+    assert not out.exists()
+
+
 def test_missed_target_exits_1_and_still_writes(tmp_path: Path) -> None:
     """A target that is not met gives exit status 1 and the report is still written."""
     out = tmp_path / "r.md"
