@@ -50,7 +50,7 @@ def text(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:
-                raise click.BadParameter("not UTF-8 text") from None
+                raise CliError(f"{param.opts[0]}: not UTF-8 text") from None
     return value
 
 

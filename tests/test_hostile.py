@@ -370,7 +370,5 @@ def test_option_bytes_that_are_not_utf8_are_refused(option: str, fmt: str, tmp_p
     with exit 2, not a traceback from whichever format first encodes them."""
     out = tmp_path / "out"
     result = run("--after", AFTER, option, "caf\udce9", "--format", fmt, "--out", str(out))
-    assert result.exit_code == 2, result.stderr
-    assert f"Invalid value for '{option}': not UTF-8 text" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert (result.exit_code, result.stderr) == (2, f"Error: {option}: not UTF-8 text\n")
     assert not out.exists()
