@@ -296,6 +296,10 @@ class LazySummary(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self.value())
 
+    def __repr__(self) -> str:
+        # What a template prints for `{{ summary }}`: the summary, not an object's address.
+        return repr(self.value())
+
 
 def render_formats(
     step: StepResult,
@@ -420,14 +424,16 @@ def run_step(
 
 def _read_summary(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     """A JSON summary, or (None, why) for a corrupt one; unrelated files give (None, None)."""
-    import json
+    import msgspec
 
     try:
         with open(path, "rb") as handle:
             head = handle.read(256)
             if b'"schema"' not in head:
                 return None, None  # not ours (coverage data, other tools' JSON): left alone
-            data = json.loads(head + handle.read())
+            # Strict JSON: no NaN or Infinity, no number out of a float's range, no lone
+            # surrogate (json.loads takes all three, and none can be written into the index).
+            data = msgspec.json.decode(head + handle.read())
     except (OSError, ValueError, RecursionError) as err:
         return None, f"{path}: skipped, not a readable JSON summary ({type(err).__name__})"
     from reportgen.index import is_summary, summary_problem
@@ -446,6 +452,15 @@ def _beside(summary: Path, suffix: str, directory: Path) -> str | None:
     return other.relative_to(directory).as_posix() if other.is_file() else None
 
 
+def _is_utf8(text: str) -> bool:
+    """False for a name holding bytes that are not UTF-8 (Python keeps them as surrogates)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def run_index(directory: Path, templates_option: str | None) -> list[str]:
     """Rebuild DIR/index.md (and index.html) from the archived summaries; returns messages."""
     from reportgen.index import ArchivedStep, build_index
@@ -455,6 +470,11 @@ def run_index(directory: Path, templates_option: str | None) -> list[str]:
         raise InputError(f"{directory}: no such folder")
     steps, messages = [], []
     for path in sorted(directory.rglob("*.json")):
+        name = path.relative_to(directory).as_posix()
+        if not _is_utf8(name):  # its links could not be written into the index
+            shown = os.fsencode(path).decode("utf-8", "backslashreplace")
+            messages.append(f"{shown}: skipped, its name is not UTF-8 text")
+            continue
         data, problem = _read_summary(path)
         if problem:
             messages.append(problem)
@@ -462,7 +482,7 @@ def run_index(directory: Path, templates_option: str | None) -> list[str]:
             continue
         steps.append(
             ArchivedStep(
-                path=path.relative_to(directory).as_posix(),
+                path=name,
                 summary=data,
                 report=_beside(path, ".md", directory),
                 html_report=_beside(path, ".html", directory),

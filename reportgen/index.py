@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -28,7 +28,7 @@ def is_summary(data: Any) -> bool:
 
 class _Figure(msgspec.Struct):
     display: str
-    percent: float
+    percent: Annotated[float, msgspec.Meta(ge=0, le=100)]
 
 
 class _Target(msgspec.Struct):

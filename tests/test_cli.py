@@ -337,6 +337,36 @@ def test_index_names_a_corrupt_summary_and_skips_it(tmp_path: Path) -> None:
     assert "| t | 2025-01-02 |" in (archive / "index.md").read_text(encoding="utf-8")
 
 
+def test_index_skips_summaries_it_could_not_write_out(tmp_path: Path) -> None:
+    """Lone surrogates, NaN, Infinity and out-of-range numbers (which Python's json reads) and
+    a file name that is not UTF-8: each named and skipped, the index still written."""
+    archive = tmp_path / "reports"
+    archive.mkdir()
+    good = run("step", "--after", AFTER, "--title", "t", "--date", "2025-01-02", "--format", "json")
+    assert good.exit_code == 0, good.stderr
+    text = good.stdout
+    percent = json.loads(text)["coverage"]["after"]["percent"]
+    bad = {
+        "surrogate.json": text.replace('"title": "t"', '"title": "t\\udce9"'),
+        "nan.json": text.replace(f'"percent": {percent}', '"percent": NaN', 1),
+        "infinite.json": text.replace(f'"percent": {percent}', '"percent": 1e999', 1),
+        "above-100.json": text.replace(f'"percent": {percent}', '"percent": 250.0', 1),
+    }
+    for name, content in bad.items():
+        assert content != text, name
+        (archive / name).write_text(content, encoding="utf-8")
+    (archive / "caf\udce9.json").write_text(text, encoding="utf-8")  # bytes b"caf\xe9.json"
+    (archive / "ok.json").write_text(text, encoding="utf-8")
+    result = run("index", str(archive))
+    assert result.exit_code == 0, result.stderr
+    assert f"{archive}/caf\\xe9.json: skipped, its name is not UTF-8 text" in result.stdout
+    for name in ("surrogate.json", "nan.json", "infinite.json"):
+        assert f"{archive / name}: skipped, not a readable JSON summary" in result.stdout
+    assert f"{archive / 'above-100.json'}: skipped, not a valid summary" in result.stdout
+    assert "1 step indexed; wrote" in result.stdout
+    assert "| t | 2025-01-02 |" in (archive / "index.md").read_text(encoding="utf-8")
+
+
 def test_flaky_and_failures_grouped_by_module() -> None:
     """Failures are grouped by module with their class; tests that passed on a rerun show as flaky."""
     junit = str(Path(__file__).parent / "data" / "junit" / "surefire-flaky.xml")
@@ -560,3 +590,19 @@ def test_template_rows_behave_as_plain_lists_and_dicts(tmp_path: Path) -> None:
     as_json = json.dumps(row, sort_keys=True)
     expected = [repr([row]), repr(row), f"[{as_json}]", "1 1 True", pprint.pformat(row), as_json]
     assert result.stdout == "\n".join(expected) + "\n"
+
+
+def test_template_summary_prints_as_the_json_summary(tmp_path: Path) -> None:
+    """`summary`, built when a template first reads it, prints and serialises as the summary
+    itself (an object address made the output differ from run to run)."""
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "step.md").write_text("{{ summary }}\n{{ summary | tojson }}\n", encoding="utf-8")
+    result = run("step", "--before", BEFORE, "--after", AFTER, "--templates", str(templates))
+    assert result.exit_code == 0, result.stderr
+    printed, as_json = result.stdout.splitlines()
+    summary = json.loads(
+        run("step", "--before", BEFORE, "--after", AFTER, "--format", "json").stdout
+    )
+    assert json.loads(as_json) == summary
+    assert printed == repr(summary)
