@@ -178,7 +178,9 @@ def _pprint(value: object) -> str:
     def plain(item: object) -> object:
         if isinstance(item, Mapping):
             return {key: plain(inner) for key, inner in item.items()}
-        if isinstance(item, Sequence) and not isinstance(item, str | bytes):
+        if isinstance(item, tuple):
+            return tuple(plain(inner) for inner in item)
+        if isinstance(item, Sequence) and not isinstance(item, str | bytes | range):
             return [plain(inner) for inner in item]
         return item
 

@@ -26,8 +26,9 @@ def regen_golden(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture(autouse=True)
 def template_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """Compiled templates go to a folder of the test session, not into the package: a
-    checkout's leftovers never decide a test, and tests leave nothing behind."""
+    """Compiled templates go to one folder of the test session, not into the package: a
+    checkout's leftovers never decide a test run in process. (Tests that run reportgen in a
+    subprocess set PYTHONDONTWRITEBYTECODE.)"""
     folder = tmp_path_factory.getbasetemp() / "template-cache"
     monkeypatch.setattr("reportgen.render.template_cache_dir", lambda: folder)
     return folder

@@ -19,7 +19,7 @@ DATA = Path(__file__).parent / "data" / "coverage"
 BEFORE = str(DATA / "6.5.0" / "branch.json")
 AFTER = str(DATA / "7.17.4" / "branch.json")
 CONTEXT = {"index": build_index([])}
-# Taken before any test runs: conftest points the cache of every test at a folder of its own.
+# Taken before any test runs: conftest points every test's cache at a folder of the session.
 PACKAGE_CACHE_DIR = render.template_cache_dir
 
 
