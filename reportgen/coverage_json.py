@@ -70,9 +70,12 @@ def _is_line_list(text: bytes) -> bool:
     return text.translate(None, _LINE_LIST_CHARS) == b"[]"
 
 
-def _has_long_number(text: bytes) -> bool:
-    """A run of more than MAX_DIGITS digits: two C passes, no regex (5 ms per 5,000 files)."""
-    return _TOO_LONG in text.translate(_NINES)
+def _long_number_error(path: str, lists: dict[str, bytes], source: str) -> InputError:
+    key = next(key for key, text in lists.items() if _TOO_LONG in text.translate(_NINES))
+    return InputError(
+        f"{source}: not a coverage.py JSON report (file {path!r}: {key} holds a"
+        f" number of more than {MAX_DIGITS} digits, not a line number)"
+    )
 
 
 def _count_items(text: bytes) -> int:
@@ -171,16 +174,13 @@ def parse_coverage_json(
                     f"{source}: file {path!r}: summary.missing_branches is"
                     f" {numbers.num_missing_branches} but {pairs} missing branches are listed"
                 )
-        for key, text in (
-            ("executed_lines", executed),
-            ("missing_lines", missing),
-            ("missing_branches", arcs),
-        ):
-            if _has_long_number(text):
-                raise InputError(
-                    f"{source}: not a coverage.py JSON report (file {path!r}: {key} holds a"
-                    f" number of more than {MAX_DIGITS} digits, not a line number)"
-                )
+        # One pass over the three lists (brackets keep their digits apart): ~4 ms per 5,000 files.
+        if _TOO_LONG in b"".join((executed, missing, arcs)).translate(_NINES):
+            raise _long_number_error(
+                path,
+                {"executed_lines": executed, "missing_lines": missing, "missing_branches": arcs},
+                source,
+            )
         wanted = want_regions is None or want_regions(path)
         regions = _regions(raw, source, path) if wanted else None
         lines = _JsonLines(executed, missing, arcs)
@@ -274,8 +274,9 @@ def combine_snapshots(snapshots: Sequence[CoverageSnapshot]) -> CoverageSnapshot
     """Merge shards of one run as `coverage combine` does: union of executed lines and arcs."""
     if len(snapshots) == 1:
         return snapshots[0]
-    branch = [s for s in snapshots if s.has_branches]
-    statement = [s for s in snapshots if not s.has_branches]
+    # A shard that measured no file says nothing either way (`coverage combine` takes it too).
+    branch = [s for s in snapshots if s.files and s.has_branches]
+    statement = [s for s in snapshots if s.files and not s.has_branches]
     if branch and statement:
         # As `coverage combine` refuses: a statement-only shard says nothing of the branches.
         raise InputError(

@@ -98,6 +98,11 @@ def test_shards_measured_with_and_without_branches_do_not_merge(tmp_path: Path) 
         " shards of one run must be measured alike\n",
     )
     assert not out.exists()
+    empty = tmp_path / "empty.json"
+    empty.write_text('{"meta": {"branch_coverage": false}, "files": {}}')
+    alone = run("step", "--after", str(branch), "--format", "json")
+    with_empty = run("step", "--after", str(branch), "--after", str(empty), "--format", "json")
+    assert (with_empty.exit_code, with_empty.stdout) == (0, alone.stdout)
 
 
 def test_missed_target_exits_1_and_still_writes(tmp_path: Path) -> None:

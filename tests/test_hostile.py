@@ -137,16 +137,18 @@ def test_hostile_coverage_json(case: str, side: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("case", sorted(HUGE_NUMBER_CASES))
-@pytest.mark.parametrize("fmt", ["md", "json", "badge", "github"])
-def test_numbers_too_long_stop_every_format(case: str, fmt: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["md", "json", "badge", "github", "html"])
+@pytest.mark.parametrize("side", ["--before", "--after"])
+def test_numbers_too_long_stop_every_format(case: str, fmt: str, side: str, tmp_path: Path) -> None:
     """A number longer than any line or count coverage.py records: exit 2, one line, in the
     formats that decode every file's lines (json) as in those that decode only moved ones."""
     bad = tmp_path / f"{case}.json"
     bad.write_bytes(HUGE_NUMBER_CASES[case])
     out = tmp_path / "out"
     # A target makes the file's functions and classes read (only then are they decoded).
+    other = "--after" if side == "--before" else "--before"
     result = run(
-        *("--before", AFTER, "--after", str(bad), "--target", "a.py=50"),
+        *(side, str(bad), other, AFTER, "--target", "a.py=50"),
         *("--format", fmt, "--out", str(out)),
     )
     assert_clean_failure(result, str(bad), out)
@@ -162,9 +164,9 @@ def test_eighteen_digits_are_still_a_line(tmp_path: Path) -> None:
             {
                 "files": {
                     "a.py": {
-                        "executed_lines": [1, 10**18 - 1],
-                        "missing_lines": [],
-                        "summary": {"num_statements": 2, "missing_lines": 0},
+                        "executed_lines": [1, 10**18 - 2],
+                        "missing_lines": [10**18 - 1],
+                        "summary": {"num_statements": 3, "missing_lines": 1},
                     }
                 }
             }
@@ -172,7 +174,13 @@ def test_eighteen_digits_are_still_a_line(tmp_path: Path) -> None:
     )
     result = run("--after", str(good), "--format", "json")
     assert result.exit_code == 0, result.stderr
-    assert json.loads(result.stdout)["coverage"]["after"]["statements"] == 2
+    (entry,) = json.loads(result.stdout)["coverage"]["files"]
+    assert (entry["after"]["statements"], entry["missing"]) == (3, "999999999999999999")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "step.md").write_text("{% for f in report.files %}{{ f.missing }}{% endfor %}")
+    result = run("--after", str(good), "--templates", str(templates))
+    assert (result.exit_code, result.stdout) == (0, "999999999999999999")
 
 
 @pytest.mark.parametrize("case", sorted(SPEC_CASES))

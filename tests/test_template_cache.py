@@ -98,6 +98,7 @@ UPGRADES = {
     "jinja": ("jinja2.__version__", "9.9.9"),
     "reportgen": ("reportgen.__version__", "9.9.9"),
     "python": ("sys.implementation.cache_tag", "cpython-399"),
+    "bytecode": ("importlib.util.MAGIC_NUMBER", b"\x00\x00\r\n"),
     "filter": ("reportgen.render.FILTERS", _filter_asking_for_the_context()),
     "setting": ("reportgen.render._WHITESPACE", {**render._WHITESPACE, "trim_blocks": False}),
 }
