@@ -138,8 +138,10 @@ def load_spec(path: str | None) -> Spec:
 
 
 def load_coverage(
-    patterns: Sequence[str], wanted: Callable[[str], bool], source_root: str
+    patterns: Sequence[str], wanted: Callable[[str], bool] | None, source_root: str
 ) -> CoverageSnapshot | None:
+    """The coverage of one side; `wanted` picks the files whose functions and classes are
+    read (None: no file, the common case, which then costs nothing per file)."""
     if not patterns:
         return None
     from reportgen.coverage_json import combine_snapshots, parse_coverage_json
@@ -148,8 +150,13 @@ def load_coverage(
     snapshots = []
     for path in paths:
         with mapped(path) as data:
-            snapshots.append(parse_coverage_json(data, path, wanted))
-    return _with_source_regions(combine_snapshots(snapshots), wanted, source_root)
+            snapshots.append(parse_coverage_json(data, path, wanted or _no_file))
+    combined = combine_snapshots(snapshots)
+    return _with_source_regions(combined, wanted, source_root) if wanted else combined
+
+
+def _no_file(path: str) -> bool:
+    return False
 
 
 def _with_source_regions(
@@ -210,8 +217,10 @@ def gather(options: Mapping[str, Any], env: Mapping[str, str]) -> StepInputs:
         precision = spec.precision or 0
     source_root = options.get("source_root") or inputs.source_root or "."
 
-    def wanted(path: str) -> bool:
+    def targeted(path: str) -> bool:
         return any(matches(t.pattern, path) for t in targets)
+
+    wanted = targeted if targets else None
 
     before = options.get("before") or inputs.before
     after = options.get("after") or inputs.after
