@@ -42,8 +42,11 @@ def test_wheel_ships_templates(wheel: Path) -> None:
         assert f"reportgen/templates/{template}" in names
 
 
-def test_installed_wheel_rebuilds_example(wheel: Path, tmp_path: Path) -> None:
-    """Installed into a fresh virtualenv, run outside the checkout, it rebuilds the example."""
+def test_installed_wheel_rebuilds_example(
+    wheel: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Installed into a fresh virtualenv, run outside the checkout, it rebuilds the example;
+    the benchmark prepares that installed copy even when run from the checkout."""
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
@@ -57,3 +60,10 @@ def test_installed_wheel_rebuilds_example(wheel: Path, tmp_path: Path) -> None:
         check=True,
     )
     assert done.stdout == archived.read_bytes()
+
+    from tests.benchmark.run import byte_compile
+
+    monkeypatch.chdir(ROOT)  # where a `reportgen` folder would shadow the installed one
+    folder = Path(byte_compile(str(env_dir / "bin" / "reportgen")))
+    assert folder.is_relative_to(env_dir) and (folder / "templates").is_dir()
+    assert list((folder / "__pycache__").glob("template-*.jinja"))

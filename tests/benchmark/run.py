@@ -201,14 +201,16 @@ def byte_compile(reportgen: str) -> str | None:
     python = Path(reportgen).parent / "python"
     if not python.exists():
         return None
+    # -P: the package the executable imports, not a checkout in the working directory
+    # (`pip install .` then a run from the clone would otherwise warm the wrong copy).
     where = "import os, reportgen; print(os.path.dirname(reportgen.__file__))"
-    found = subprocess.run([str(python), "-c", where], capture_output=True, text=True)
+    found = subprocess.run([str(python), "-P", "-c", where], capture_output=True, text=True)
     folder = found.stdout.strip()
     if found.returncode or not folder:
         return None
     subprocess.run([str(python), "-m", "compileall", "-q", folder], check=True)
     first_run = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run([str(python), "-c", WARM_TEMPLATES], env=first_run, check=True)
+    subprocess.run([str(python), "-P", "-c", WARM_TEMPLATES], env=first_run, check=True)
     return folder
 
 
