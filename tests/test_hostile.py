@@ -380,3 +380,11 @@ def test_option_bytes_that_are_not_utf8_are_refused(option: str, fmt: str, tmp_p
     result = run("--after", AFTER, option, "caf\udce9", "--format", fmt, "--out", str(out))
     assert (result.exit_code, result.stderr) == (2, f"Error: {option}: not UTF-8 text\n")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("option", ["--repo", "--comment-id"])
+def test_comment_option_bytes_that_are_not_utf8_are_refused(option: str) -> None:
+    """Refused before any token is looked for or any request is made."""
+    args = ["comment", "--after", AFTER, option, "o/caf\udce9"]
+    result = CliRunner().invoke(main, args, env={"GITHUB_TOKEN": ""})
+    assert (result.exit_code, result.stderr) == (2, f"Error: {option}: not UTF-8 text\n")
