@@ -180,7 +180,7 @@ def step_command(
     Exit status: 0 when every automatic criterion holds, 1 when one fails (the
     report is still written), 2 for a usage or input error.
     """
-    from reportgen.app import run_step
+    from reportgen.commands.step import run_step
 
     outcome = run_step(
         options,
@@ -232,7 +232,7 @@ def comment_command(
     **options: Any,
 ) -> None:
     """Post the report as a pull-request comment, updating its own earlier one."""
-    from reportgen.app import run_comment
+    from reportgen.commands.comment import run_comment
 
     outcome = run_comment(
         options, comment_id=comment_id, repo=repo, pr=pr, token_env=token_env, env=os.environ
@@ -253,7 +253,7 @@ def comment_command(
 @reported
 def index_command(directory: str, templates_dir: str | None) -> None:
     """Rebuild DIRECTORY/index.md and index.html from the archived JSON summaries."""
-    from reportgen.app import run_index
+    from reportgen.commands.index import run_index
 
     for line in run_index(Path(directory), templates_dir):
         click.echo(line)
@@ -270,7 +270,7 @@ def index_command(directory: str, templates_dir: str | None) -> None:
 @reported
 def templates_command(export_dir: str | None, force: bool) -> None:
     """List the built-in templates and their blocks; --export copies them out."""
-    from reportgen.app import run_templates
+    from reportgen.commands.templates import run_templates
 
     for line in run_templates(Path(export_dir) if export_dir else None, force):
         click.echo(line)

@@ -30,5 +30,5 @@ def template_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     checkout's leftovers never decide a test run in process. (Tests that run reportgen in a
     subprocess set PYTHONDONTWRITEBYTECODE.)"""
     folder = tmp_path_factory.getbasetemp() / "template-cache"
-    monkeypatch.setattr("reportgen.render.template_cache_dir", lambda: folder)
+    monkeypatch.setattr("reportgen.outputs.render.template_cache_dir", lambda: folder)
     return folder

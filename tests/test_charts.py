@@ -6,15 +6,10 @@ from typing import Any
 
 import pytest
 
-from reportgen.charts import (
-    GREEN,
+from reportgen.outputs.badge import GREEN, ORANGE, RED, YELLOW, badge, badge_color
+from reportgen.outputs.charts import (
     NARROW,
-    ORANGE,
-    RED,
-    YELLOW,
     LinearScale,
-    badge,
-    badge_color,
     fit_text,
     largest_moves,
     moves_chart,

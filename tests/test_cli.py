@@ -265,7 +265,7 @@ def test_help_imports_no_heavy_modules() -> None:
         "    except SystemExit:\n"
         "        pass\n"
         "heavy = ['jinja2', 'markdown_it', 'coverage', 'msgspec', 'defusedxml', 'xml.parsers.expat',\n"
-        "         'urllib.request', 'http.client', 'reportgen.app']\n"
+        "         'urllib.request', 'http.client', 'reportgen.commands.step']\n"
         "print('HEAVY:' + ','.join(m for m in heavy if m in sys.modules))\n"
     )
     done = subprocess.run(
@@ -480,8 +480,8 @@ def test_exit_zero_only_changes_the_status(tmp_path: Path) -> None:
 )
 def test_comment_id_from_the_spec(milestone: str, step: str, expected: str) -> None:
     """The default comment id is the spec's milestone and step, never a mangled form of them."""
-    from reportgen.app import comment_id_for
-    from reportgen.spec import Spec
+    from reportgen.analysis.milestone import Spec
+    from reportgen.commands.step import comment_id_for
 
     assert comment_id_for(Spec(milestone=milestone or None, step=step or None), None) == expected
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.coverage_json import combine_snapshots, parse_coverage_json
+from reportgen.analysis.models import CoverageSnapshot
+from reportgen.analysis.numbers import Numbers
 from reportgen.errors import InputError
-from reportgen.models import CoverageSnapshot
-from reportgen.numbers import Numbers
+from reportgen.inputs.coverage_json import combine_snapshots, parse_coverage_json
 from tests import coverage_oracle as oracle
 
 FIXTURES = Path(__file__).parent / "data" / "coverage"

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reportgen.coverage_json import combine_snapshots, parse_coverage_json
-from reportgen.diff import Target, diff_coverage, evaluate_target
+from reportgen.analysis.coverage_diff import Target, diff_coverage, evaluate_target
+from reportgen.analysis.numbers import total
 from reportgen.errors import InputError, SpecError
-from reportgen.numbers import total
-from reportgen.source_regions import regions_from_source
+from reportgen.inputs.coverage_json import combine_snapshots, parse_coverage_json
+from reportgen.inputs.source_regions import regions_from_source
 
 DATA = Path(__file__).parent / "data" / "coverage"
 
@@ -259,7 +259,7 @@ def test_shape_checks_agree_with_a_full_decode(value, separator: str) -> None:
     and count the items of a list."""
     import msgspec
 
-    from reportgen.coverage_json import _arc_pairs, _count_items, _is_line_list
+    from reportgen.inputs.coverage_json import _arc_pairs, _count_items, _is_line_list
 
     text = json.dumps(value, separators=(separator, ": ")).encode()
     lines_ok = arcs_ok = True

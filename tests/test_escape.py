@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from reportgen.escape import clean_text, md_code, md_prose, md_text
+from reportgen.outputs.escape import clean_text, md_code, md_prose, md_text
 
 MD = MarkdownIt("commonmark", {"html": True}).enable("table")
 

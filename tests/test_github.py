@@ -1,4 +1,4 @@
-"""reportgen.github against a small in-memory GitHub served over HTTP on 127.0.0.1.
+"""reportgen.publish.github against a small in-memory GitHub served over HTTP on 127.0.0.1.
 
 The fake implements just the endpoints the client uses (list issue comments with Link
 pagination, create, edit), checks the bearer token, records every request, and can be told to
@@ -21,9 +21,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import reportgen.github
+import reportgen.publish.github
 from reportgen import __version__
-from reportgen.github import (
+from reportgen.publish.github import (
     CommentResult,
     GitHubError,
     PullRequestTarget,
@@ -463,7 +463,7 @@ def test_answers_that_are_not_github_are_errors(
 
 def test_too_many_pages_are_refused(github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:
     """Past the page cap the run ends rather than post a comment that may already exist."""
-    monkeypatch.setattr(reportgen.github, "MAX_PAGES", 1)
+    monkeypatch.setattr(reportgen.publish.github, "MAX_PAGES", 1)
 
     with pytest.raises(
         GitHubError, match=r"^octo/widgets#7 has more than 100 comments; not adding"
@@ -475,7 +475,7 @@ def test_too_many_pages_are_refused(github: FakeGitHub, monkeypatch: pytest.Monk
 
 def test_oversized_answer_is_refused(github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:
     """An answer larger than the byte cap is cut off with an error instead of filling memory."""
-    monkeypatch.setattr(reportgen.github, "MAX_RESPONSE_BYTES", 1000)
+    monkeypatch.setattr(reportgen.publish.github, "MAX_RESPONSE_BYTES", 1000)
 
     with pytest.raises(
         GitHubError, match=r"comments\?per_page=100: answer larger than 1000 bytes$"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from reportgen.cli import main
-from reportgen.prose import clean_block, is_safe_link, prose_inline_to_html, prose_to_html
+from reportgen.outputs.prose import clean_block, is_safe_link, prose_inline_to_html, prose_to_html
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "coverage"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reportgen.index import ArchivedStep, build_index
+from reportgen.outputs.index import ArchivedStep, build_index
 
 
 def _order(names: list[str]) -> list[str]:

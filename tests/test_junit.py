@@ -11,17 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reportgen import junit
+from reportgen.analysis import test_run
+from reportgen.analysis.test_run import Failure, TestRecord, TestRun, combine_test_runs
+from reportgen.analysis.test_selection import select_tests
 from reportgen.errors import InputError
-from reportgen.junit import (
-    TEXT_LIMIT,
-    Failure,
-    TestRecord,
-    TestRun,
-    combine_test_runs,
-    parse_junit,
-    select_tests,
-)
+from reportgen.inputs.test_results import parse_junit
+from reportgen.inputs.xml_reader import TEXT_LIMIT
 
 DATA = Path(__file__).parent / "data" / "junit"
 HOSTILE = DATA / "hostile"
@@ -864,8 +859,8 @@ def test_store_agrees_with_the_plain_model(
         for c, n, o, t, f in occurrences
     ]
     with (
-        patch.object(junit, "_OPEN_CLASSES", open_classes),
-        patch.object(junit, "_SORTED_BLOCK", sorted_block),
+        patch.object(test_run, "_OPEN_CLASSES", open_classes),
+        patch.object(test_run, "_SORTED_BLOCK", sorted_block),
     ):
         run = parse(suite(*body))
     expected = model(occurrences)

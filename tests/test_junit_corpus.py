@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from reportgen.analysis.test_run import TestRun
 from reportgen.errors import InputError
-from reportgen.junit import TestRun, parse_junit
+from reportgen.inputs.test_results import parse_junit
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "junit"
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared JUnit corpus is absent")

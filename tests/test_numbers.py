@@ -10,7 +10,7 @@ from coverage.results import should_fail_under
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reportgen.numbers import (
+from reportgen.analysis.numbers import (
     Numbers,
     display_covered,
     format_lines,

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import reportgen.output
+import reportgen.outputs.atomic_write
 from reportgen.cli import main
 from reportgen.errors import OutputError
-from reportgen.output import PlannedFile, write_all
+from reportgen.outputs.atomic_write import PlannedFile, write_all
 
 AFTER = str(Path(__file__).parent / "data" / "coverage" / "7.17.4" / "branch.json")
 
@@ -23,7 +23,7 @@ def test_disk_full_on_the_second_file_changes_nothing(
     first, second = tmp_path / "a.md", tmp_path / "b.json"
     first.write_bytes(b"old a")
     second.write_bytes(b"old b")
-    real = reportgen.output._write_temp
+    real = reportgen.outputs.atomic_write._write_temp
     calls = []
 
     def failing(planned: PlannedFile) -> str:
@@ -32,7 +32,7 @@ def test_disk_full_on_the_second_file_changes_nothing(
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(planned)
 
-    monkeypatch.setattr(reportgen.output, "_write_temp", failing)
+    monkeypatch.setattr(reportgen.outputs.atomic_write, "_write_temp", failing)
     with pytest.raises(OutputError, match=r"b.json: cannot write \(No space left on device\)"):
         write_all([PlannedFile(first, b"new a"), PlannedFile(second, b"new b")], force=True)
     assert first.read_bytes() == b"old a" and second.read_bytes() == b"old b"

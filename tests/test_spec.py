@@ -7,7 +7,7 @@ from pathlib import PurePath
 import pytest
 
 from reportgen.errors import SpecError
-from reportgen.spec import parse_spec
+from reportgen.inputs.spec import parse_spec
 
 EXAMPLE = b"""
 milestone = "P0.4 Milestone 3"

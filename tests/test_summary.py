@@ -8,8 +8,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reportgen.coverage_json import parse_coverage_json
-from reportgen.summary import FileEntry, as_json
+from reportgen.inputs.coverage_json import parse_coverage_json
+from reportgen.outputs.summary import FileEntry, as_json
 
 DATA = Path(__file__).parent / "data" / "coverage" / "7.17.4"
 

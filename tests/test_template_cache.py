@@ -11,9 +11,9 @@ import jinja2
 import pytest
 from click.testing import CliRunner
 
-from reportgen import render
 from reportgen.cli import main
-from reportgen.index import build_index
+from reportgen.outputs import render
+from reportgen.outputs.index import build_index
 
 DATA = Path(__file__).parent / "data" / "coverage"
 BEFORE = str(DATA / "6.5.0" / "branch.json")
@@ -52,7 +52,7 @@ def writes_bytecode(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_cache_is_beside_reportgens_own_bytecode() -> None:
     """Not a folder the environment or the working directory names: where reportgen's code is."""
-    assert PACKAGE_CACHE_DIR() == Path(render.__file__).resolve().parent / "__pycache__"
+    assert PACKAGE_CACHE_DIR() == Path(render.__file__).resolve().parent.parent / "__pycache__"
 
 
 @pytest.mark.usefixtures("writes_bytecode")
@@ -99,8 +99,11 @@ UPGRADES = {
     "reportgen": ("reportgen.__version__", "9.9.9"),
     "python": ("sys.implementation.cache_tag", "cpython-399"),
     "bytecode": ("importlib.util.MAGIC_NUMBER", b"\x00\x00\r\n"),
-    "filter": ("reportgen.render.FILTERS", _filter_asking_for_the_context()),
-    "setting": ("reportgen.render._WHITESPACE", {**render._WHITESPACE, "trim_blocks": False}),
+    "filter": ("reportgen.outputs.render.FILTERS", _filter_asking_for_the_context()),
+    "setting": (
+        "reportgen.outputs.render._WHITESPACE",
+        {**render._WHITESPACE, "trim_blocks": False},
+    ),
 }
 
 

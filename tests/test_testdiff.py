@@ -8,15 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reportgen.junit import TestRun, parse_junit
-from reportgen.testdiff import (
-    TestGroup,
-    diff_tests,
-    group_parametrized,
-    module_of,
-    split_parameters,
-    split_test_id,
-)
+from reportgen.analysis.test_diff import TestGroup, diff_tests, group_parametrized
+from reportgen.analysis.test_ids import module_of, split_parameters, split_test_id
+from reportgen.analysis.test_run import TestRun
+from reportgen.inputs.test_results import parse_junit
 
 
 def run_of(*cases: str) -> TestRun:

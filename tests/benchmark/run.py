@@ -183,7 +183,7 @@ def time_commands(commands: tuple[Command, ...], runs: int, gnu_time: str | None
 # What the first run after an install leaves behind: the built-in templates compiled into
 # reportgen's template cache (see the README). Run where PYTHONDONTWRITEBYTECODE is unset.
 WARM_TEMPLATES = """
-from reportgen.render import builtin_template_dir, make_environment, template_cache_dir
+from reportgen.outputs.render import builtin_template_dir, make_environment, template_cache_dir
 env = make_environment(None, template_cache_dir())
 for template in sorted(builtin_template_dir().iterdir()):
     env.get_template(template.name)

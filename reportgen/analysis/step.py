@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from reportgen.criteria import CriterionResult, Evidence, decide_status, evaluate_criteria
-from reportgen.diff import (
+from reportgen.analysis.coverage_diff import (
     CoverageDiff,
     Scope,
     ScopeResult,
@@ -17,13 +16,14 @@ from reportgen.diff import (
     evaluate_scope,
     evaluate_target,
 )
+from reportgen.analysis.criteria import CriterionResult, Evidence, decide_status, evaluate_criteria
+from reportgen.analysis.milestone import Spec
+from reportgen.analysis.models import CoverageSnapshot
 from reportgen.errors import SpecError
-from reportgen.models import CoverageSnapshot
-from reportgen.spec import Spec
 
 if TYPE_CHECKING:
-    from reportgen.junit import TestRun
-    from reportgen.testdiff import TestsDiff
+    from reportgen.analysis.test_diff import TestsDiff
+    from reportgen.analysis.test_run import TestRun
 
 
 class StepInputs(msgspec.Struct, frozen=True):
@@ -63,8 +63,8 @@ def build_step(inputs: StepInputs) -> StepResult:
     scope = evaluate_scope(inputs.scope, coverage, inputs.precision) if inputs.scope else None
     tests_diff = step_tests = None
     if inputs.tests_after is not None:
-        from reportgen.junit import select_tests
-        from reportgen.testdiff import diff_tests
+        from reportgen.analysis.test_diff import diff_tests
+        from reportgen.analysis.test_selection import select_tests
 
         if inputs.tests_before is not None:
             tests_diff = diff_tests(inputs.tests_before, inputs.tests_after)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from reportgen.models import Region
+from reportgen.analysis.models import Region
 
 
 def regions_from_source(text: str) -> tuple[Region, ...] | None:

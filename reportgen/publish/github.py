@@ -24,7 +24,10 @@ Choices a user may notice:
   links to another host are refused. No message names it.
 
 The standard library speaks HTTP here (no new dependency); ``urllib.request`` is imported when a
-request is made, so importing this module stays cheap.
+request is made, so importing this module stays cheap. The module is one cohesive thing over
+500 lines: the comment's search, create and edit share one session, its retry and rate-limit
+rules and its error wording; a second publisher (GitLab, check runs) will take the transport
+out into a module of its own when it has a second user.
 """
 
 import json

@@ -13,9 +13,9 @@ from typing import Annotated
 
 import msgspec
 
+from reportgen.analysis.models import Arc, CoverageSnapshot, FileCoverage, Region
+from reportgen.analysis.numbers import Numbers
 from reportgen.errors import InputError
-from reportgen.models import Arc, CoverageSnapshot, FileCoverage, Region
-from reportgen.numbers import Numbers
 
 # coverage.py keeps line numbers in 64-bit SQLite integers; a longer number is not a line, and
 # one of thousands of digits would not even convert to int (Python's 4,300-digit limit).

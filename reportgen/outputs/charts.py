@@ -1,4 +1,4 @@
-"""Chart and badge geometry for the SVG pictures (pure: numbers in, positions out).
+"""Chart geometry for the SVG pictures (pure: numbers in, positions out).
 
 Templates only draw what these functions compute. Inputs are the JSON summary's
 own pieces (`summary.coverage.targets`, `summary.coverage.files`, `index.trend`),
@@ -14,8 +14,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import msgspec
-
-from reportgen.numbers import meets_threshold
 
 # Advance widths in em of a Verdana-like sans serif, by character group; the
 # badge forces its text to these widths (textLength), so no font file is needed.
@@ -36,16 +34,10 @@ _DEFAULT_WIDTH = 0.62
 _WIDE_WIDTH = 1.0  # CJK and other East Asian wide characters
 ELLIPSIS = "…"
 
-# Badge colours (white text on each is at least 4.5:1 contrast).
-RED, ORANGE, YELLOW, GREEN = "#c62828", "#b94e00", "#8a6d00", "#2e7d32"
-# Default bands when no minimum applies: below 50 red, 75 orange, 90 yellow.
-DEFAULT_BANDS: tuple[tuple[float, str], ...] = ((90, GREEN), (75, YELLOW), (50, ORANGE))
-# With a minimum: green at or above it, orange up to this many points below, red further.
-NEAR_MISS = 10.0
 MAX_MOVES = 15
 
 
-def _r(value: float) -> float:
+def rounded(value: float) -> float:
     return round(value, 1)
 
 
@@ -87,9 +79,9 @@ class LinearScale(msgspec.Struct, frozen=True):
 
     def at(self, value: float) -> float:
         if self.hi == self.lo:
-            return _r(self.start)
+            return rounded(self.start)
         share = (value - self.lo) / (self.hi - self.lo)
-        return _r(self.start + share * (self.end - self.start))
+        return rounded(self.start + share * (self.end - self.start))
 
 
 class Tick(msgspec.Struct, frozen=True):
@@ -158,12 +150,12 @@ def _bar(scale: LinearScale, numbers: Mapping[str, Any] | None, y: float, h: flo
     end = scale.at(float(numbers["percent"])) if numbers else scale.start
     return Bar(
         x=scale.start,
-        y=_r(y),
-        width=_r(end - scale.start),
+        y=rounded(y),
+        width=rounded(end - scale.start),
         height=h,
         text=_pct_text(numbers),
-        text_x=_r(scale.end + 10),
-        text_y=_r(y + h / 2),
+        text_x=rounded(scale.end + 10),
+        text_y=rounded(y + h / 2),
     )
 
 
@@ -188,14 +180,14 @@ def _target_row(
     return TargetRow(
         label=fit_text(pattern, room, _T_FONT),
         full_label=pattern,
-        label_y=_r(top + 16),
+        label_y=rounded(top + 16),
         before=_bar(scale, target.get("before"), before_y, _T_BEFORE),
         after=_bar(scale, target.get("after"), after_y, _T_AFTER),
         holds=target.get("holds"),
         threshold_x=None if minimum is None else scale.at(float(minimum)),
         threshold_text=caption,
-        threshold_top=_r(before_y - 4),
-        threshold_bottom=_r(after_y + _T_AFTER + 4),
+        threshold_top=rounded(before_y - 4),
+        threshold_bottom=rounded(after_y + _T_AFTER + 4),
     )
 
 
@@ -224,12 +216,12 @@ def target_chart(targets: Sequence[Mapping[str, Any]], width: float = WIDE) -> T
     ticks = tuple(Tick(scale.at(v), f"{v}%") for v in (0, 25, 50, 75, 100))
     return TargetChart(
         width=width,
-        height=_r(grid_bottom + _T_AXIS),
+        height=rounded(grid_bottom + _T_AXIS),
         gutter=_T_GUTTER,
         plot_left=_T_GUTTER,
         plot_right=right,
         grid_top=_T_TOP + _T_LABEL - 6,
-        grid_bottom=_r(grid_bottom),
+        grid_bottom=rounded(grid_bottom),
         ticks=ticks,
         rows=rows,
         description=_target_description(targets),
@@ -314,16 +306,16 @@ def _move_row(
         path=path,
         label=fit_text(path, label_room, _M_FONT),
         label_x=0.0 if layout.stacked else layout.labels - 6,
-        label_y=_r(top + 9 if layout.stacked else bar_y + _M_BAR / 2),
+        label_y=rounded(top + 9 if layout.stacked else bar_y + _M_BAR / 2),
         up=up,
         bar=Bar(
             x=min(zero, end),
-            y=_r(bar_y),
-            width=_r(abs(end - zero)),
+            y=rounded(bar_y),
+            width=rounded(abs(end - zero)),
             height=_M_BAR,
             text=signed(delta, p),
-            text_x=_r(end + 5 if up else end - 5),
-            text_y=_r(bar_y + _M_BAR / 2),
+            text_x=rounded(end + 5 if up else end - 5),
+            text_y=rounded(bar_y + _M_BAR / 2),
             anchor="start" if up else "end",
         ),
     )
@@ -348,7 +340,7 @@ def moves_chart(
     listed = "; ".join(f"{path} {signed(d, precision)}" for path, d in moves)
     return MovesChart(
         width=width,
-        height=_r(2 * _M_TOP + len(rows) * layout.row),
+        height=rounded(2 * _M_TOP + len(rows) * layout.row),
         label_anchor="start" if layout.stacked else "end",
         zero_x=scale.at(0.0),
         rows=rows,
@@ -445,10 +437,10 @@ def _bands(
             text = _range_text(bounds)
             bands.append(
                 Band(
-                    x=_r(xs[i] - slot / 2),
+                    x=rounded(xs[i] - slot / 2),
                     y=top,
-                    width=_r(width),
-                    height=_r(y.at(low) - top),
+                    width=rounded(width),
+                    height=rounded(y.at(low) - top),
                     text=text,
                     show_text=text_width(text, _TR_SMALL) + 8 <= width,
                 )
@@ -465,7 +457,7 @@ def _label_every(count: int, slot: float) -> int:
 def _label_x(x: float, texts: Sequence[str], width: float) -> float:
     """`x`, moved so that centred texts no wider than the widest of `texts` fit 0..width."""
     half = max(text_width(t, _TR_SMALL) for t in texts) / 2
-    return _r(min(max(x, half + 2), width - half - 2))
+    return rounded(min(max(x, half + 2), width - half - 2))
 
 
 def _trend_points(
@@ -505,7 +497,7 @@ def trend_chart(trend: Sequence[Mapping[str, Any]], width: float = WIDE) -> Tren
     left, right = _TR_LEFT, width - _TR_RIGHT
     top, bottom = _TR_TOP, _TR_HEIGHT - _TR_BOTTOM
     slot = (right - left) / len(trend)
-    xs = [_r(left + (i + 0.5) * slot) for i in range(len(trend))]
+    xs = [rounded(left + (i + 0.5) * slot) for i in range(len(trend))]
     values = [float(t["percent"]) for t in trend]
     for item in trend:
         bounds = _range_of(item)
@@ -528,7 +520,7 @@ def trend_chart(trend: Sequence[Mapping[str, Any]], width: float = WIDE) -> Tren
         ticks=ticks,
         bands=_bands(trend, xs, slot, y),
         points=points,
-        radius=_r(min(4.5, max(2.0, slot / 5))),
+        radius=rounded(min(4.5, max(2.0, slot / 5))),
         path=path,
         description=f"Overall coverage by step, oldest first: {listed}.",
     )
@@ -537,77 +529,3 @@ def trend_chart(trend: Sequence[Mapping[str, Any]], width: float = WIDE) -> Tren
 def _frange(lo: float, hi: float, step: float) -> list[float]:
     count = int(round((hi - lo) / step))
     return [lo + i * step for i in range(count + 1)]
-
-
-# ---- Badge ----
-
-BADGE_HEIGHT, BADGE_FONT, BADGE_PAD = 20.0, 11.0, 6.0
-
-
-class Badge(msgspec.Struct, frozen=True):
-    label: str
-    value: str
-    color: str
-    label_width: float
-    value_width: float
-    width: float
-    height: float
-    label_x: float
-    value_x: float
-    label_text_width: float
-    value_text_width: float
-    description: str
-
-
-def badge_color(percent: float, precision: int, minimum: float | None = None) -> str:
-    """The badge colour, judged at the displayed precision as `--fail-under` would:
-    with `minimum`: green at or above it, orange up to NEAR_MISS points below, else red;
-    without: green from 90, yellow from 75, orange from 50, red below."""
-    if minimum is not None:
-        if meets_threshold(percent, minimum, precision):
-            return GREEN
-        near = max(0.0, minimum - NEAR_MISS)
-        return ORANGE if meets_threshold(percent, near, precision) else RED
-    for floor, color in DEFAULT_BANDS:
-        if meets_threshold(percent, floor, precision):
-            return color
-    return RED
-
-
-def badge_figure(summary: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, float | None]:
-    """The figure a badge shows and the minimum it is judged against: the scope's
-    after and its target's low end when a scope is reported, else the total after."""
-    coverage = summary.get("coverage") or {}
-    scope = coverage.get("scope")
-    if scope and scope.get("after"):
-        target = scope.get("target")
-        return scope["after"], float(target[0]) if target else None
-    return coverage.get("after"), None
-
-
-def badge(summary: Mapping[str, Any], label: str = "coverage") -> Badge:
-    """The README badge of a JSON summary: "coverage | 93%" in the figure's colour."""
-    figure, minimum = badge_figure(summary)
-    precision = int((summary.get("coverage") or {}).get("precision") or 0)
-    if figure:
-        value = f"{figure['display']}%"
-        color = badge_color(float(figure["percent"]), precision, minimum)
-    else:
-        value, color = "unknown", "#6e6e6e"
-    label_text, value_text = text_width(label, BADGE_FONT), text_width(value, BADGE_FONT)
-    label_width = _r(label_text + 2 * BADGE_PAD)
-    value_width = _r(value_text + 2 * BADGE_PAD)
-    return Badge(
-        label=label,
-        value=value,
-        color=color,
-        label_width=label_width,
-        value_width=value_width,
-        width=_r(label_width + value_width),
-        height=BADGE_HEIGHT,
-        label_x=_r(label_width / 2),
-        value_x=_r(label_width + value_width / 2),
-        label_text_width=_r(label_text),
-        value_text_width=_r(value_text),
-        description=f"{label}: {value}",
-    )

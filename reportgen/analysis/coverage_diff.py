@@ -6,9 +6,9 @@ from fnmatch import fnmatchcase
 
 import msgspec
 
+from reportgen.analysis.models import CoverageSnapshot, FileCoverage
+from reportgen.analysis.numbers import Numbers, meets_threshold, threshold_precision, total
 from reportgen.errors import SpecError
-from reportgen.models import CoverageSnapshot, FileCoverage
-from reportgen.numbers import Numbers, meets_threshold, threshold_precision, total
 
 ADDED, REMOVED, CHANGED, UNCHANGED = "added", "removed", "changed", "unchanged"
 

@@ -7,9 +7,8 @@ import math
 from pathlib import PurePath
 from typing import Any
 
-import msgspec
-
-from reportgen.diff import Scope, Target
+from reportgen.analysis.coverage_diff import Scope, Target
+from reportgen.analysis.milestone import Criterion, Inputs, Spec
 from reportgen.errors import SpecError
 
 AUTOMATIC_CHECKS = (
@@ -25,42 +24,6 @@ _TOP_KEYS = {
     "next", "notes", "inputs", "precision",
 }  # fmt: skip
 _INPUT_KEYS = ("before", "after", "junit", "junit_before", "source_root")
-
-
-class Criterion(msgspec.Struct, frozen=True):
-    """An automatic check (`check`) or a manual item (`text` + `done`)."""
-
-    check: str | None = None
-    text: str | None = None
-    done: bool = False
-    min: int | None = None
-    seconds: float | None = None
-
-
-class Inputs(msgspec.Struct, frozen=True):
-    """Input paths named by the spec, already resolved against the spec's folder."""
-
-    before: tuple[str, ...] = ()
-    after: tuple[str, ...] = ()
-    junit: tuple[str, ...] = ()
-    junit_before: tuple[str, ...] = ()
-    source_root: str | None = None
-
-
-class Spec(msgspec.Struct, frozen=True):
-    milestone: str | None = None
-    step: str | None = None
-    title: str | None = None
-    date: str | None = None
-    goal: str | None = None
-    tests: str | None = None
-    targets: tuple[Target, ...] = ()
-    scope: Scope | None = None
-    criteria: tuple[Criterion, ...] = ()
-    next: tuple[str, ...] = ()
-    notes: str | None = None
-    inputs: Inputs = Inputs()
-    precision: int | None = None
 
 
 def parse_spec(data: bytes, source: str, base_dir: PurePath) -> Spec:

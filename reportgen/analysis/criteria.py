@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from reportgen.diff import ScopeResult, TargetResult
+from reportgen.analysis.coverage_diff import ScopeResult, TargetResult
+from reportgen.analysis.milestone import Criterion
+from reportgen.analysis.numbers import Numbers
 from reportgen.errors import SpecError
-from reportgen.numbers import Numbers
-from reportgen.spec import Criterion
 
 if TYPE_CHECKING:
-    from reportgen.junit import TestRun
-    from reportgen.testdiff import TestsDiff
+    from reportgen.analysis.test_diff import TestsDiff
+    from reportgen.analysis.test_run import TestRun
 
 COMPLETED, IN_PROGRESS, FAILED = "COMPLETED", "IN PROGRESS", "FAILED"
 

@@ -8,7 +8,7 @@ from typing import Protocol
 
 import msgspec
 
-from reportgen.numbers import Numbers, missing_items_sorted, total
+from reportgen.analysis.numbers import Numbers, missing_items_sorted, total
 
 Arc = tuple[int, int]
 

@@ -11,11 +11,11 @@ import re
 from collections.abc import Sequence
 from typing import Any, overload
 
-from reportgen.criteria import COMPLETED, FAILED, IN_PROGRESS, display_delta
-from reportgen.diff import UNCHANGED, FileDiff, TargetResult
-from reportgen.numbers import Numbers
-from reportgen.step import StepResult
-from reportgen.summary import FileEntry
+from reportgen.analysis.coverage_diff import UNCHANGED, FileDiff, TargetResult
+from reportgen.analysis.criteria import COMPLETED, FAILED, IN_PROGRESS, display_delta
+from reportgen.analysis.numbers import Numbers
+from reportgen.analysis.step import StepResult
+from reportgen.outputs.summary import FileEntry
 
 STATUS_MARKS = {COMPLETED: "✅", IN_PROGRESS: "🚧", FAILED: "❌", None: "📋"}
 OUTCOME_MARKS = {"passed": "✅", "failed": "❌", "error": "💥", "skipped": "⏭️"}
@@ -172,7 +172,8 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
     after = step.tests_after
     if after is None:
         return None
-    from reportgen.testdiff import group_parametrized, module_of, split_test_id
+    from reportgen.analysis.test_diff import group_parametrized
+    from reportgen.analysis.test_ids import module_of, split_test_id
 
     before = step.tests_before.stats() if step.tests_before else None
     stats = after.stats()
@@ -253,7 +254,7 @@ def _within(test_id: str, module: str) -> str:
     """A failing test's id inside its module's group: "NetTest::connects", "test_y"."""
     if module and test_id.startswith(module):
         return test_id[len(module) :].lstrip(".:") or test_id
-    from reportgen.testdiff import split_test_id
+    from reportgen.analysis.test_ids import split_test_id
 
     return split_test_id(test_id)[1] or test_id
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from reportgen.diff import FileDiff, ScopeResult, TargetResult
-from reportgen.models import FileCoverage
-from reportgen.numbers import Numbers
-from reportgen.step import StepResult
+from reportgen.analysis.coverage_diff import FileDiff, ScopeResult, TargetResult
+from reportgen.analysis.models import FileCoverage
+from reportgen.analysis.numbers import Numbers
+from reportgen.analysis.step import StepResult
 
 SCHEMA = 1
 

@@ -16,15 +16,15 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from reportgen import escape
 from reportgen.errors import TemplateError
+from reportgen.outputs import escape
 
 
 def builtin_template_dir() -> Path:
     """The built-in templates: inside the wheel, or `templates/` of a checkout."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "templates"
-    return packaged if packaged.is_dir() else here.parent / "templates"
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "templates"
+    return packaged if packaged.is_dir() else package.parent / "templates"
 
 
 # A template larger than this is not a report template (and is not read whole).
@@ -104,7 +104,7 @@ class BuiltinTemplateCache(jinja2.FileSystemBytecodeCache):
 
 def template_cache_dir() -> Path:
     """Where compiled built-in templates are kept: reportgen's own `__pycache__`."""
-    return Path(__file__).resolve().parent / "__pycache__"
+    return Path(__file__).resolve().parent.parent / "__pycache__"  # the package's top folder
 
 
 _AUTOESCAPED = ("html", "svg", "xml")
@@ -204,15 +204,18 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "prose_line": escape.md_prose_line,
     "one_line": escape.clean_text,
     "html_text": escape.html_text,
-    "html_prose": _lazy("reportgen.prose", "prose_to_html"),
-    "html_prose_line": _lazy("reportgen.prose", "prose_inline_to_html"),
-    "text_block": _lazy("reportgen.prose", "clean_block"),
+    "html_prose": _lazy("reportgen.outputs.prose", "prose_to_html"),
+    "html_prose_line": _lazy("reportgen.outputs.prose", "prose_inline_to_html"),
+    "text_block": _lazy("reportgen.outputs.prose", "clean_block"),
 }
 
-# Pure functions templates call to lay out their pictures (see reportgen/charts.py).
+# Pure functions templates call to lay out their pictures (outputs/charts.py, badge.py).
 GLOBALS: dict[str, Callable[..., Any]] = {
-    name: _lazy("reportgen.charts", name)
-    for name in ("target_chart", "moves_chart", "trend_chart", "badge")
+    **{
+        name: _lazy("reportgen.outputs.charts", name)
+        for name in ("target_chart", "moves_chart", "trend_chart")
+    },
+    "badge": _lazy("reportgen.outputs.badge", "badge"),
 }
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from reportgen.summary import SCHEMA, overall
+from reportgen.outputs.summary import SCHEMA, overall
 
 SPARKS = "▁▂▃▄▅▆▇█"
 

@@ -1,0 +1,242 @@
+"""Reading a step's inputs at the edge: files and globs, the spec, options, the date."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import glob
+import mmap
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path, PurePath
+from typing import IO, Any
+
+import msgspec
+
+from reportgen.analysis.coverage_diff import Scope, Target, matches
+from reportgen.analysis.models import CoverageSnapshot
+from reportgen.analysis.step import StepInputs
+from reportgen.errors import InputError, SpecError
+from reportgen.inputs.spec import Spec, parse_spec
+
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+@contextlib.contextmanager
+def opened(path: str) -> Iterator[IO[bytes]]:
+    """An input file opened for reading, or one clear line saying why it cannot be."""
+    try:
+        with open(path, "rb") as handle:
+            yield handle
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a file") from None
+    except OSError as err:
+        raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
+
+
+def read_bytes(path: str) -> bytes:
+    with opened(path) as handle:
+        return handle.read()
+
+
+@contextlib.contextmanager
+def mapped(path: str) -> Iterator[bytes | mmap.mmap]:
+    """A file's content without copying it: the decoder reads the page cache directly."""
+    with opened(path) as handle:
+        if os.fstat(handle.fileno()).st_size == 0:
+            yield b""
+            return
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            try:
+                yield view
+            except BaseException as err:
+                import traceback
+
+                # Slices of the map held by the failed parse's frames would keep it from closing.
+                traceback.clear_frames(err.__traceback__)
+                raise
+
+
+def expand(patterns: Sequence[str], what: str) -> list[str]:
+    """Paths from options that may be globs; a glob matching nothing is an error."""
+    paths: list[str] = []
+    for pattern in patterns:
+        if _GLOB_CHARS.search(pattern):
+            found = sorted(glob.glob(pattern, recursive=True))
+            if not found:
+                raise InputError(f"{pattern}: no file matches this {what} pattern")
+            paths.extend(found)
+        else:
+            paths.append(pattern)
+    return list(dict.fromkeys(paths))
+
+
+def parse_target_option(text: str) -> Target:
+    pattern, sep, value = text.rpartition("=")
+    try:
+        minimum = float(value)
+    except ValueError:
+        minimum = -1.0
+    if not sep or not pattern or not 0 <= minimum <= 100:
+        raise SpecError(f"--target {text!r}: expected GLOB=MIN with MIN from 0 to 100")
+    return Target(pattern=pattern, min=minimum)
+
+
+def parse_scope_option(text: str) -> Scope:
+    prefix, sep, bounds = text.partition("=")
+    if not sep:
+        return Scope(prefix=prefix)
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?", bounds)
+    if not match:
+        raise SpecError(f"--scope {text!r}: expected PREFIX, PREFIX=MIN or PREFIX=MIN-MAX")
+    low = float(match.group(1))
+    high = float(match.group(2)) if match.group(2) else None
+    if low > 100 or (high is not None and not low <= high <= 100):
+        raise SpecError(f"--scope {text!r}: the range must lie within 0-100, low to high")
+    return Scope(prefix=prefix, min=low, max=high)
+
+
+def report_date(option: str | None, spec: Spec, env: Mapping[str, str]) -> str | None:
+    """--date, else the spec's, else SOURCE_DATE_EPOCH; never the clock."""
+    if option:
+        try:
+            return dt.date.fromisoformat(option).isoformat()
+        except ValueError:
+            raise SpecError(f"--date {option!r}: expected YYYY-MM-DD") from None
+    if spec.date:
+        return spec.date
+    epoch = env.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
+        except (ValueError, OverflowError, OSError):
+            raise SpecError(f"SOURCE_DATE_EPOCH {epoch!r}: expected whole seconds") from None
+    return None
+
+
+def load_spec(path: str | None) -> Spec:
+    if not path:
+        return Spec()
+    return parse_spec(read_bytes(path), path, PurePath(path).parent)
+
+
+def load_coverage(
+    patterns: Sequence[str], wanted: Callable[[str], bool] | None, source_root: str
+) -> CoverageSnapshot | None:
+    """The coverage of one side; `wanted` picks the files whose functions and classes are
+    read (None: no file, the common case, which then costs nothing per file)."""
+    if not patterns:
+        return None
+    from reportgen.inputs.coverage_json import combine_snapshots, parse_coverage_json
+
+    paths = expand(patterns, "coverage")
+    snapshots = []
+    for path in paths:
+        with mapped(path) as data:
+            snapshots.append(parse_coverage_json(data, path, wanted or _no_file))
+    combined = combine_snapshots(snapshots)
+    return _with_source_regions(combined, wanted, source_root) if wanted else combined
+
+
+def _no_file(path: str) -> bool:
+    return False
+
+
+def _with_source_regions(
+    snapshot: CoverageSnapshot, wanted: Callable[[str], bool], root: str
+) -> CoverageSnapshot:
+    """Name functions from the source files when the JSON predates coverage.py 7.6."""
+    from reportgen.inputs.source_regions import regions_from_source
+
+    files = dict(snapshot.files)
+    for path, item in snapshot.files.items():
+        if item.regions is not None or not wanted(path):
+            continue
+        text = read_source(Path(root, path))
+        if text is not None:  # no source at hand: uncovered lines are listed without names
+            files[path] = msgspec.structs.replace(item, regions=regions_from_source(text))
+    return msgspec.structs.replace(snapshot, files=files)
+
+
+# A source file larger than this is not read to name functions.
+MAX_SOURCE_BYTES = 8 << 20
+
+
+def read_source(path: Path) -> str | None:
+    """A measured source file's text, if it is a regular, readable, reasonably sized file."""
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_SOURCE_BYTES:
+            return None
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def load_tests(patterns: Sequence[str]) -> Any:
+    if not patterns:
+        return None
+    from reportgen.analysis.test_run import combine_test_runs
+    from reportgen.inputs.test_results import parse_junit
+
+    runs = []
+    for path in expand(patterns, "JUnit"):
+        with opened(path) as stream:
+            runs.append(parse_junit(stream, path))
+    return combine_test_runs(runs)
+
+
+def gather(options: Mapping[str, Any], env: Mapping[str, str]) -> StepInputs:
+    """Every input of a step, from the options and the spec's [inputs]."""
+    spec = load_spec(options.get("spec_path"))
+    inputs = spec.inputs
+    spec = msgspec.structs.replace(
+        spec,
+        title=options.get("title") or spec.title,
+        date=report_date(options.get("date"), spec, env),
+    )
+    targets = spec.targets + tuple(parse_target_option(t) for t in options.get("targets") or ())
+    scope = parse_scope_option(options["scope"]) if options.get("scope") else spec.scope
+    precision = options.get("precision")
+    if precision is None:
+        precision = spec.precision or 0
+    source_root = options.get("source_root") or inputs.source_root or "."
+
+    def targeted(path: str) -> bool:
+        return any(matches(t.pattern, path) for t in targets)
+
+    wanted = targeted if targets else None
+
+    before = options.get("before") or inputs.before
+    after = options.get("after") or inputs.after
+    junit = options.get("junit") or inputs.junit
+    junit_before = options.get("junit_before") or inputs.junit_before
+    if junit_before and not junit:
+        raise SpecError("--junit-before needs --junit (the after run) to compare with")
+    if not (before or after or junit):
+        raise SpecError(
+            "nothing to report: give --before/--after, --junit, or a spec whose [inputs] name them"
+        )
+    return StepInputs(
+        spec=spec,
+        precision=precision,
+        before=load_coverage(before, wanted, source_root),
+        after=load_coverage(after, wanted, source_root),
+        tests_before=load_tests(junit_before),
+        tests_after=load_tests(junit),
+        targets=targets,
+        scope=scope,
+    )
+
+
+def template_dir(option: str | None) -> Path | None:
+    """--templates, else reports/templates/ of the working directory when present."""
+    if option:
+        path = Path(option)
+        if not path.is_dir():
+            raise InputError(f"{option}: no such templates folder")
+        return path
+    default = Path("reports", "templates")
+    return default if default.is_dir() else None

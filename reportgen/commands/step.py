@@ -1,0 +1,207 @@
+"""`reportgen step`: gather the inputs, build the step, render every format, write."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import msgspec
+
+from reportgen.analysis.step import StepResult, build_step
+from reportgen.commands.gather import gather, template_dir
+from reportgen.errors import OutputError, SpecError
+from reportgen.inputs.spec import Spec
+from reportgen.outputs.atomic_write import PlannedFile, append_text, write_all
+
+# Format -> (template, file suffix); json is written by code, not by a template.
+OUTPUTS = {
+    "md": ("step.md", ".md"),
+    "html": ("step.html", ".html"),
+    "json": (None, ".json"),
+    "github": ("github.md", ".github.md"),
+    "badge": ("badge.svg", ".badge.svg"),
+}
+
+
+class StepOutcome(msgspec.Struct, frozen=True):
+    criteria_ok: bool
+    written: tuple[Path, ...]
+
+
+# GitHub refuses comments over 65,536 characters; counting UTF-8 bytes stays safely below.
+COMMENT_LIMIT = 65_536
+FIRST_LIMITS = {"files": 100, "tests": 100, "failures": 60, "uncovered": 100}
+
+
+def comment_id_for(spec: Spec, option: str | None) -> str:
+    """--comment-id, else the spec's milestone and step, else one report per pull request."""
+    if option:
+        return option
+    stem = archive_stem(spec)
+    return "default" if stem == "report" else stem
+
+
+def render_comment(env: Any, template: str, context: dict[str, Any], limit: int) -> str:
+    """The github format, its folded lists cut shorter until the body fits `limit` bytes."""
+    from reportgen.outputs.render import render
+
+    limits = dict(FIRST_LIMITS)
+    while True:
+        text = render(env, template, {**context, "limits": limits})
+        if len(text.encode("utf-8")) <= limit or not any(limits.values()):
+            break
+        limits = {key: value // 2 for key, value in limits.items()}
+    if len(text.encode("utf-8")) > limit:
+        raise OutputError(f"template {template}: the comment exceeds {limit} bytes even when cut")
+    return text
+
+
+class LazySummary(Mapping[str, Any]):
+    """The JSON summary, built on first use: a Markdown-only run over 50,000 unchanged
+    files need not format every file's Missing column."""
+
+    def __init__(self, build: Callable[[], dict[str, Any]]) -> None:
+        self._build = build
+        self._value: dict[str, Any] | None = None
+
+    def value(self) -> dict[str, Any]:
+        if self._value is None:
+            self._value = self._build()
+        return self._value
+
+    def __getitem__(self, key: str) -> Any:
+        return self.value()[key]
+
+    def __iter__(self) -> Any:
+        return iter(self.value())
+
+    def __len__(self) -> int:
+        return len(self.value())
+
+    def __repr__(self) -> str:
+        # What a template prints for `{{ summary }}`: the summary, not an object's address.
+        return repr(self.value())
+
+
+def render_formats(
+    step: StepResult,
+    formats: Sequence[str],
+    templates: Path | None,
+    comment_id: str | None = None,
+) -> dict[str, str]:
+    """Every requested format rendered in memory (nothing is written yet)."""
+    from reportgen.outputs.context import build_context
+    from reportgen.outputs.summary import as_json, build_summary
+
+    summary = LazySummary(lambda: build_summary(step))
+    rendered: dict[str, str] = {}
+    env = context = None
+    for name in formats:
+        template, _ = OUTPUTS[name]
+        if template is None:
+            rendered[name] = as_json(summary.value())
+            continue
+        from reportgen.outputs.render import make_environment, render, template_cache_dir
+
+        if env is None:
+            from reportgen.publish.github import marker_for
+
+            env = make_environment(templates, template_cache_dir())
+            context = build_context(step, summary)
+            context["marker"] = marker_for(comment_id_for(step.spec, comment_id))
+        if name == "github":
+            rendered[name] = render_comment(env, template, context, COMMENT_LIMIT)
+        else:
+            rendered[name] = render(env, template, context)
+    return rendered
+
+
+def slug(text: str) -> str:
+    """A file-name-safe name: "P0.4 Milestone 3" -> "p0-4-milestone-3"."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
+
+
+def archive_stem(spec: Spec) -> str:
+    parts = [slug(p) for p in (spec.milestone, spec.step) if p and slug(p)]
+    return "--".join(parts) or "report"
+
+
+def plan_outputs(rendered: dict[str, str], out: str, spec: Spec) -> list[PlannedFile]:
+    path = Path(out)
+    as_dir = out.endswith(("/", "\\")) or path.is_dir() or len(rendered) > 1
+    if not as_dir:
+        return [PlannedFile(path, next(iter(rendered.values())).encode("utf-8"))]
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{out}: several formats need a folder, and this is a file")
+    stem = archive_stem(spec)
+    return [
+        PlannedFile(path / f"{stem}{OUTPUTS[name][1]}", text.encode("utf-8"))
+        for name, text in rendered.items()
+    ]
+
+
+def write_stdout(stdout: IO[str], text: str) -> None:
+    """UTF-8 whatever the locale says: a report never goes out as "â€”" or not at all."""
+    buffer = getattr(stdout, "buffer", None)
+    if buffer is None:
+        stdout.write(text)
+    else:
+        stdout.flush()
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
+
+
+def check_appendable(path: Path) -> None:
+    """Fail before any output is written when a file cannot be appended to later."""
+    folder = path.parent
+    if (
+        path.is_dir()
+        or not folder.is_dir()
+        or not os.access(path if path.exists() else folder, os.W_OK)
+    ):
+        raise OutputError(f"{path}: cannot append the step summary here")
+
+
+def run_step(
+    options: Mapping[str, Any],
+    *,
+    formats: Sequence[str],
+    out: str,
+    force: bool,
+    env: Mapping[str, str],
+    step_summary: bool,
+    stdout: IO[str],
+) -> StepOutcome:
+    from reportgen.analysis.criteria import automatic_ok
+
+    formats = list(dict.fromkeys(formats))
+    if out == "-" and len(formats) > 1:
+        raise SpecError("several formats need --out DIR (one file each), not stdout")
+    inputs = gather(options, env)
+    step = build_step(inputs)
+    wanted = list(formats)
+    if step_summary and "github" not in wanted:
+        wanted.append("github")
+    rendered = render_formats(
+        step,
+        wanted,
+        template_dir(options.get("templates_dir")),
+    )
+    summary_path = None
+    if step_summary:
+        summary_path = env.get("GITHUB_STEP_SUMMARY")
+        if not summary_path:
+            raise SpecError("--step-summary: GITHUB_STEP_SUMMARY is not set")
+        check_appendable(Path(summary_path))
+    shown = {name: rendered[name] for name in formats}
+    written: list[Path] = []
+    if out == "-":
+        write_stdout(stdout, next(iter(shown.values())))
+    else:
+        written = write_all(plan_outputs(shown, out, step.spec), force)
+    if summary_path:
+        append_text(Path(summary_path), rendered["github"])
+    return StepOutcome(criteria_ok=automatic_ok(step.criteria), written=tuple(written))

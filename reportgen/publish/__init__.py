@@ -1,0 +1,1 @@
+"""Where reports are sent beyond files: the GitHub comment today; the only network code."""
