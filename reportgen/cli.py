@@ -221,6 +221,13 @@ def step_command(
     show_default=True,
     help="Environment variable holding the token.",
 )
+@click.option(
+    "--bot-login",
+    metavar="LOGIN",
+    callback=text,
+    help="The bot an app or Actions token comments as, e.g. github-actions[bot]"
+    " (default: REPORTGEN_BOT_LOGIN).",
+)
 @exit_zero_option
 @reported
 def comment_command(
@@ -228,6 +235,7 @@ def comment_command(
     repo: str | None,
     pr: int | None,
     token_env: str,
+    bot_login: str | None,
     exit_zero: bool,
     **options: Any,
 ) -> None:
@@ -235,7 +243,13 @@ def comment_command(
     from reportgen.commands.comment import run_comment
 
     outcome = run_comment(
-        options, comment_id=comment_id, repo=repo, pr=pr, token_env=token_env, env=os.environ
+        options,
+        comment_id=comment_id,
+        repo=repo,
+        pr=pr,
+        token_env=token_env,
+        env=os.environ,
+        bot_login=bot_login,
     )
     click.echo(outcome.message)
     if not outcome.criteria_ok and not exit_zero:
