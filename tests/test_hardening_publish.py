@@ -19,6 +19,7 @@ from tests.test_github import (  # noqa: F401 -- the fixtures are used by name
     REPO,
     TOKEN,
     FakeGitHub,
+    Fault,
     _loopback_only,
     serve,
 )
@@ -232,3 +233,77 @@ def test_reportgen_comment_refuses_a_bot_login_that_is_not_one(
     assert result.stderr.startswith(f"Error: {expected}")
     assert len(result.stderr.splitlines()) == 1
     assert fake.requests == []
+
+
+# --- item 7: names that would start a workflow command -------------------------------------
+
+
+def _no_workflow_command(text: str) -> bool:
+    return not any(line.lstrip().startswith("::") for line in text.splitlines())
+
+
+def test_an_invalid_file_named_like_a_workflow_command_is_one_escaped_line(
+    tmp_path: Path,
+) -> None:
+    """A coverage file named "a<newline>::warning::x.json" that is not JSON: exit 2, one line
+    on stderr naming it with a visible "\\n", and nothing written."""
+    hostile = tmp_path / "a\n::warning::x.json"
+    hostile.write_text("{not json", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+
+    result = CliRunner().invoke(
+        main, ["step", "--after", str(hostile), "--format", "md", "--out", f"{out}/"]
+    )
+
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"Error: {tmp_path / 'a'}\\n::warning::x.json: ")
+    assert _no_workflow_command(result.stderr) and result.stdout == ""
+    assert list(out.iterdir()) == []
+
+
+def test_index_names_a_skipped_summary_on_one_escaped_line(tmp_path: Path) -> None:
+    """`index` names a summary it skips; a newline or escape in that name is shown, not kept."""
+    (tmp_path / "s\n::error::x\x1b[2J.json").write_text('{"schema": 2}', encoding="utf-8")
+
+    result = CliRunner().invoke(main, ["index", str(tmp_path)])
+
+    assert result.exit_code == 0, result.stderr
+    skipped = f"{tmp_path / 's'}\\n::error::x\\x1b[2J.json: skipped, not a reportgen summary"
+    assert any(line.startswith(skipped) for line in result.stdout.splitlines())
+    assert _no_workflow_command(result.stdout) and "\x1b" not in result.stdout
+
+
+def test_comment_prints_an_address_from_github_on_one_line(
+    fake: FakeGitHub, tmp_path: Path
+) -> None:
+    """The comment's address comes from GitHub's answer: a newline in it cannot start a line."""
+    junit = _junit_naming(tmp_path, "plain")
+    url = "https://github.test/x\n::warning::pwned"
+    created = f'{{"id": 5, "html_url": "{url}", "body": "", "user": null}}'.replace("\n", "\\n")
+    fake.faults.append(Fault("POST", 201, raw=created.encode()))
+
+    result = _comment_cli(fake, "--junit", str(junit), REPORTGEN_BOT_LOGIN=ACTIONS_BOT)
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "created comment https://github.test/x\\n::warning::pwned\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("a\r\n::x\t", "a\\r\\n::x\\t"),
+        ("\x00\x1b[31m\x7f\x85\x9f", "\\x00\\x1b[31m\\x7f\\x85\\x9f"),
+        ("p\u2028q\u2029r", "p\\u2028q\\u2029r"),
+        ("\u202eevil\u2066\u2069\u200f\u061c", "\\u202eevil\\u2066\\u2069\\u200f\\u061c"),
+        ("bytes \udcff", "bytes \\udcff"),
+        ("ok: ünï — 日本 \\n stays", "ok: ünï — 日本 \\n stays"),
+    ],
+    ids=["c0-newlines", "c0-c1-del", "separators", "bidi", "surrogate", "printable-unchanged"],
+)
+def test_printable_escapes_what_could_break_or_reorder_a_line(line: str, expected: str) -> None:
+    """Control, separator, bidi and surrogate characters become visible escapes; text stays."""
+    from reportgen.cli import printable
+
+    assert printable(line) == expected
