@@ -307,3 +307,145 @@ def test_printable_escapes_what_could_break_or_reorder_a_line(line: str, expecte
     from reportgen.cli import printable
 
     assert printable(line) == expected
+
+
+# --- item 9: answers that once crashed the client ------------------------------------------
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [
+        pytest.param(Fault("GET", 200, raw=DEEP), "HTTP 200 answer is not JSON", id="list"),
+        pytest.param(
+            Fault("GET", 404, raw=b'{"message": ' + DEEP + b"}"),
+            "HTTP 404 Not Found; no pull request octo/widgets#7 there",
+            id="error-message",
+        ),
+    ],
+)
+def test_deeply_nested_json_from_github_is_one_error_line(
+    fake: FakeGitHub, tmp_path: Path, fault: Fault, expected: str
+) -> None:
+    """JSON nested past Python's recursion limit is an answer that is not JSON: exit 2, one line."""
+    fake.faults.append(fault)
+
+    result = _comment_cli(fake, "--junit", str(_junit_naming(tmp_path, "plain")))
+
+    assert result.exit_code == 2, result.exception
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"Error: GET {fake.base_url}/repos/{REPO}/issues/7/comments")
+    assert expected in line
+    assert fake.comments == {}
+
+
+def test_deeply_nested_event_payload_is_one_error_line(tmp_path: Path) -> None:
+    """The GITHUB_EVENT_PATH payload nested too deep to read is named as not JSON."""
+    from reportgen.publish.github import resolve_target
+
+    event = tmp_path / "event.json"
+    event.write_bytes(b'{"pull_request": ' + DEEP + b"}")
+
+    with pytest.raises(GitHubError, match=f"^{event}: the GitHub event payload is not JSON"):
+        resolve_target({"GITHUB_REPOSITORY": REPO, "GITHUB_EVENT_PATH": str(event)}, None, None)
+
+
+_SECONDARY = "You have exceeded a secondary rate limit"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param((("Retry-After", "²"),), id="superscript-retry-after"),
+        pytest.param(
+            (("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "¹²")),
+            id="superscript-reset",
+        ),
+    ],
+)
+def test_a_wait_not_in_ascii_digits_is_absent(
+    fake: FakeGitHub, headers: tuple[tuple[str, str], ...]
+) -> None:
+    """Only ASCII digits are seconds: Unicode digits, which str.isdigit takes and int() or
+    float() refuse, leave the wait GitHub's default for a secondary limit (60 s)."""
+    fake.faults.append(Fault("POST", 403, _SECONDARY, headers))
+    sleeps: list[float] = []
+
+    result = upsert_comment(
+        fake.target, TOKEN, f"{MARKER}\nx\n", MARKER, sleep=sleeps.append, bot_login=ACTIONS_BOT
+    )
+
+    assert result.action == "created"
+    assert sleeps == [60.0]
+    assert fake.calls() == ["GET", "POST", "POST"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param((("Retry-After", "9" * 5000),), id="retry-after"),
+        pytest.param(
+            (("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "9" * 5000)),
+            id="reset",
+        ),
+    ],
+)
+def test_a_wait_of_5000_digits_is_refused_as_too_long(
+    fake: FakeGitHub, headers: tuple[tuple[str, str], ...]
+) -> None:
+    """A number past int()'s 4300-digit limit is a very long wait: refused in one line."""
+    fake.faults.append(Fault("POST", 403, _SECONDARY, headers))
+
+    with pytest.raises(GitHubError, match=r"^HTTP 403 rate limited: GitHub asks to wait \d{12} s"):
+        upsert_comment(
+            fake.target, TOKEN, f"{MARKER}\nx\n", MARKER, sleep=pytest.fail, bot_login=ACTIONS_BOT
+        )
+
+    assert fake.calls() == ["GET", "POST"]
+
+
+def test_a_primary_limit_with_an_unreadable_reset_is_one_error_line(fake: FakeGitHub) -> None:
+    """`x-ratelimit-reset: ¹²` on an exhausted primary limit: no wait can be computed, so the
+    run stops at once with the rate-limit message instead of a traceback."""
+    headers = (("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "¹²"))
+    fake.faults.append(Fault("GET", 403, "API rate limit exceeded", headers))
+
+    with pytest.raises(GitHubError) as caught:
+        upsert_comment(fake.target, TOKEN, f"{MARKER}\nx\n", MARKER, sleep=pytest.fail)
+
+    assert str(caught.value).endswith(
+        "HTTP 403 API rate limit exceeded; rate limited: run again later"
+    )
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        '<http://[::1/next>; rel="next"',
+        '<http://127.0.0.1:port/next>; rel="next"',
+    ],
+    ids=["bad-ipv6", "bad-port"],
+)
+def test_a_next_page_address_that_is_not_a_url_is_one_error_line(
+    fake: FakeGitHub, link: str
+) -> None:
+    """A Link header whose next address cannot be parsed ends the run with a clear message."""
+    fake.faults.append(Fault("GET", 200, raw=b"[]", headers=(("Link", link),)))
+
+    with pytest.raises(GitHubError) as caught:
+        upsert_comment(fake.target, TOKEN, f"{MARKER}\nx\n", MARKER, sleep=pytest.fail)
+
+    assert str(caught.value).startswith(f"GET {fake.base_url}/repos/{REPO}/issues/7/comments")
+    assert "the Link header's next page is not a URL" in str(caught.value)
+    assert fake.calls() == ["GET"]
+
+
+def test_a_pull_request_number_past_ints_digit_limit_is_no_number() -> None:
+    """GITHUB_REF refs/pull/<5000 digits>/merge names no pull request; int() would crash."""
+    from reportgen.publish.github import resolve_target
+
+    env = {"GITHUB_REPOSITORY": REPO, "GITHUB_REF": f"refs/pull/{'1' * 5000}/merge"}
+
+    with pytest.raises(GitHubError, match="^no pull request number: pass --pr N"):
+        resolve_target(env, None, None)

@@ -62,12 +62,15 @@ _HEADERS = {
     "User-Agent": f"reportgen/{__version__}",
 }
 _REPO = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+")
-_PULL_REF = re.compile(r"refs/pull/([1-9][0-9]*)/(?:merge|head)")
+_PULL_REF = re.compile(r"refs/pull/([1-9][0-9]{0,17})/(?:merge|head)")  # int() refuses 4300
 _NOT_ID_CHAR = re.compile(r"[^\w.]+")  # also swallows "-", so no "--" can survive
 _LINK = re.compile(r"<([^>]*)>([^,]*)")
 # A bot account's login: an app's slug and "[bot]"; no person's login holds brackets.
 _BOT_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,98})\[bot\]")
 _TOKEN = re.compile(r"[\x21-\x7e]+")  # printable ASCII: anything else breaks the header line
+_ASCII_DIGITS = re.compile(r"[0-9]+")  # [0-9] in a str pattern: ASCII only, unlike \d
+_MAX_DIGITS = 12
+_MAX_SECONDS = 10**_MAX_DIGITS - 1
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 Action = Literal["created", "updated", "unchanged"]
@@ -203,6 +206,10 @@ def _read_event(path: str) -> dict[str, Any]:
         ) from None
     except (ValueError, UnicodeDecodeError) as err:
         raise GitHubError(f"{path}: the GitHub event payload is not JSON ({err})") from None
+    except RecursionError:
+        raise GitHubError(
+            f"{path}: the GitHub event payload is not JSON (nested too deep)"
+        ) from None
     if not isinstance(payload, dict):
         raise GitHubError(f"{path}: the GitHub event payload is not a JSON object")
     return payload
@@ -391,8 +398,14 @@ def _next_page(target: PullRequestTarget, current: str, link: str | None) -> str
     """The ``rel="next"`` address of a Link header, only on the API's own host."""
     for address, params in _LINK.findall(link or ""):
         if "next" in _rels(params):
-            url = urllib.parse.urljoin(current, str(address).strip())
-            if _origin(url) != _origin(target.api_url):
+            try:
+                url = urllib.parse.urljoin(current, str(address).strip())
+                origin = _origin(url)  # reads the port, which raises for one that is no number
+            except ValueError:
+                raise GitHubError(
+                    f"GET {current}: the Link header's next page is not a URL: {address!r}"
+                ) from None
+            if origin != _origin(target.api_url):
                 raise GitHubError(
                     f"GET {current}: refusing to send the token to {_origin_text(url)},"
                     f" another host than {_origin_text(target.api_url)} (Link header)"
@@ -466,7 +479,8 @@ def _expect_ok(session: _Session, method: str, url: str, response: _Response) ->
         raise GitHubError(f"{method} {url}: {_failure(session.target, response)}")
     try:
         return json.loads(response.data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nesting deeper than Python's stack, which no GitHub answer has.
         raise GitHubError(f"{method} {url}: HTTP {response.status} answer is not JSON") from None
 
 
@@ -498,7 +512,7 @@ def _github_message(response: _Response) -> str:
     """GitHub's own reason (``{"message": "Bad credentials"}``) on one short line."""
     try:
         message = json.loads(response.data).get("message")
-    except (ValueError, UnicodeDecodeError, AttributeError):
+    except (ValueError, UnicodeDecodeError, AttributeError, RecursionError):
         message = None
     text = message if isinstance(message, str) and message else response.reason
     return " ".join(text.split())[:200]
@@ -536,18 +550,31 @@ def _rate_limit_wait(response: _Response) -> float | None:
 
 
 def _retry_after(headers: "Message") -> float | None:
-    value = headers.get("Retry-After", "").strip()
-    return float(value) if value.isdigit() else None
+    return _seconds(headers.get("Retry-After", ""))
 
 
 def _until_reset(headers: "Message") -> float | None:
-    reset = headers.get("x-ratelimit-reset", "").strip()
-    if not reset.isdigit():
+    reset = _seconds(headers.get("x-ratelimit-reset", ""))
+    if reset is None:
         return None
     # The reset is the server's clock in epoch seconds: compare with the server's Date header so
     # a skewed runner clock neither hammers the API nor waits for nothing.
     now = _server_time(headers.get("Date")) or time.time()
-    return max(0.0, int(reset) - now) + 1.0
+    return max(0.0, reset - now) + 1.0
+
+
+def _seconds(value: str) -> float | None:
+    """A header's whole seconds, written in ASCII digits as HTTP says; anything else is absent.
+
+    ``str.isdigit`` also takes "²" and other scripts' digits, which ``int()`` then refuses or
+    reads; ``int()`` refuses more than 4300 digits. A longer number is capped at
+    ``_MAX_SECONDS`` (millennia): any wait over ``MAX_WAIT`` is refused all the same.
+    """
+    value = value.strip()
+    if not _ASCII_DIGITS.fullmatch(value):
+        return None
+    digits = value.lstrip("0") or "0"
+    return float(int(digits)) if len(digits) <= _MAX_DIGITS else float(_MAX_SECONDS)
 
 
 def _server_time(date: str | None) -> float | None:
