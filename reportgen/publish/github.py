@@ -315,16 +315,19 @@ def _oldest_with_marker(session: _Session, marker: str) -> _Comment | None:
     if not marked:
         return None
     me = _token_login(session, marked)
+    if me is None:
+        return None
     ours = (c for c in marked if c.author is not None and c.author.lower() == me.lower())
     return min(ours, key=lambda comment: comment.id, default=None)
 
 
-def _token_login(session: _Session, marked: list[_Comment]) -> str:
+def _token_login(session: _Session, marked: list[_Comment]) -> str | None:
     """The login the token writes comments as, so a marker in anyone else's comment is ignored.
 
     A user token reads it from `GET /user`. An installation token (an app's, or the Actions
     GITHUB_TOKEN) cannot, and nothing it may read names its app: its bot's login must be given
-    (``bot_login``). Without it no bot's comment is taken for ours; a user's never could be.
+    (``bot_login``). Without it no bot's comment is taken for ours (None when none is marked;
+    an error when one is), and a person's never could be.
     """
     url = f"{session.target.api_url}/user"
     response = _send(session, "GET", url, None)
@@ -332,7 +335,7 @@ def _token_login(session: _Session, marked: list[_Comment]) -> str:
         if session.bot_login is not None:
             return session.bot_login
         if not any(comment.bot for comment in marked):
-            return ""  # an installation token writes as a bot: no marked comment is ours
+            return None  # an installation token writes as a bot: no marked comment is ours
         raise GitHubError(
             f"GET {url}: HTTP {response.status}, so the token is an app's or the Actions"
             " token, and which bot it writes as is unknown: not editing a bot's comment that"
