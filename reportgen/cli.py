@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import gc
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,10 +24,41 @@ EXIT_OK, EXIT_CRITERIA, EXIT_USAGE = 0, 1, 2
 FORMAT_NAMES = ("md", "html", "json", "github", "badge")
 
 
+# A file name or an answer from GitHub may hold these: a newline would let it start a line of
+# its own, which GitHub Actions runs as a workflow command ("::add-mask::..."); bidi controls
+# and separators reorder or break what the reader sees; lone surrogates cannot be printed.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(line: str) -> str:
+    """``line`` with every control, separator, bidi and surrogate character shown as an escape
+    (``\\n``, ``\\x1b``, ``\\u202e``): printed, it stays one line and reads as it is."""
+    return _UNPRINTABLE.sub(_escape_char, line)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def say(line: str) -> None:
+    """One status line on stdout, made printable."""
+    click.echo(printable(line))
+
+
 class CliError(click.ClickException):
     """A ReportgenError as Click shows it: one line on stderr, exit status 2."""
 
     exit_code = EXIT_USAGE
+
+    def format_message(self) -> str:
+        return printable(self.message)
 
 
 def reported(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -221,6 +253,13 @@ def step_command(
     show_default=True,
     help="Environment variable holding the token.",
 )
+@click.option(
+    "--bot-login",
+    metavar="LOGIN",
+    callback=text,
+    help="The bot an app or Actions token comments as, e.g. github-actions[bot]"
+    " (default: REPORTGEN_BOT_LOGIN).",
+)
 @exit_zero_option
 @reported
 def comment_command(
@@ -228,6 +267,7 @@ def comment_command(
     repo: str | None,
     pr: int | None,
     token_env: str,
+    bot_login: str | None,
     exit_zero: bool,
     **options: Any,
 ) -> None:
@@ -235,9 +275,15 @@ def comment_command(
     from reportgen.commands.comment import run_comment
 
     outcome = run_comment(
-        options, comment_id=comment_id, repo=repo, pr=pr, token_env=token_env, env=os.environ
+        options,
+        comment_id=comment_id,
+        repo=repo,
+        pr=pr,
+        token_env=token_env,
+        env=os.environ,
+        bot_login=bot_login,
     )
-    click.echo(outcome.message)
+    say(outcome.message)
     if not outcome.criteria_ok and not exit_zero:
         sys.exit(EXIT_CRITERIA)
 
@@ -256,7 +302,7 @@ def index_command(directory: str, templates_dir: str | None) -> None:
     from reportgen.commands.index import run_index
 
     for line in run_index(Path(directory), templates_dir):
-        click.echo(line)
+        say(line)
 
 
 @main.command("templates")
@@ -273,7 +319,7 @@ def templates_command(export_dir: str | None, force: bool) -> None:
     from reportgen.commands.templates import run_templates
 
     for line in run_templates(Path(export_dir) if export_dir else None, force):
-        click.echo(line)
+        say(line)
 
 
 def entry() -> None:

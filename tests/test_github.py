@@ -37,6 +37,7 @@ REPO = "octo/widgets"
 NUMBER = 7
 MARKER = marker_for("coverage")
 BODY = f"{MARKER}\n## Coverage\n\n**81%** (+4%)\n"
+ACTIONS_BOT = "github-actions[bot]"
 RATE_LIMIT_DATE = "Wed, 21 Oct 2015 07:28:00 GMT"  # epoch 1445412480: far from any real clock
 _LIST_PATH = re.compile(r"/repos/([^/]+/[^/]+)/issues/(\d+)/comments")
 _EDIT_PATH = re.compile(r"/repos/([^/]+/[^/]+)/issues/comments/(\d+)")
@@ -76,7 +77,13 @@ class FakeGitHub:
     faults: list[Fault] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     viewer: str | None = None  # the token's login; None: an Actions token, /user is refused
-    authors: dict[int, dict[str, str]] = field(default_factory=dict)
+    authors: dict[int, dict[str, str]] = field(default_factory=dict)  # default: the token's
+
+    def me(self) -> dict[str, str]:
+        """The account the token writes as: the viewer, or the Actions token's bot."""
+        if self.viewer is None:
+            return {"login": ACTIONS_BOT, "type": "Bot"}
+        return {"login": self.viewer, "type": "User"}
 
     @property
     def target(self) -> PullRequestTarget:
@@ -139,10 +146,8 @@ class FakeGitHub:
 
     def _json(self, number: int) -> dict[str, Any]:
         html_url = f"https://github.test/{REPO}/pull/{NUMBER}#issuecomment-{number}"
-        answer = {"id": number, "body": self.comments[number], "html_url": html_url}
-        if number in self.authors:
-            answer["user"] = self.authors[number]
-        return answer
+        user = self.authors.get(number, self.me())
+        return {"id": number, "body": self.comments[number], "html_url": html_url, "user": user}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -220,6 +225,7 @@ def github(serve: Callable[[FakeGitHub], FakeGitHub]) -> FakeGitHub:
 
 
 def _upsert(fake: FakeGitHub, body: str = BODY, **options: Any) -> CommentResult:
+    options.setdefault("bot_login", ACTIONS_BOT)
     return upsert_comment(fake.target, TOKEN, body, MARKER, **options)
 
 
@@ -286,12 +292,12 @@ def test_identical_body_is_not_sent_again(github: FakeGitHub, stored: str) -> No
 
 def test_several_marked_comments_edit_the_oldest(github: FakeGitHub) -> None:
     """With duplicates left by an older version, the lowest id is edited and the rest are kept."""
-    github.seed([f"{MARKER} old one", "unrelated", f"{MARKER} old two"])
+    github.seed([f"{MARKER}\nold one", "unrelated", f"{MARKER}\nold two"])
 
     result = _upsert(github)
 
     assert (result.action, result.comment_id) == ("updated", 1131)
-    assert github.marked() == {1131: BODY, 1133: f"{MARKER} old two"}
+    assert github.marked() == {1131: BODY, 1133: f"{MARKER}\nold two"}
 
 
 def test_ghe_api_url_with_path_prefix(serve: Callable[[FakeGitHub], FakeGitHub]) -> None:
@@ -301,8 +307,8 @@ def test_ghe_api_url_with_path_prefix(serve: Callable[[FakeGitHub], FakeGitHub])
     env = {"GITHUB_API_URL": fake.base_url + "/", "GITHUB_REPOSITORY": REPO}
     target = resolve_target(env, repo=None, pr=NUMBER)
 
-    first = upsert_comment(target, TOKEN, BODY, MARKER)
-    second = upsert_comment(target, TOKEN, BODY + "more\n", MARKER)
+    first = upsert_comment(target, TOKEN, BODY, MARKER, bot_login=ACTIONS_BOT)
+    second = upsert_comment(target, TOKEN, BODY + "more\n", MARKER, bot_login=ACTIONS_BOT)
 
     assert target.api_url == fake.base_url
     assert (first.action, second.action, second.comment_id) == ("created", "updated", 1102)
@@ -393,7 +399,7 @@ def test_unusable_token_is_refused_before_any_request(github: FakeGitHub, token:
     ("body", "expected"),
     [
         pytest.param("no marker here", "does not contain its marker", id="no-marker"),
-        pytest.param(MARKER + "x" * 65510, "65537 characters; GitHub accepts at most", id="long"),
+        pytest.param(MARKER + "\n" + "x" * 65509, "65537 characters; GitHub accepts", id="long"),
     ],
 )
 def test_unpostable_body_is_refused_before_any_request(
@@ -826,7 +832,12 @@ def _comment_cli(fake: FakeGitHub, *extra: str, token: str = TOKEN):
 
     from reportgen.cli import main
 
-    env = {"GITHUB_API_URL": fake.base_url, "GITHUB_TOKEN": token, "GITHUB_EVENT_PATH": ""}
+    env = {
+        "GITHUB_API_URL": fake.base_url,
+        "GITHUB_TOKEN": token,
+        "GITHUB_EVENT_PATH": "",
+        "REPORTGEN_BOT_LOGIN": ACTIONS_BOT,
+    }
     args = ["comment", "--spec", str(EXAMPLE_SPEC), "--repo", REPO, "--pr", str(NUMBER), *extra]
     return CliRunner().invoke(main, args, env=env)
 
@@ -918,11 +929,11 @@ def test_a_marker_copied_by_someone_else_is_ignored(
 ) -> None:
     """Only a comment written by the token's own identity is edited; a copied marker is not."""
     github.viewer = viewer
-    github.seed([f"{MARKER} fake report by someone else"])
+    github.seed([f"{MARKER}\nfake report by someone else"])
     github.authors[max(github.comments)] = {"login": "mallory", "type": "User"}
     first = _upsert(github)
     assert first.action == "created"
     github.authors[first.comment_id] = ours
     second = _upsert(github, BODY + "more\n")
     assert (second.action, second.comment_id) == ("updated", first.comment_id)
-    assert github.comments[first.comment_id - 1] == f"{MARKER} fake report by someone else"
+    assert github.comments[first.comment_id - 1] == f"{MARKER}\nfake report by someone else"

@@ -24,6 +24,9 @@ _NEWLINES = re.compile(r"\s*[\r\n]+\s*")
 _BACKTICKS = re.compile(r"`+")
 # Bidirectional overrides and isolates can make text read differently than it is.
 _BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), "\ufffd")
+# "<!--" opens an HTML comment, and "<!-- reportgen:ID -->" is a comment's marker.
+_COMMENT_OPEN = "<!--"
+_COMMENT_OPEN_BROKEN = "<!\u200d--"  # a zero-width joiner: reads the same, opens nothing
 _UNSAFE_LINK = re.compile(r"\]\(\s*<?\s*(javascript|vbscript|data|file):", re.IGNORECASE)
 # A link reference definition ("[ref]: javascript:...") powers "[text][ref]" anywhere.
 _UNSAFE_DEFINITION = re.compile(
@@ -42,12 +45,18 @@ def clean_text(text: object, limit: int = 500) -> str:
     return value
 
 
+def no_comment_open(markdown: str) -> str:
+    """Markdown that never holds "<!--", not even in a code span (where no escape works), so
+    quoted text can neither hide what follows nor carry a comment's marker."""
+    return markdown.replace(_COMMENT_OPEN, _COMMENT_OPEN_BROKEN)
+
+
 def md_text(text: object, limit: int = 500) -> str:
     """Untrusted text as literal Markdown: metacharacters backslash-escaped, one line."""
     value = _MD_SPECIAL.sub(r"\\\1", clean_text(text, limit))
     value = _MD_UNDERSCORE.sub(r"\\_", value)
     value = _MD_LINE_START.sub(r"\1\\\2", value)
-    return _MD_ORDERED_START.sub(r"\1\\\2", value)
+    return no_comment_open(_MD_ORDERED_START.sub(r"\1\\\2", value))
 
 
 def md_code(text: object, limit: int = 500) -> str:
@@ -57,7 +66,7 @@ def md_code(text: object, limit: int = 500) -> str:
     fence = "`" * (longest + 1)
     if value.startswith("`") or value.endswith("`") or not value.strip():
         value = f" {value} "
-    return f"{fence}{value}{fence}"
+    return no_comment_open(f"{fence}{value}{fence}")
 
 
 def md_prose(text: object) -> str:
@@ -73,7 +82,7 @@ def md_prose(text: object) -> str:
         part = _UNSAFE_LINK.sub(lambda m: "\\]\\(" + m.group(1) + ":", part)
         part = _UNSAFE_DEFINITION.sub(r"\1\\[\2\\]:\3", part)
         out.append(part.replace("![", "!\\["))  # no images: a report loads nothing
-    return "".join(out).strip()
+    return no_comment_open("".join(out).strip())
 
 
 def md_prose_line(text: object) -> str:

@@ -4,10 +4,15 @@ One comment per report id, found again by its hidden marker (``<!-- reportgen:ID
 edited in place, so a pull request does not collect a new comment on every push::
 
     target = resolve_target(os.environ, repo=None, pr=None)
-    result = upsert_comment(target, token, body, marker_for("coverage"))
+    result = upsert_comment(target, token, body, marker_for("coverage"), bot_login=None)
     result.action  # "created", "updated" or "unchanged"
 
 Choices a user may notice:
+
+- A comment is ours only when its first line is the marker and the token's own account wrote
+  it: a marker quoted in a test name lower down, or in another account's comment, is ignored.
+  A token that cannot read ``GET /user`` (an app's, or the Actions token) is told its bot's
+  login; without it, a marked comment by any bot stops the run rather than be edited.
 
 - When several comments carry the marker (left by an older version, or by two jobs that raced),
   the **oldest** one (lowest id) is edited and the others are left alone: it keeps its place in
@@ -57,10 +62,15 @@ _HEADERS = {
     "User-Agent": f"reportgen/{__version__}",
 }
 _REPO = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+")
-_PULL_REF = re.compile(r"refs/pull/([1-9][0-9]*)/(?:merge|head)")
+_PULL_REF = re.compile(r"refs/pull/([1-9][0-9]{0,17})/(?:merge|head)")  # int() refuses 4300
 _NOT_ID_CHAR = re.compile(r"[^\w.]+")  # also swallows "-", so no "--" can survive
 _LINK = re.compile(r"<([^>]*)>([^,]*)")
+# A bot account's login: an app's slug and "[bot]"; no person's login holds brackets.
+_BOT_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,98})\[bot\]")
 _TOKEN = re.compile(r"[\x21-\x7e]+")  # printable ASCII: anything else breaks the header line
+_ASCII_DIGITS = re.compile(r"[0-9]+")  # [0-9] in a str pattern: ASCII only, unlike \d
+_MAX_DIGITS = 12
+_MAX_SECONDS = 10**_MAX_DIGITS - 1
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 Action = Literal["created", "updated", "unchanged"]
@@ -109,6 +119,7 @@ class _Session(msgspec.Struct, frozen=True):
     sleep: Callable[[float], object]
     max_retries: int
     timeout: float
+    bot_login: str | None = None
 
 
 # --- where to comment ---------------------------------------------------------------------
@@ -195,6 +206,10 @@ def _read_event(path: str) -> dict[str, Any]:
         ) from None
     except (ValueError, UnicodeDecodeError) as err:
         raise GitHubError(f"{path}: the GitHub event payload is not JSON ({err})") from None
+    except RecursionError:
+        raise GitHubError(
+            f"{path}: the GitHub event payload is not JSON (nested too deep)"
+        ) from None
     if not isinstance(payload, dict):
         raise GitHubError(f"{path}: the GitHub event payload is not a JSON object")
     return payload
@@ -203,6 +218,15 @@ def _read_event(path: str) -> dict[str, Any]:
 def _number_from_ref(env: Mapping[str, str]) -> int | None:
     match = _PULL_REF.fullmatch(env.get("GITHUB_REF", ""))
     return int(match.group(1)) if match else None
+
+
+def check_bot_login(value: str | None, source: str) -> str | None:
+    """A bot's login as GitHub spells it (``my-app[bot]``), or None when ``value`` is empty."""
+    if value is None or not value.strip():
+        return None
+    if not _BOT_LOGIN.fullmatch(value.strip()):
+        raise GitHubError(f"{source} {value!r}: not a bot's login like github-actions[bot]")
+    return value.strip()
 
 
 def marker_for(comment_id: str) -> str:
@@ -226,18 +250,23 @@ def upsert_comment(
     body: str,
     marker: str,
     *,
+    bot_login: str | None = None,
     sleep: Callable[[float], object] = time.sleep,
     max_retries: int = 4,
     timeout: float = 30,
 ) -> CommentResult:
-    """Edit the pull request's comment holding ``marker`` to read ``body``, or create it.
+    """Edit the pull request's comment starting with ``marker`` to read ``body``, or create it.
 
-    ``body`` must contain ``marker`` (so the next run finds it). Raises ``GitHubError`` with one
-    line naming the request and GitHub's reason; the token never appears in it.
+    ``body`` must start with ``marker`` on a line of its own (so the next run finds it). Only a
+    comment by the token's own account is edited: `GET /user` names it for a user token;
+    ``bot_login`` names the bot of a token that cannot read `GET /user` (``github-actions[bot]``
+    for the Actions token). Raises ``GitHubError`` with one line naming the request and
+    GitHub's reason; the token never appears in it.
     """
     token = token.strip()
     _check_request(token, body, marker)
-    session = _Session(target, token, sleep, max_retries, timeout)
+    bot_login = check_bot_login(bot_login, "bot login")
+    session = _Session(target, token, sleep, max_retries, timeout, bot_login)
     try:
         return _upsert(session, body, marker)
     except GitHubError as err:
@@ -253,6 +282,13 @@ def _check_request(token: str, body: str, marker: str) -> None:
     if marker not in body:
         raise GitHubError(
             f"the comment does not contain its marker {marker} (keep it in github.md)"
+        )
+    if not _starts_with_marker(body, marker):
+        # The next run looks for the marker on the first line only; text from the data lower
+        # down can never be mistaken for it there.
+        raise GitHubError(
+            f"the comment must start with its marker {marker} on a line of its own"
+            " (keep {{ marker }} first in github.md)"
         )
     if len(body) > MAX_BODY_CHARS:
         raise GitHubError(
@@ -274,29 +310,43 @@ def _upsert(session: _Session, body: str, marker: str) -> CommentResult:
 
 
 def _oldest_with_marker(session: _Session, marker: str) -> _Comment | None:
-    """Our earlier comment: it carries the marker and was written by whoever holds the token."""
-    marked = [c for c in _list_comments(session) if marker in c.body]
+    """Our earlier comment: it starts with the marker and was written by the token's account."""
+    marked = [c for c in _list_comments(session) if _starts_with_marker(c.body, marker)]
     if not marked:
         return None
-    ours = _authored_by_us(session)
-    return min((c for c in marked if ours(c)), key=lambda comment: comment.id, default=None)
+    me = _token_login(session, marked)
+    if me is None:
+        return None
+    ours = (c for c in marked if c.author is not None and c.author.lower() == me.lower())
+    return min(ours, key=lambda comment: comment.id, default=None)
 
 
-def _authored_by_us(session: _Session) -> Callable[[_Comment], bool]:
-    """Who the token writes as, so that a marker copied into someone else's comment is ignored.
+def _token_login(session: _Session, marked: list[_Comment]) -> str | None:
+    """The login the token writes comments as, so a marker in anyone else's comment is ignored.
 
-    A user token can read `GET /user`; an installation token (the Actions
-    GITHUB_TOKEN) cannot, and its comments are written by a bot account.
+    A user token reads it from `GET /user`. An installation token (an app's, or the Actions
+    GITHUB_TOKEN) cannot, and nothing it may read names its app: its bot's login must be given
+    (``bot_login``). Without it no bot's comment is taken for ours (None when none is marked;
+    an error when one is), and a person's never could be.
     """
     url = f"{session.target.api_url}/user"
     response = _send(session, "GET", url, None)
     if response.status in (403, 404):
-        return lambda comment: comment.bot or comment.author is None
+        if session.bot_login is not None:
+            return session.bot_login
+        if not any(comment.bot for comment in marked):
+            return None  # an installation token writes as a bot: no marked comment is ours
+        raise GitHubError(
+            f"GET {url}: HTTP {response.status}, so the token is an app's or the Actions"
+            " token, and which bot it writes as is unknown: not editing a bot's comment that"
+            " may be another's. Name it with --bot-login (REPORTGEN_BOT_LOGIN):"
+            " github-actions[bot] for the workflow's GITHUB_TOKEN, APP-SLUG[bot] for an app"
+        )
     data = _expect_ok(session, "GET", url, response)
     login = data.get("login") if isinstance(data, dict) else None
-    if not isinstance(login, str):
+    if not isinstance(login, str) or not login:
         raise GitHubError(f"GET {url}: the answer names no login")
-    return lambda comment: comment.author in (login, None)
+    return login
 
 
 def _update(
@@ -316,6 +366,13 @@ def _created(session: _Session, response: _Response) -> CommentResult:
     url = _comments_url(session.target)
     created = _parse_comment(_expect_ok(session, "POST", url, response), f"POST {url}")
     return CommentResult("created", created.id, created.url)
+
+
+def _starts_with_marker(body: str, marker: str) -> bool:
+    """The marker counts only as a comment's whole first line: test names, messages and paths
+    from a pull request appear further down, so a marker quoted in them is never found."""
+    first_line = body.partition("\n")[0]
+    return first_line.rstrip() == marker
 
 
 def _normalised(body: str) -> str:
@@ -344,8 +401,14 @@ def _next_page(target: PullRequestTarget, current: str, link: str | None) -> str
     """The ``rel="next"`` address of a Link header, only on the API's own host."""
     for address, params in _LINK.findall(link or ""):
         if "next" in _rels(params):
-            url = urllib.parse.urljoin(current, str(address).strip())
-            if _origin(url) != _origin(target.api_url):
+            try:
+                url = urllib.parse.urljoin(current, str(address).strip())
+                origin = _origin(url)  # reads the port, which raises for one that is no number
+            except ValueError:
+                raise GitHubError(
+                    f"GET {current}: the Link header's next page is not a URL: {address!r}"
+                ) from None
+            if origin != _origin(target.api_url):
                 raise GitHubError(
                     f"GET {current}: refusing to send the token to {_origin_text(url)},"
                     f" another host than {_origin_text(target.api_url)} (Link header)"
@@ -419,7 +482,8 @@ def _expect_ok(session: _Session, method: str, url: str, response: _Response) ->
         raise GitHubError(f"{method} {url}: {_failure(session.target, response)}")
     try:
         return json.loads(response.data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nesting deeper than Python's stack, which no GitHub answer has.
         raise GitHubError(f"{method} {url}: HTTP {response.status} answer is not JSON") from None
 
 
@@ -451,7 +515,7 @@ def _github_message(response: _Response) -> str:
     """GitHub's own reason (``{"message": "Bad credentials"}``) on one short line."""
     try:
         message = json.loads(response.data).get("message")
-    except (ValueError, UnicodeDecodeError, AttributeError):
+    except (ValueError, UnicodeDecodeError, AttributeError, RecursionError):
         message = None
     text = message if isinstance(message, str) and message else response.reason
     return " ".join(text.split())[:200]
@@ -489,18 +553,31 @@ def _rate_limit_wait(response: _Response) -> float | None:
 
 
 def _retry_after(headers: "Message") -> float | None:
-    value = headers.get("Retry-After", "").strip()
-    return float(value) if value.isdigit() else None
+    return _seconds(headers.get("Retry-After", ""))
 
 
 def _until_reset(headers: "Message") -> float | None:
-    reset = headers.get("x-ratelimit-reset", "").strip()
-    if not reset.isdigit():
+    reset = _seconds(headers.get("x-ratelimit-reset", ""))
+    if reset is None:
         return None
     # The reset is the server's clock in epoch seconds: compare with the server's Date header so
     # a skewed runner clock neither hammers the API nor waits for nothing.
     now = _server_time(headers.get("Date")) or time.time()
-    return max(0.0, int(reset) - now) + 1.0
+    return max(0.0, reset - now) + 1.0
+
+
+def _seconds(value: str) -> float | None:
+    """A header's whole seconds, written in ASCII digits as HTTP says; anything else is absent.
+
+    ``str.isdigit`` also takes "²" and other scripts' digits, which ``int()`` then refuses or
+    reads; ``int()`` refuses more than 4300 digits. A longer number is capped at
+    ``_MAX_SECONDS`` (millennia): any wait over ``MAX_WAIT`` is refused all the same.
+    """
+    value = value.strip()
+    if not _ASCII_DIGITS.fullmatch(value):
+        return None
+    digits = value.lstrip("0") or "0"
+    return float(int(digits)) if len(digits) <= _MAX_DIGITS else float(_MAX_SECONDS)
 
 
 def _server_time(date: str | None) -> float | None:
