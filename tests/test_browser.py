@@ -500,8 +500,10 @@ def test_every_status_is_shown(layouts: dict, page: str, view: str) -> None:
 @pytest.mark.parametrize(("page", "view"), CASES)
 def test_names_wrap_between_words(layouts: dict, page: str, view: str) -> None:
     """Paths and test names wrap only after a separator, never inside a word."""
-    wrong = [b for b in layouts[page, view]["breaks"] if b["before"] not in BREAK_AFTER]
-    assert wrong == []
+    breaks = layouts[page, view]["breaks"]
+    assert [b for b in breaks if b["before"] not in BREAK_AFTER] == []
+    if page != "index" and view == "phone":
+        assert len(breaks) > 5  # long names do wrap on a phone: the check above sees them
 
 
 @pytest.mark.parametrize("view", list(VIEWS))
