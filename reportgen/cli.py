@@ -47,9 +47,9 @@ def _escape_char(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def say(line: str) -> None:
-    """One status line on stdout, made printable."""
-    click.echo(printable(line))
+def say(line: str, err: bool = False) -> None:
+    """One status line on stdout (or stderr), made printable."""
+    click.echo(printable(line), err=err)
 
 
 class CliError(click.ClickException):
@@ -86,6 +86,16 @@ def text(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
+def path(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """An empty path is refused as such: it is mostly an unset variable in a script
+    (`--before "$BASE"`), and would otherwise read as "no such file" or as the current folder."""
+    for item in value if isinstance(value, tuple) else (value,):
+        if item == "":
+            name = param.opts[0] if isinstance(param, click.Option) else param.human_readable_name
+            raise CliError(f"{name}: empty path")
+    return value
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reportgen")
 def main() -> None:
@@ -98,24 +108,28 @@ def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--before",
             multiple=True,
+            callback=path,
             metavar="PATH",
             help="Coverage JSON before the change (repeatable, globs; shards merge).",
         ),
         click.option(
             "--after",
             multiple=True,
+            callback=path,
             metavar="PATH",
             help="Coverage JSON after the change (repeatable, globs; shards merge).",
         ),
         click.option(
             "--junit",
             multiple=True,
+            callback=path,
             metavar="PATH",
             help="JUnit XML of the after run (repeatable, globs).",
         ),
         click.option(
             "--junit-before",
             multiple=True,
+            callback=path,
             metavar="PATH",
             help="JUnit XML of the before run: enables added/removed/regressions.",
         ),
@@ -123,6 +137,7 @@ def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--spec",
             "spec_path",
             metavar="FILE",
+            callback=path,
             help="The milestone spec (TOML).",
         ),
         click.option(
@@ -158,12 +173,14 @@ def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--source-root",
             metavar="DIR",
+            callback=path,
             help="Where the measured sources are, to name functions for old JSON (default: .).",
         ),
         click.option(
             "--templates",
             "templates_dir",
             metavar="DIR",
+            callback=path,
             help="Templates overriding the built-ins (default: reports/templates/ if present).",
         ),
     ]
@@ -190,6 +207,7 @@ exit_zero_option = click.option(
     "--out",
     metavar="PATH",
     default="-",
+    callback=path,
     show_default=True,
     help="A file, a folder (one file per format), or - for stdout.",
 )
@@ -223,6 +241,9 @@ def step_command(
         step_summary=step_summary,
         stdout=sys.stdout,
     )
+    for line in outcome.messages:
+        # With the report on stdout, what was written is said on stderr.
+        say(line, err=out == "-")
     if not outcome.criteria_ok and not exit_zero:
         sys.exit(EXIT_CRITERIA)
 
@@ -289,11 +310,12 @@ def comment_command(
 
 
 @main.command("index")
-@click.argument("directory")
+@click.argument("directory", callback=path)
 @click.option(
     "--templates",
     "templates_dir",
     metavar="DIR",
+    callback=path,
     help="Templates overriding the built-ins.",
 )
 @reported
@@ -310,6 +332,7 @@ def index_command(directory: str, templates_dir: str | None) -> None:
     "--export",
     "export_dir",
     metavar="DIR",
+    callback=path,
     help="Copy the built-in templates into this folder.",
 )
 @click.option("--force", is_flag=True, help="With --export, replace copies that differ.")
@@ -318,7 +341,7 @@ def templates_command(export_dir: str | None, force: bool) -> None:
     """List the built-in templates and their blocks; --export copies them out."""
     from reportgen.commands.templates import run_templates
 
-    for line in run_templates(Path(export_dir) if export_dir else None, force):
+    for line in run_templates(None if export_dir is None else Path(export_dir), force):
         say(line)
 
 

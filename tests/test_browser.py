@@ -1,18 +1,24 @@
-"""The HTML report in a real browser: headless Chromium draws it, prints it, logs nothing.
+"""The HTML report in a real browser: headless Chromium draws it, prints it, logs nothing,
+and lays it out without overflow on a phone, a desktop, in the dark and in print.
 
 Skipped when no Chromium is installed (CI installs Debian's `chromium` package).
 """
 
 from __future__ import annotations
 
+import base64
+import fcntl
 import json
+import os
 import re
+import select
 import shutil
 import struct
 import subprocess
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -224,7 +230,9 @@ def test_dom_holds_the_coverage_table(report: Path, profile: Path) -> None:
     dom = done.stdout
     assert '<section id="results">' in dom
     row = re.search(
-        r"<tr>\s*<td class=\"path\"><code>tools/soak/config_manager\.py</code>.*?</tr>", dom, re.S
+        r"<tr>\s*<td class=\"path\"><code>tools/<wbr>soak/<wbr>config_manager\.<wbr>py</code>.*?</tr>",
+        dom,
+        re.S,
     )
     assert row is not None
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)
@@ -266,3 +274,266 @@ def test_print_expands_folded_sections(profile: Path, tmp_path: Path) -> None:
     full, without = pdf_pages(html, profile), pdf_pages(folded_removed, profile)
     assert without >= 1
     assert full >= without + 4  # 230 rows of about 30 per page
+
+
+class DevTools:
+    """Chromium driven over its DevTools protocol on a pipe (fds 3 and 4 of the browser):
+    what command-line flags cannot do, such as emulating print media or reading boxes."""
+
+    def __init__(self, profile: Path) -> None:
+        assert BROWSER is not None
+        to_browser, self._write = os.pipe()
+        self._read, from_browser = os.pipe()
+
+        def child() -> None:
+            # Copies above 10 first, so that moving them to 3 and 4 cannot clobber each other.
+            inbox = fcntl.fcntl(to_browser, fcntl.F_DUPFD, 10)
+            outbox = fcntl.fcntl(from_browser, fcntl.F_DUPFD, 10)
+            os.dup2(inbox, 3)
+            os.dup2(outbox, 4)
+
+        self.process = subprocess.Popen(
+            [BROWSER, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            close_fds=False,  # fds 3 and 4 must reach the browser; os.pipe's others do not
+            preexec_fn=child,
+        )
+        os.close(to_browser)
+        os.close(from_browser)
+        self._buffer, self._count, self._events = b"", 0, []
+        targets = self.send("Target.getTargets")["targetInfos"]
+        page = next(t for t in targets if t["type"] == "page")
+        self.session = self.send("Target.attachToTarget", targetId=page["targetId"], flatten=True)[
+            "sessionId"
+        ]
+        self.send("Page.enable", self.session)
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        os.close(self._write)
+        os.close(self._read)
+
+    def send(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
+        self._count += 1
+        message: dict[str, Any] = {"id": self._count, "method": method, "params": params}
+        if session:
+            message["sessionId"] = session
+        os.write(self._write, json.dumps(message).encode() + b"\0")
+        while True:
+            reply = self._receive()
+            if reply.get("id") == self._count:
+                assert "error" not in reply, (method, reply["error"])
+                return reply["result"]
+            self._events.append(reply)
+
+    def _receive(self) -> dict[str, Any]:
+        while b"\0" not in self._buffer:
+            ready, _, _ = select.select([self._read], [], [], 60)
+            assert ready, "the browser did not answer within 60 s"
+            chunk = os.read(self._read, 1 << 20)
+            assert chunk, "the browser closed its pipe"
+            self._buffer += chunk
+        raw, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(raw)
+
+    def open(self, page: Path, *, width: int, height: int, media: str, dark: bool) -> None:
+        """Load `page` in a `width` x `height` viewport with the given media and colour scheme."""
+        s = self.session
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            s,
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        scheme = [{"name": "prefers-color-scheme", "value": "dark" if dark else "light"}]
+        self.send("Emulation.setEmulatedMedia", s, media=media, features=scheme)
+        self._events.clear()
+        self.send("Page.navigate", s, url=page.as_uri())
+        while not any(e.get("method") == "Page.loadEventFired" for e in self._events):
+            self._events.append(self._receive())
+
+    def evaluate(self, expression: str) -> Any:
+        result = self.send(
+            "Runtime.evaluate", self.session, expression=expression, returnByValue=True
+        )
+        assert "exceptionDetails" not in result, result["exceptionDetails"]
+        return result["result"]["value"]
+
+    def screenshot(self, width: int, height: int) -> bytes:
+        shot = self.send(
+            "Page.captureScreenshot",
+            self.session,
+            format="png",
+            clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+        )
+        return base64.b64decode(shot["data"])
+
+
+# Measures the laid-out page: what sticks out of the viewport or of its own box, whether
+# every status badge is on screen, and where names (code, card titles) wrap onto a new line.
+MEASURE = r"""(() => {
+  const name = (e) => e.tagName.toLowerCase() + (e.className && typeof e.className === "string"
+    ? "." + e.className.trim().split(/\s+/).join(".") : "") + " " + JSON.stringify(
+    e.textContent.trim().slice(0, 60));
+  const overflowing = [];
+  for (const e of document.body.querySelectorAll("*")) {
+    if (e.closest("svg")) continue;
+    const style = getComputedStyle(e);
+    if (style.display === "none" || style.display === "inline" || style.display === "contents") continue;
+    if (e.scrollWidth > e.clientWidth + 1) overflowing.push(name(e));
+  }
+  const statuses = [...document.querySelectorAll("td .status, td .chip, .status")].map((e) => {
+    const box = e.getBoundingClientRect();
+    return {text: e.textContent.trim(), width: box.width, left: box.left, right: box.right};
+  });
+  // A line ends after character i when the next character's box starts on a lower line.
+  const breaks = [];
+  for (const e of document.querySelectorAll("code, .card .label")) {
+    const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+    const chars = [];
+    for (let node; (node = walker.nextNode()); ) {
+      for (let i = 0; i < node.data.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const box = range.getClientRects()[0];
+        if (box) chars.push([node.data[i], box.top, box.bottom]);
+      }
+    }
+    for (let i = 1; i < chars.length; i++) {
+      if (chars[i][1] >= chars[i - 1][2] - 1) {
+        breaks.push({text: e.textContent, after: e.textContent.slice(0, i), before: chars[i - 1][0]});
+      }
+    }
+  }
+  const cells = [...document.querySelectorAll("main td")].map((e) => {
+    const box = e.getBoundingClientRect();
+    return {text: e.textContent.replace(/\s+/g, " ").trim(),
+      shown: box.width > 0 && box.left >= 0 && box.right <= innerWidth};
+  });
+  return {
+    cells,
+    viewport: innerWidth,
+    page: document.documentElement.scrollWidth,
+    overflowing, statuses, breaks,
+  };
+})()"""
+
+# Where a name may wrap: after a path or module separator, or between the words of a long
+# identifier; never inside a word.
+BREAK_AFTER = set("/.:_ ")
+
+VIEWS = {
+    "phone": {"width": 390, "height": 844, "media": "", "dark": False},
+    "desktop": {"width": 1280, "height": 900, "media": "", "dark": False},
+    "dark": {"width": 390, "height": 844, "media": "", "dark": True},
+    # A4 less the page's @page margins (12 mm a side) at 96 px per inch.
+    "print": {"width": 703, "height": 1000, "media": "print", "dark": False},
+}
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The example's two step reports and the index over them, rendered afresh."""
+    folder = tmp_path_factory.mktemp("archive")
+    for number in (1, 2):
+        spec = ROOT / "reports" / "m3" / f"step{number}.toml"
+        result = CliRunner().invoke(
+            main,
+            ["step", "--spec", str(spec), "--format", "json", "--format", "html"]
+            + ["--out", str(folder / "m3")],
+        )
+        assert result.exit_code in (0, 1), result.output
+    result = CliRunner().invoke(main, ["index", str(folder)])
+    assert result.exit_code == 0, result.output
+    reports = sorted((folder / "m3").glob("*.html"))
+    assert len(reports) == 2
+    return {"step 1": reports[0], "step 2": reports[1], "index": folder / "index.html"}
+
+
+@pytest.fixture(scope="module")
+def devtools(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevTools]:
+    browser = DevTools(tmp_path_factory.mktemp("devtools-profile"))
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="module")
+def layouts(pages: dict[str, Path], devtools: DevTools) -> dict[tuple[str, str], dict]:
+    """Every page measured in every view."""
+    measured = {}
+    for page_name, page in pages.items():
+        for view, settings in VIEWS.items():
+            devtools.open(page, **settings)
+            measured[page_name, view] = devtools.evaluate(MEASURE)
+    return measured
+
+
+CASES = [(page, view) for page in ("step 1", "step 2", "index") for view in VIEWS]
+
+
+@pytest.mark.parametrize(("page", "view"), CASES)
+def test_nothing_sticks_out(layouts: dict, page: str, view: str) -> None:
+    """No horizontal scrolling, of the page or of any table; no box holds wider content."""
+    measured = layouts[page, view]
+    assert measured["viewport"] == VIEWS[view]["width"]
+    assert measured["page"] <= measured["viewport"]
+    assert measured["overflowing"] == []
+
+
+@pytest.mark.parametrize(("page", "view"), CASES)
+def test_every_status_is_shown(layouts: dict, page: str, view: str) -> None:
+    """Status badges and verdict chips are drawn in full, inside the viewport."""
+    measured = layouts[page, view]
+    statuses = measured["statuses"]
+    assert statuses, "the page shows no status"
+    hidden = [
+        s for s in statuses if s["width"] < 10 or s["left"] < 0 or s["right"] > measured["viewport"]
+    ]
+    assert hidden == []
+
+
+@pytest.mark.parametrize(("page", "view"), CASES)
+def test_names_wrap_between_words(layouts: dict, page: str, view: str) -> None:
+    """Paths and test names wrap only after a separator, never inside a word."""
+    breaks = layouts[page, view]["breaks"]
+    assert [b for b in breaks if b["before"] not in BREAK_AFTER] == []
+    if page != "index" and view == "phone":
+        assert len(breaks) > 5  # long names do wrap on a phone: the check above sees them
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_index_shows_every_column(layouts: dict, view: str) -> None:
+    """The index drops nothing, on a phone neither: each step's date, status and coverage
+    are on screen."""
+    cells = layouts["index", view]["cells"]
+    assert len(cells) == 2 * 7
+    assert [c for c in cells if not c["shown"]] == []
+    texts = " ".join(c["text"] for c in cells)
+    assert (
+        "2025-10-27" in texts and "COMPLETED" in texts and "tools/soak/config_manager.py" in texts
+    )
+
+
+SCREENSHOT = ROOT / "reports" / "m3" / "screenshot.png"
+SCREENSHOT_SIZE = (1280, 1200)
+
+
+def test_example_screenshot(pages: dict[str, Path], devtools: DevTools, regen_golden: bool) -> None:
+    """reports/m3/screenshot.png shows the example's step 1 as a 1280 px wide browser draws it.
+    `pytest --regen-golden` redraws it; otherwise it must be there, a picture of the report."""
+    width, height = SCREENSHOT_SIZE
+    if regen_golden:
+        devtools.open(pages["step 1"], width=width, height=height, media="", dark=False)
+        SCREENSHOT.write_bytes(devtools.screenshot(width, height))
+    assert SCREENSHOT.is_file(), "missing; run pytest --regen-golden tests/test_browser.py"
+    data = SCREENSHOT.read_bytes()
+    assert len(data) < 400_000  # small enough to keep in the repository
+    shot_width, shot_height, rows = decode_png(data)
+    assert (shot_width, shot_height) == SCREENSHOT_SIZE
+    assert rows[2][6:9] == bytes(WHITE)
+    assert sum(1 for p in pixels(rows) if p == BAR_OK) > 2000  # the target chart is in view

@@ -6,7 +6,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from reportgen.outputs.escape import clean_text, md_code, md_prose, md_text
+from reportgen.outputs.escape import (
+    clean_text,
+    html_breakable,
+    html_text,
+    md_code,
+    md_prose,
+    md_text,
+)
 
 MD = MarkdownIt("commonmark", {"html": True}).enable("table")
 
@@ -77,3 +84,24 @@ def test_prose_reference_links_and_images_are_neutralised() -> None:
     assert "javascript" not in html.split("<p>[ref]")[0]
     assert 'href="javascript' not in html and "<img" not in html
     assert '<a href="https://x.org">ok</a>' in html
+
+
+def test_html_breakable_wraps_names_only_between_parts() -> None:
+    """Paths and test ids may wrap after "/", "." and "::", never inside a word; a long
+    identifier also between its words, and a decimal point stays whole."""
+    assert html_breakable("tools/soak/config_manager.py") == (
+        "tools/<wbr>soak/<wbr>config_manager.<wbr>py"
+    )
+    assert html_breakable("tests.soak.test_x::TestY::test_z") == (
+        "tests.<wbr>soak.<wbr>test_x::<wbr>TestY::<wbr>test_z"
+    )
+    assert html_breakable("test_level[3.9-0]") == "test_level[3.9-0]"
+    long = "test_runtime_overrides_path_parent_dirs_created"
+    assert html_breakable(long) == long.replace("_", "_<wbr>")
+    assert html_breakable("<script>/x") == "&lt;script&gt;/<wbr>x"
+
+
+@given(st.text())
+def test_html_breakable_is_html_text_with_break_points(text: str) -> None:
+    """Without its <wbr> marks the output is exactly the escaped one-line text."""
+    assert html_breakable(text).replace("<wbr>", "") == html_text(text)

@@ -61,6 +61,8 @@ def run_index(directory: Path, templates_option: str | None) -> list[str]:
         template_cache_dir,
     )
 
+    if directory.exists() and not directory.is_dir():
+        raise InputError(f"{directory}: not a folder")
     if not directory.is_dir():
         raise InputError(f"{directory}: no such folder")
     steps, messages = [], []

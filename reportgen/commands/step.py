@@ -29,6 +29,7 @@ OUTPUTS = {
 class StepOutcome(msgspec.Struct, frozen=True):
     criteria_ok: bool
     written: tuple[Path, ...]
+    messages: tuple[str, ...] = ()  # one line per folder made and file written, for the user
 
 
 # GitHub refuses comments over 65,536 characters; counting UTF-8 bytes stays safely below.
@@ -198,10 +199,18 @@ def run_step(
         check_appendable(Path(summary_path))
     shown = {name: rendered[name] for name in formats}
     written: list[Path] = []
+    messages: list[str] = []
     if out == "-":
         write_stdout(stdout, next(iter(shown.values())))
     else:
-        written = write_all(plan_outputs(shown, out, step.spec), force)
+        planned = plan_outputs(shown, out, step.spec)
+        missing = [f for f in dict.fromkeys(p.path.parent for p in planned) if not f.is_dir()]
+        written = write_all(planned, force)
+        messages += [f"created folder {folder}" for folder in missing]
+        messages += [f"{'wrote' if p.path in written else 'unchanged'} {p.path}" for p in planned]
     if summary_path:
         append_text(Path(summary_path), rendered["github"])
-    return StepOutcome(criteria_ok=automatic_ok(step.criteria), written=tuple(written))
+        messages.append(f"appended the github format to {summary_path}")
+    return StepOutcome(
+        criteria_ok=automatic_ok(step.criteria), written=tuple(written), messages=tuple(messages)
+    )

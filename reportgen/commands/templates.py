@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reportgen.errors import OutputError
 from reportgen.outputs.atomic_write import PlannedFile, write_all
 
 
@@ -19,7 +20,14 @@ def run_templates(export: Path | None, force: bool = False) -> list[str]:
         blocks = template_blocks(env, name)
         lines.append(f"{name}: {', '.join(blocks) if blocks else '(no blocks)'}")
     if export is not None:
+        if export.exists() and not export.is_dir():
+            raise OutputError(
+                f"{export}: not a folder; --export copies the templates into a folder"
+            )
+        created = not export.exists()
         planned = [PlannedFile(export / n, (folder / n).read_bytes()) for n in names]
         write_all(planned, force=force)
+        if created:
+            lines.append(f"created folder {export}")
         lines.append(f"copied {len(names)} templates to {export}")
     return lines

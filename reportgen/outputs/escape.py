@@ -29,6 +29,12 @@ _COMMENT_OPEN = "<!--"
 _COMMENT_OPEN_BROKEN = "<!\u200d--"  # a zero-width joiner: reads the same, opens nothing
 _UNSAFE_LINK = re.compile(r"\]\(\s*<?\s*(javascript|vbscript|data|file):", re.IGNORECASE)
 # A link reference definition ("[ref]: javascript:...") powers "[text][ref]" anywhere.
+# Where a name (path, test id) may wrap in HTML: after "/", "::" or ".", but not at a
+# decimal point ("[3.9-0]"); a segment too long for a phone's line also between the words
+# of an identifier. Nowhere else: `overflow-wrap: anywhere` made "config_manager.p" + "y".
+_NAME_BREAK = re.compile(r"(?<=/)|(?<=::)|(?<=\.)(?=\D)")
+_WORD_BREAK = re.compile(r"(?<=_)(?=[^\W_])")
+_LONG_SEGMENT = 24
 _UNSAFE_DEFINITION = re.compile(
     r"^( {0,3})\[([^\]]+)\]:(\s*<?\s*(?:javascript|vbscript|data|file):)", re.IGNORECASE | re.M
 )
@@ -94,3 +100,11 @@ def html_text(text: object, limit: int = 500) -> Markup:
     """Untrusted text inside raw HTML of a Markdown file (a `<summary>` line is an HTML
     block, where Markdown escapes do nothing): HTML-escaped, one line."""
     return escape(clean_text(text, limit))
+
+
+def html_breakable(text: object, limit: int = 500) -> Markup:
+    """A path or test name as HTML text that wraps only between its parts (`<wbr>`)."""
+    pieces: list[str] = []
+    for segment in _NAME_BREAK.split(clean_text(text, limit)):
+        pieces += _WORD_BREAK.split(segment) if len(segment) > _LONG_SEGMENT else [segment]
+    return Markup("<wbr>").join(escape(piece) for piece in pieces if piece)
