@@ -26,6 +26,45 @@ OUTPUTS = {
 }
 
 
+# A file name's ending -> the format it implies (longest endings first); `--out r.html`
+# alone writes HTML, not Markdown under an HTML name.
+EXTENSIONS = (
+    (".github.md", "github"),
+    (".badge.svg", "badge"),
+    (".svg", "badge"),
+    (".md", "md"),
+    (".markdown", "md"),
+    (".html", "html"),
+    (".htm", "html"),
+    (".json", "json"),
+)
+# Formats that may go into a file whose name implies another: both are Markdown.
+_SAME_KIND = {"md": {"md", "github"}, "github": {"md", "github"}}
+
+
+def implied_format(out: str) -> str | None:
+    """The format a file name's extension implies, else None."""
+    name = out.lower()
+    return next((fmt for ending, fmt in EXTENSIONS if name.endswith(ending)), None)
+
+
+def choose_formats(formats: Sequence[str], out: str) -> list[str]:
+    """--format as given; without it, the format `--out FILE`'s extension implies (else md).
+
+    A single --format that contradicts the file's extension is refused.
+    """
+    to_file = out != "-" and not out.endswith(("/", "\\")) and not Path(out).is_dir()
+    implied = implied_format(out) if to_file else None
+    if not formats:
+        return [implied or "md"]
+    if implied and len(set(formats)) == 1 and formats[0] not in _SAME_KIND.get(implied, {implied}):
+        raise SpecError(
+            f"--out {out}: the name says {implied}, but --format {formats[0]} was given;"
+            " drop --format or rename the file"
+        )
+    return list(formats)
+
+
 class StepOutcome(msgspec.Struct, frozen=True):
     criteria_ok: bool
     written: tuple[Path, ...]
@@ -177,7 +216,7 @@ def run_step(
 ) -> StepOutcome:
     from reportgen.analysis.criteria import automatic_ok
 
-    formats = list(dict.fromkeys(formats))
+    formats = list(dict.fromkeys(choose_formats(formats, out)))
     if out == "-" and len(formats) > 1:
         raise SpecError("several formats need --out DIR (one file each), not stdout")
     inputs = gather(options, env)
