@@ -65,3 +65,185 @@ def test_format_agreeing_with_out_extension_is_written(tmp_path: Path) -> None:
     folder.mkdir()
     assert run("step", "--after", AFTER, "--out", str(folder)).exit_code == 0
     assert (folder / "report.md").read_text(encoding="utf-8").startswith("# Coverage report")
+
+
+# --- 2. An after-only report is `coverage report -m` of that run --------------------------
+
+TINY_FILES = {
+    "tiny/__init__.py": "",
+    "tiny/calc.py": '''\
+def sign(x):
+    if x > 0:
+        return 1
+    if x < 0:
+        return -1
+    return 0
+
+
+def clamp(x, low, high):
+    if x < low:
+        x = low
+    if x > high:
+        x = high
+    return x
+
+
+class Box:
+    def __init__(self, items):
+        self.items = list(items)
+
+    def first(self):
+        if not self.items:
+            raise IndexError("empty box")
+        return self.items[0]
+''',
+    "tiny/idle.py": '''\
+def never():
+    return "not run"
+''',
+}
+TINY_TESTS = {
+    "test_tiny.py": '''\
+from tiny.calc import Box, clamp, sign
+
+
+def test_sign():
+    assert sign(3) == 1
+
+
+def test_clamp():
+    assert clamp(5, 0, 3) == 3
+
+
+def test_box():
+    assert Box([1]).first() == 1
+''',
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """`coverage run --branch -m pytest` on a tiny package: its JSON and `report -m` text."""
+    from tests import coverage_oracle as oracle
+
+    folder = tmp_path_factory.mktemp("tiny")
+    data, report, _ = oracle.run_coverage(folder, TINY_FILES, TINY_TESTS, branch=True)
+    path = folder / "coverage.json"
+    path.write_bytes(data)
+    return path, report
+
+
+def _md_table(text: str, header: str) -> list[list[str]]:
+    """The cells of the Markdown table under the line starting with `header`."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip().strip("`*") for cell in line.strip("|").split(" | ")])
+    return rows
+
+
+def test_after_only_table_is_coverage_report_m(tiny_run: tuple[Path, str]) -> None:
+    """Files, order, every figure, Missing and TOTAL equal `coverage report -m` on that run."""
+    from tests.coverage_oracle import parse_report_text
+
+    data, report = tiny_run
+    result = run("step", "--after", str(data))
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout
+    rows = _md_table(text, "| Name | Stmts | Miss | Branch | BrPart | Cover | Missing |")
+    ours = [(r[0], int(r[1]), int(r[2]), int(r[3]), int(r[4]), r[5], r[6]) for r in rows]
+    expected = parse_report_text(report)
+    theirs = [
+        (name, f["stmts"], f["miss"], f["branch"], f["brpart"], f["cover"] + "%", f["missing"])
+        for name, f in expected["files"].items()
+    ]
+    total = expected["total"]
+    theirs.append(
+        ("TOTAL", total["stmts"], total["miss"], total["branch"], total["brpart"],
+         total["cover"] + "%", "")
+    )  # fmt: skip
+    assert ours == theirs
+    assert [line.split()[0] for line in report.splitlines()[2:-2]] == [r[0] for r in ours[:-1]]
+    assert "added" not in text and "Before" not in text and "—" not in text
+    assert "What Changed" not in text and "Impact" not in text
+
+
+def test_after_only_lists_uncovered_lines_with_functions(tiny_run: tuple[Path, str]) -> None:
+    """Every file with misses gets its uncovered lines, each named by its function."""
+    data, report = tiny_run
+    text = run("step", "--after", str(data)).stdout
+    section = text[text.index("### Uncovered Lines") :]
+    calc = section[section.index("#### `tiny/calc.py`") : section.index("#### `tiny/idle.py`")]
+    items = [line for line in calc.splitlines() if line.startswith("- ")]
+    missing = next(line for line in report.splitlines() if line.startswith("tiny/calc.py"))
+    ranges = missing.split("%", 1)[1].strip().split(", ")
+    assert [item.split()[2].rstrip(":") for item in items] == ranges
+    assert all(" in `" in item for item in items), items
+    assert "- Lines 4-6: in `sign`" in items
+    assert "- Line 23: in `Box.first`" in items
+    assert "#### `tiny/idle.py` (100% remaining)" in section
+    assert "- Lines 1-2: at module level" in section
+
+
+def test_after_only_html_and_comment_compare_nothing(tiny_run: tuple[Path, str]) -> None:
+    """HTML shows the same table; the comment has one column of figures, not dashes."""
+    data, _ = tiny_run
+    html = run("step", "--after", str(data), "--format", "html").stdout
+    assert "<h3>Coverage by file</h3>" in html and "<th>TOTAL</th>" in html
+    assert ">added<" not in html and "was —" not in html
+    comment = run("step", "--after", str(data), "--format", "github").stdout
+    assert "| | Result |" in comment and "—" not in comment
+
+
+# --- 3. Reduced modes: only the sections with data, titled for what they are -------------
+
+
+def test_tests_only_report_is_a_test_report() -> None:
+    """`--junit` alone: titled as tests, no coverage section, no column of dashes."""
+    text = run("step", "--junit", JUNIT).stdout
+    assert text.startswith("# Test report\n")
+    assert "## 📊 Test Results" in text
+    assert "—" not in text and "| Tests | Before |" not in text
+    assert "Coverage" not in text and "Results\n" not in text.replace("Test Results\n", "")
+    assert "---\n\n---" not in text
+
+
+def test_coverage_only_report_has_no_test_heading() -> None:
+    """Without JUnit the coverage line sits under a coverage heading, not "Test Results"."""
+    text = run("step", "--before", BEFORE, "--after", AFTER, "--target", "core.py=80").stdout
+    assert "Test Results" not in text and "Tests" not in text
+    assert "## 📊 Coverage Details\n\n**Coverage:** 86%" in text
+    assert text.startswith("# Coverage report")
+
+
+def test_coverage_and_tests_without_spec_say_both() -> None:
+    text = run("step", "--after", AFTER, "--junit", JUNIT).stdout
+    assert text.startswith("# Coverage and test report\n")
+
+
+# --- 7. Targets name the file they matched; the comment keeps a target's delta -----------
+
+
+def test_bare_target_shows_the_matched_path() -> None:
+    """`--target core.py=80` reports `sample/core.py`, in every format."""
+    args = ["step", "--before", BEFORE, "--after", AFTER, "--target", "core.py=80"]
+    md = run(*args).stdout
+    assert "| `sample/core.py` | 86% | **86%** |" in md
+    html = run(*args, "--format", "html").stdout
+    assert '<td class="path"><code>sample/core.py</code></td>' in html
+    comment = run(*args, "--format", "github").stdout
+    assert "| ✅ `sample/core.py` (target ≥80%) |" in comment
+
+
+def test_comment_shows_a_targets_delta(tmp_path: Path) -> None:
+    spec = tmp_path / "s.toml"
+    spec.write_text(
+        f'[[target]]\npath = "sample/*.py"\nmin = 80\ndelta = 1\n'
+        f'[inputs]\nbefore = "{BEFORE}"\nafter = "{AFTER}"\n',
+        encoding="utf-8",
+    )
+    comment = run("step", "--spec", str(spec), "--format", "github").stdout
+    assert "`sample/*.py` (target ≥80% and +1 point) |" in comment

@@ -145,6 +145,10 @@ def _no_file(path: str) -> bool:
     return False
 
 
+def _every_file(path: str) -> bool:
+    return True
+
+
 def _with_source_regions(
     snapshot: CoverageSnapshot, wanted: Callable[[str], bool], root: str
 ) -> CoverageSnapshot:
@@ -153,7 +157,11 @@ def _with_source_regions(
 
     files = dict(snapshot.files)
     for path, item in snapshot.files.items():
-        if item.regions is not None or not wanted(path):
+        n = item.numbers
+        # A file without a miss has no uncovered line to name: its source is not read.
+        if item.regions is not None or not (n.num_missing or n.num_missing_branches):
+            continue
+        if not wanted(path):
             continue
         text = read_source(Path(root, path))
         if text is not None:  # no source at hand: uncovered lines are listed without names
@@ -207,10 +215,13 @@ def gather(options: Mapping[str, Any], env: Mapping[str, str]) -> StepInputs:
     def targeted(path: str) -> bool:
         return any(matches(t.pattern, path) for t in targets)
 
-    wanted = targeted if targets else None
-
     before = options.get("before") or inputs.before
     after = options.get("after") or inputs.after
+    wanted = targeted if targets else None
+    after_wanted = wanted
+    if after and not before:
+        # One run alone: its report lists every file's uncovered lines with their functions.
+        after_wanted = _every_file
     junit = options.get("junit") or inputs.junit
     junit_before = options.get("junit_before") or inputs.junit_before
     if junit_before and not junit:
@@ -223,7 +234,7 @@ def gather(options: Mapping[str, Any], env: Mapping[str, str]) -> StepInputs:
         spec=spec,
         precision=precision,
         before=load_coverage(before, wanted, source_root),
-        after=load_coverage(after, wanted, source_root),
+        after=load_coverage(after, after_wanted, source_root),
         tests_before=load_tests(junit_before),
         tests_after=load_tests(junit),
         targets=targets,
