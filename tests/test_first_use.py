@@ -71,7 +71,7 @@ def test_format_agreeing_with_out_extension_is_written(tmp_path: Path) -> None:
 
 TINY_FILES = {
     "tiny/__init__.py": "",
-    "tiny/calc.py": '''\
+    "tiny/calc.py": """\
 def sign(x):
     if x > 0:
         return 1
@@ -96,14 +96,14 @@ class Box:
         if not self.items:
             raise IndexError("empty box")
         return self.items[0]
-''',
-    "tiny/idle.py": '''\
+""",
+    "tiny/idle.py": """\
 def never():
     return "not run"
-''',
+""",
 }
 TINY_TESTS = {
-    "test_tiny.py": '''\
+    "test_tiny.py": """\
 from tiny.calc import Box, clamp, sign
 
 
@@ -117,7 +117,7 @@ def test_clamp():
 
 def test_box():
     assert Box([1]).first() == 1
-''',
+""",
 }
 
 
@@ -247,3 +247,86 @@ def test_comment_shows_a_targets_delta(tmp_path: Path) -> None:
     )
     comment = run("step", "--spec", str(spec), "--format", "github").stdout
     assert "`sample/*.py` (target ≥80% and +1 point) |" in comment
+
+
+# --- 4. Rendered Markdown keeps one line per figure ---------------------------------------
+
+
+def _paragraph_lines(markdown: str) -> list[list[str]]:
+    """Each paragraph as markdown-it-py renders it: its lines, split at hard breaks only.
+
+    A soft break inside a paragraph is a line the author meant to stand alone but that a
+    renderer joins to the previous one, so it is reported as a line of its own ("<soft>").
+    """
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    paragraphs = []
+    for index, token in enumerate(tokens):
+        if token.type != "inline" or tokens[index - 1].type != "paragraph_open":
+            continue
+        lines, current = [], ""
+        for child in token.children or ():
+            if child.type == "hardbreak":
+                lines.append(current)
+                current = ""
+            elif child.type == "softbreak":
+                lines.append(current)
+                current = "<soft>"
+            else:
+                current += child.content
+        paragraphs.append([*lines, current])
+    return paragraphs
+
+
+def _reports() -> dict[str, str]:
+    """Every example report: the archive, the golden file and each reduced mode, with two
+    targets where the mode has coverage."""
+    two = ["--target", "core.py=80", "--target", "sample/limits.py=90"]
+    cases = {
+        "both, two targets": ["--before", BEFORE, "--after", AFTER, "--junit", JUNIT, *two],
+        "coverage only, two targets": ["--before", BEFORE, "--after", AFTER, *two],
+        "after only, two targets": ["--after", AFTER, "--scope", "sample/=90", *two],
+        "tests only": ["--junit", JUNIT],
+        "tests before and after": ["--junit", JUNIT, "--junit-before", JUNIT],
+    }
+    reports = {
+        path.name: path.read_text(encoding="utf-8")
+        for path in [
+            *(ROOT / "reports").rglob("*.md"),
+            ROOT / "tests/golden/coverage-only/report.md",
+        ]
+        if path.name != "README.md"
+    }
+    for name, args in cases.items():
+        for fmt in ("md", "github"):
+            result = run("step", *args, "--format", fmt)
+            assert result.exit_code in (0, 1), result.stderr
+            reports[f"{name} ({fmt})"] = result.stdout
+    return reports
+
+
+def test_rendered_reports_have_no_lines_run_together() -> None:
+    """No paragraph of any example report joins two of its lines into one when rendered."""
+    joined = {
+        name: [
+            lines for lines in _paragraph_lines(text) if any(x.startswith("<soft>") for x in lines)
+        ]
+        for name, text in _reports().items()
+    }
+    assert {name: found for name, found in joined.items() if found} == {}
+
+
+def test_each_target_has_its_own_coverage_line() -> None:
+    """With two targets, each `Coverage of X:` is a line of its own after the test figures."""
+    text = run(
+        "step", "--before", BEFORE, "--after", AFTER, "--junit", JUNIT,
+        "--target", "core.py=80", "--target", "sample/limits.py=90",
+    ).stdout  # fmt: skip
+    (paragraph,) = [p for p in _paragraph_lines(text) if p[0].startswith("Total tests:")]
+    assert paragraph == [
+        "Total tests: 40 passed, 4 failed, 2 skipped",
+        "Execution time: 0.23s",
+        "Coverage of sample/core.py: 86% (70 statements, 7 missed; 20 branches, 6 partial)",
+        "Coverage of sample/limits.py: 99% (200 statements, 1 missed; 0 branches, 0 partial)",
+    ]
