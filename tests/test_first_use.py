@@ -330,3 +330,46 @@ def test_each_target_has_its_own_coverage_line() -> None:
         "Coverage of sample/core.py: 86% (70 statements, 7 missed; 20 branches, 6 partial)",
         "Coverage of sample/limits.py: 99% (200 statements, 1 missed; 0 branches, 0 partial)",
     ]
+
+
+# --- 5. Added tests by their shortest unambiguous names; no empty section -----------------
+
+
+def _junit(path: Path, cases: list[tuple[str, str]]) -> str:
+    body = "".join(f'<testcase classname="{c}" name="{n}" time="0.01"/>' for c, n in cases)
+    path.write_text(f'<testsuite name="t" time="1">{body}</testsuite>', encoding="utf-8")
+    return str(path)
+
+
+def test_added_tests_keep_the_names_that_tell_them_apart(tmp_path: Path) -> None:
+    """Two unittest `test_basic` of different classes are two names, not one listed twice."""
+    before = _junit(tmp_path / "before.xml", [("tests.test_more", "test_old")])
+    after = _junit(
+        tmp_path / "after.xml",
+        [
+            ("tests.test_more", "test_old"),
+            ("tests.test_more.CollapseTests", "test_basic"),
+            ("tests.test_more.SplitTests", "test_basic"),
+            ("tests.test_more", "test_plain"),
+            ("tests.a.Shared", "test_same"),
+            ("tests.b.Shared", "test_same"),
+        ],
+    )
+    text = run("step", "--junit", after, "--junit-before", before).stdout
+    names = [line.split("**")[1] for line in text.splitlines() if line[:1].isdigit()]
+    assert names == [
+        "`a.Shared::test_same`",
+        "`b.Shared::test_same`",
+        "`CollapseTests::test_basic`",
+        "`SplitTests::test_basic`",
+        "`test_plain`",
+    ]
+    html = run("step", "--junit", after, "--junit-before", before, "--format", "html").stdout
+    assert "<code>CollapseTests::test_basic</code>" in html
+
+
+def test_no_tests_added_leaves_the_section_out(tmp_path: Path) -> None:
+    same = _junit(tmp_path / "same.xml", [("tests.test_more", "test_old")])
+    for fmt, heading in (("md", "Tests Added"), ("html", "Tests added")):
+        text = run("step", "--junit", same, "--junit-before", same, "--format", fmt).stdout
+        assert heading not in text and "0 new test" not in text

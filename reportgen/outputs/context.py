@@ -240,7 +240,7 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
     if after is None:
         return None
     from reportgen.analysis.test_diff import group_parametrized
-    from reportgen.analysis.test_ids import module_of, split_test_id
+    from reportgen.analysis.test_ids import module_of, short_names
 
     before = step.tests_before.stats() if step.tests_before else None
     stats = after.stats()
@@ -281,11 +281,13 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
         )
     added_groups = []
     if diff is not None:
-        for group in group_parametrized(after, diff.added):
+        functions = group_parametrized(after, diff.added)
+        names = short_names(g.function_id for g in functions)
+        for group in functions:
             added_groups.append(
                 {
                     "id": group.function_id,
-                    "name": split_test_id(group.function_id)[1] or group.function_id,
+                    "name": names[group.function_id],
                     "count": group.count,
                     "doc": None,
                     "cases": [
