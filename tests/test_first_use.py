@@ -373,3 +373,57 @@ def test_no_tests_added_leaves_the_section_out(tmp_path: Path) -> None:
     for fmt, heading in (("md", "Tests Added"), ("html", "Tests added")):
         text = run("step", "--junit", same, "--junit-before", same, "--format", fmt).stdout
         assert heading not in text and "0 new test" not in text
+
+
+# --- 6. Suites that declare counts but list no test case ----------------------------------
+
+TOTALS_ONLY = (
+    '<testsuites><testsuite name="only-totals" tests="6" failures="1" skipped="2" time="0.5"/>'
+    '<testsuite name="listed" tests="1" time="0.1"><testcase classname="m" name="t"/></testsuite>'
+    '<testsuite name="empty" tests="0"/></testsuites>'
+)
+
+
+def test_totals_only_suite_counts_its_declared_tests(tmp_path: Path) -> None:
+    """`<testsuite tests="6" failures="1" skipped="2"/>` is 6 tests, 1 failing, not 0."""
+    import io
+
+    from reportgen.analysis.test_run import combine_test_runs
+    from reportgen.inputs.test_results import parse_junit
+
+    run_ = parse_junit(io.BytesIO(TOTALS_ONLY.encode()), "totals.xml")
+    assert run_.stats() == {
+        "tests": 7,
+        "passed": 4,
+        "failed": 1,
+        "errors": 0,
+        "skipped": 2,
+        "runs": 7,
+        "time": 0.6,
+    }
+    assert [(u.name, u.tests, u.passed) for u in run_.unlisted] == [("only-totals", 6, 3)]
+    # Suites holding suites or cases are never counted from their attributes.
+    nested = b'<testsuites tests="9" failures="9"><testsuite tests="5"><testcase name="a"/></testsuite></testsuites>'
+    assert parse_junit(io.BytesIO(nested), "n.xml").stats()["tests"] == 1
+    shards = combine_test_runs([run_, parse_junit(io.BytesIO(TOTALS_ONLY.encode()), "b.xml")])
+    assert (shards.tests, shards.failed, len(shards.unlisted)) == (13, 2, 2)
+
+
+def test_report_says_a_suites_tests_are_not_listed(tmp_path: Path) -> None:
+    """The failure counts (and fails all-tests-pass); the report says why no test is named."""
+    junit = tmp_path / "totals.xml"
+    junit.write_text(TOTALS_ONLY, encoding="utf-8")
+    result = run("step", "--junit", str(junit))
+    assert "**Total tests:** 4 passed, 1 failed, 2 skipped  \n" in result.stdout
+    assert (
+        "**Not listed individually:** 6 tests of suite `only-totals` (3 passed, 1 failed,"
+        " 2 skipped): the file gives only the suite's counts\n" in result.stdout
+    )
+    summary = json.loads(run("step", "--junit", str(junit), "--format", "json").stdout)
+    assert summary["tests"]["after"]["failed"] == 1
+    assert summary["tests"]["unlisted"] == [
+        {"suite": "only-totals", "tests": 6, "passed": 3, "failed": 1, "errors": 0, "skipped": 2}
+    ]
+    spec = tmp_path / "s.toml"
+    spec.write_text('[[criteria]]\ncheck = "all-tests-pass"\n', encoding="utf-8")
+    assert run("step", "--junit", str(junit), "--spec", str(spec)).exit_code == 1

@@ -317,8 +317,26 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
         "flaky_passed": [i for i in after.flaky if after.outcome(i) == "passed"][:MAX_ROWS],
         "slowest": [{"id": i, "time": seconds(t)} for i, t in after.slowest],
         "selection": _selection(step),
-        "unlisted": [],
+        "unlisted": [
+            {"suite": u.name, "tests": u.tests, "summary": _counts_text(u)}
+            for u in after.unlisted[:MAX_ROWS]
+        ],
     }
+
+
+def _counts_text(suite: Any) -> str:
+    """ "4 passed, 1 failed, 2 skipped": the counts a suite declares, zeros left out."""
+    parts = [
+        f"{value} {label}"
+        for value, label in (
+            (suite.passed, "passed"),
+            (suite.failed, "failed"),
+            (suite.errors, "errors"),
+            (suite.skipped, "skipped"),
+        )
+        if value
+    ]
+    return ", ".join(parts)
 
 
 def _within(test_id: str, module: str) -> str:
