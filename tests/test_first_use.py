@@ -427,3 +427,78 @@ def test_report_says_a_suites_tests_are_not_listed(tmp_path: Path) -> None:
     spec = tmp_path / "s.toml"
     spec.write_text('[[criteria]]\ncheck = "all-tests-pass"\n', encoding="utf-8")
     assert run("step", "--junit", str(junit), "--spec", str(spec)).exit_code == 1
+
+
+# --- 9. Each added test with the first line of its docstring ------------------------------
+
+TEST_SOURCE = '''\
+import unittest
+
+
+class CollapseTests(unittest.TestCase):
+    def test_basic(self):
+        """Runs of spaces collapse to one.
+
+        More text that is not shown.
+        """
+
+
+def test_plain(value):
+    """<script>alert(1)</script> | *not emphasis*"""
+
+
+def test_bare():
+    pass
+'''
+
+
+def test_added_tests_show_their_docstrings(tmp_path: Path) -> None:
+    """Under --source-root, each added test shows its docstring's first line, escaped."""
+    project = tmp_path / "project"
+    (project / "tests").mkdir(parents=True)
+    (project / "tests" / "test_more.py").write_text(TEST_SOURCE, encoding="utf-8")
+    (tmp_path / "outside.py").write_text('def test_far():\n    """Secret."""\n', "utf-8")
+    before = _junit(tmp_path / "before.xml", [("tests.test_more", "test_old")])
+    after = tmp_path / "after.xml"
+    after.write_text(
+        '<testsuite name="t" time="1">'
+        '<testcase classname="tests.test_more" name="test_old"/>'
+        '<testcase classname="tests.test_more.CollapseTests" name="test_basic"/>'
+        '<testcase classname="tests.test_more" name="test_plain[1]"/>'
+        '<testcase classname="tests.test_more" name="test_plain[2]"/>'
+        '<testcase classname="tests.test_more" name="test_bare"/>'
+        '<testcase classname="far" name="test_far" file="../outside.py"/>'
+        "</testsuite>",
+        encoding="utf-8",
+    )
+    args = ["step", "--junit", str(after), "--junit-before", before]
+    md = run(*args, "--source-root", str(project)).stdout
+    section = md[md.index("## Tests Added") : md.index("## 📊")]
+    assert "   - Runs of spaces collapse to one.\n" in section
+    assert "More text" not in section and "Secret" not in section
+    assert "   - \\<script\\>alert(1)\\</script\\> \\| \\*not emphasis\\*\n" in section
+    assert "**`test_bare`**\n4." in section  # no docstring, no line
+    html = run(*args, "--source-root", str(project), "--format", "html").stdout
+    assert '<span class="muted">Runs of spaces collapse to one.</span>' in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+    # Without the sources at hand the list is as before: names only.
+    bare = run(*args, "--source-root", str(tmp_path / "nowhere")).stdout
+    assert "Runs of spaces" not in bare
+
+
+def docstrings_of_follow_the_file_attribute(tmp_path: Path) -> None:
+    """The JUnit `file` attribute finds a test whose classname names no module path."""
+    import io
+
+    from reportgen.inputs.test_results import parse_junit
+    from reportgen.inputs.test_sources import docstrings_of
+
+    (tmp_path / "suite").mkdir()
+    (tmp_path / "suite" / "checks.py").write_text(TEST_SOURCE, encoding="utf-8")
+    xml = (
+        b'<testsuite><testcase classname="Checks" name="test_plain" file="suite/checks.py"/>'
+        b'<testcase classname="X" name="test_basic" file="/etc/passwd"/></testsuite>'
+    )
+    run_ = parse_junit(io.BytesIO(xml), "j.xml")
+    docs = docstrings_of(run_, ["Checks::test_plain", "X::test_basic"], tmp_path)
+    assert docs == {"Checks::test_plain": "<script>alert(1)</script> | *not emphasis*"}

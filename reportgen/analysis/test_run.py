@@ -267,6 +267,11 @@ class TestRun(msgspec.Struct, frozen=True, eq=False):
             return None
         return TestRecord(test_id, OUTCOMES[packed & 3], bool(packed & _FLAKY), packed >> _RUNS)
 
+    def file(self, test_id: str) -> str:
+        """The test's `file` attribute ("" when it has none or is not in this run)."""
+        position = self._store.find(*_split_key(test_id))
+        return "" if position < 0 else self._store.file_of(position)
+
     def ids(self) -> tuple[str, ...]:
         """Every test id, sorted. Builds one string per test: prefer `changes()` on big runs."""
         return tuple(sorted(full_id(row[0], row[1]) for row in self._store.rows()))

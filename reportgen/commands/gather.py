@@ -239,6 +239,7 @@ def gather(options: Mapping[str, Any], env: Mapping[str, str]) -> StepInputs:
         tests_after=load_tests(junit),
         targets=targets,
         scope=scope,
+        source_root=source_root,
     )
 
 

@@ -204,6 +204,31 @@ def check_appendable(path: Path) -> None:
         raise OutputError(f"{path}: cannot append the step summary here")
 
 
+# Added test functions whose docstrings are looked up: the ones a report lists by name.
+DOC_FUNCTIONS = 500
+
+
+def with_test_docs(step: StepResult, source_root: str) -> StepResult:
+    """The step with the first docstring line of each added test whose source is found."""
+    diff, after = step.tests_diff, step.tests_after
+    if diff is None or after is None or not diff.added:
+        return step
+    from reportgen.analysis.test_ids import split_parameters
+    from reportgen.inputs.test_sources import docstrings_of
+
+    functions: set[str] = set()
+    ids = []
+    for test_id in diff.added:
+        function = split_parameters(test_id)[0]
+        if function not in functions:
+            if len(functions) == DOC_FUNCTIONS:
+                break
+            functions.add(function)
+            ids.append(test_id)
+    docs = docstrings_of(after, ids, source_root)
+    return msgspec.structs.replace(step, test_docs=docs) if docs else step
+
+
 def run_step(
     options: Mapping[str, Any],
     *,
@@ -220,7 +245,7 @@ def run_step(
     if out == "-" and len(formats) > 1:
         raise SpecError("several formats need --out DIR (one file each), not stdout")
     inputs = gather(options, env)
-    step = build_step(inputs)
+    step = with_test_docs(build_step(inputs), inputs.source_root)
     wanted = list(formats)
     if step_summary and "github" not in wanted:
         wanted.append("github")

@@ -289,7 +289,7 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
                     "id": group.function_id,
                     "name": names[group.function_id],
                     "count": group.count,
-                    "doc": None,
+                    "doc": step.test_docs.get(group.function_id),
                     "cases": [
                         {"param": param, "outcome": o, "mark": OUTCOME_MARKS.get(o, "❔")}
                         for param, o in group.cases
