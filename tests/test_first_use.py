@@ -193,7 +193,7 @@ def test_after_only_html_and_comment_compare_nothing(tiny_run: tuple[Path, str])
     data, _ = tiny_run
     html = run("step", "--after", str(data), "--format", "html").stdout
     assert "<h3>Coverage by file</h3>" in html and "<th>TOTAL</th>" in html
-    assert ">added<" not in html and "was —" not in html
+    assert ">added<" not in html and "was —" not in html and '<dl class="meta">\n</dl>' not in html
     comment = run("step", "--after", str(data), "--format", "github").stdout
     assert "| | Result |" in comment and "—" not in comment
 
