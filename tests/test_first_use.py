@@ -502,3 +502,29 @@ def docstrings_of_follow_the_file_attribute(tmp_path: Path) -> None:
     run_ = parse_junit(io.BytesIO(xml), "j.xml")
     docs = docstrings_of(run_, ["Checks::test_plain", "X::test_basic"], tmp_path)
     assert docs == {"Checks::test_plain": "<script>alert(1)</script> | *not emphasis*"}
+
+
+def test_short_names_grow_only_as_far_as_needed() -> None:
+    from reportgen.analysis.test_ids import short_names
+
+    assert short_names(
+        [
+            "tests.test_x::test_y",
+            "tests.a.Shared::t",
+            "tests.b.Shared::t",
+            "crate::mod::test",
+            "crate::other::test",
+            "bare",
+            "pkg.one::same",
+            "pkg.one.Inner::same",
+        ]
+    ) == {
+        "tests.test_x::test_y": "test_y",
+        "tests.a.Shared::t": "a.Shared::t",
+        "tests.b.Shared::t": "b.Shared::t",
+        "crate::mod::test": "mod::test",
+        "crate::other::test": "other::test",
+        "bare": "bare",
+        "pkg.one::same": "same",
+        "pkg.one.Inner::same": "Inner::same",
+    }

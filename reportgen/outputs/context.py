@@ -282,12 +282,13 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
     added_groups = []
     if diff is not None:
         functions = group_parametrized(after, diff.added)
-        names = short_names(g.function_id for g in functions)
+        # Names tell apart the functions a report can list; the rest keep their ids.
+        names = short_names(g.function_id for g in functions[:MAX_ROWS])
         for group in functions:
             added_groups.append(
                 {
                     "id": group.function_id,
-                    "name": names[group.function_id],
+                    "name": names.get(group.function_id, group.function_id),
                     "count": group.count,
                     "doc": step.test_docs.get(group.function_id),
                     "cases": [
