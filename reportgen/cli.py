@@ -201,7 +201,7 @@ exit_zero_option = click.option(
     "formats",
     multiple=True,
     type=click.Choice(FORMAT_NAMES),
-    help="Output format (repeatable; default md).",
+    help="Output format (repeatable; default: from --out's extension, else md).",
 )
 @click.option(
     "--out",
@@ -234,7 +234,7 @@ def step_command(
 
     outcome = run_step(
         options,
-        formats=formats or ("md",),
+        formats=formats,  # none: inferred from --out's name, else md
         out=out,
         force=force,
         env=os.environ,

@@ -74,17 +74,19 @@ def test_bare_testsuite_root_gives_its_own_time() -> None:
 
 
 def test_count_attributes_are_ignored() -> None:
-    """Suite and root count attributes that contradict the cases change nothing."""
+    """Suite and root count attributes that contradict the cases change nothing; only a
+    top-level suite without any case is counted from its totals (12 tests, 4 failed)."""
     run = read("inconsistent-counts.xml")
     assert run.stats() == {
-        "tests": 2,
-        "passed": 1,
-        "failed": 1,
+        "tests": 2 + 12,
+        "passed": 1 + 8,
+        "failed": 1 + 4,
         "errors": 0,
         "skipped": 0,
-        "runs": 2,
+        "runs": 14,
         "time": 0.75,
     }
+    assert [(s.name, s.tests, s.failed) for s in run.unlisted] == [("empty", 12, 4)]
 
 
 def test_without_suite_times_the_case_times_add_up() -> None:

@@ -37,6 +37,7 @@ class StepInputs(msgspec.Struct, frozen=True):
     tests_after: TestRun | None = None
     targets: tuple[Target, ...] = ()
     scope: Scope | None = None
+    source_root: str = "."  # where the measured sources and the tests' sources are
 
 
 class StepResult(msgspec.Struct, frozen=True):
@@ -51,6 +52,9 @@ class StepResult(msgspec.Struct, frozen=True):
     step_tests: TestRun | None  # the tests the spec's `tests` glob selects
     criteria: tuple[CriterionResult, ...]
     status: str | None
+    # First docstring line of added test functions, by function id, when their source is
+    # at hand (read at the edge by the commands; empty otherwise).
+    test_docs: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 def build_step(inputs: StepInputs) -> StepResult:

@@ -8,6 +8,9 @@ the function `m::test_merge` with parameters `full-chain`.
 from __future__ import annotations
 
 import functools
+import re
+from collections import Counter
+from collections.abc import Iterable
 
 
 def module_of(test_id: str) -> str:
@@ -75,3 +78,42 @@ def _parameter_start(test_id: str) -> int:
             if depth == 0:
                 return index
     return -1
+
+
+_SEPARATOR = re.compile(r"::|\.")
+
+
+def short_names(test_ids: Iterable[str]) -> dict[str, str]:
+    """The shortest name that tells each id apart from the others given, for a list of tests.
+
+    A name starts as the test's name within its module (`test_basic`, or `CollapseTests::
+    test_basic` for a unittest class) and takes more of its classname only while another id
+    of the list would read the same: `tests.a.Collapse::test_basic` and
+    `tests.b.Collapse::test_basic` -> `a.Collapse::test_basic`, `b.Collapse::test_basic`.
+    """
+    candidates = {test_id: _suffixes(test_id) for test_id in dict.fromkeys(test_ids)}
+    counts = Counter(name for names in candidates.values() for name in set(names))
+    return {
+        test_id: next((name for name in names if counts[name] == 1), test_id)
+        for test_id, names in candidates.items()
+    }
+
+
+def _suffixes(test_id: str) -> list[str]:
+    """The names an id may be shown by, shortest first; the last is the id itself."""
+    classname, name = split_test_id(test_id)
+    if not classname:
+        return [test_id]
+    module = module_of(test_id)
+    inner = classname[len(module) :].lstrip(".:") if classname.startswith(module) else ""
+    first = f"{inner}::{name}" if inner else name
+    names = [first]
+    # Longer names start after each separator of the classname, right to left.
+    starts = [match.end() for match in _SEPARATOR.finditer(classname)]
+    for start in reversed(starts):
+        longer = f"{classname[start:]}::{name}"
+        if len(longer) > len(names[-1]):
+            names.append(longer)
+    if names[-1] != test_id:
+        names.append(test_id)
+    return names

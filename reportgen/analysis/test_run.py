@@ -60,6 +60,21 @@ class Failure(msgspec.Struct, frozen=True):
     text: str
 
 
+class UnlistedSuite(msgspec.Struct, frozen=True):
+    """A suite that declares its counts but lists no test case (some producers write only
+    totals): its tests count in the run's figures, though none has an id."""
+
+    name: str
+    tests: int
+    failed: int
+    errors: int
+    skipped: int
+
+    @property
+    def passed(self) -> int:
+        return self.tests - self.failed - self.errors - self.skipped
+
+
 class TestRecord(msgspec.Struct, frozen=True):
     """One test of a run: outcome, whether it passed only on a rerun, and executions."""
 
@@ -225,6 +240,8 @@ class TestRun(msgspec.Struct, frozen=True, eq=False):
     flaky: tuple[str, ...]  # sorted ids of tests that passed only on a rerun
     slowest: tuple[tuple[str, float], ...]  # up to 10 (id, seconds), slowest first
     _store: TestStore
+    # Suites counted from their declared totals, their tests not listed one by one.
+    unlisted: tuple[UnlistedSuite, ...] = ()
 
     def stats(self) -> dict[str, Any]:
         """The JSON summary's counts: `{tests, passed, failed, errors, skipped, runs, time}`."""
@@ -249,6 +266,11 @@ class TestRun(msgspec.Struct, frozen=True, eq=False):
         if packed is None:
             return None
         return TestRecord(test_id, OUTCOMES[packed & 3], bool(packed & _FLAKY), packed >> _RUNS)
+
+    def file(self, test_id: str) -> str:
+        """The test's `file` attribute ("" when it has none or is not in this run)."""
+        position = self._store.find(*_split_key(test_id))
+        return "" if position < 0 else self._store.file_of(position)
 
     def ids(self) -> tuple[str, ...]:
         """Every test id, sorted. Builds one string per test: prefer `changes()` on big runs."""
@@ -292,6 +314,7 @@ def combine_test_runs(runs: Sequence[TestRun]) -> TestRun:
     for failure in chain.from_iterable(run.failures for run in runs):
         failures[failure.id] = _worse_failure(failures.get(failure.id), failure)
     flaky = {test_id for run in runs for test_id in run.flaky}
+    builder.unlisted = [suite for run in runs for suite in run.unlisted]
     return builder.build(math.fsum(run.time for run in runs), failures.values(), flaky)
 
 
@@ -333,6 +356,7 @@ class RunBuilder:
         # so no position is kept per test.
         self.more_time: dict[tuple[str, str], list[float]] = {}
         self.more_files: dict[tuple[str, str], str] = {}
+        self.unlisted: list[UnlistedSuite] = []
 
     def add(self, classname: str, name: str, seconds: float, file: str) -> None:
         """A test element without result elements: a pass. The common case, kept short."""
@@ -392,7 +416,7 @@ class RunBuilder:
             ]
         if flaky is None:
             flaky = [full_id(*key) for key in self.flaky]
-        return _run(store, time, failures, flaky)
+        return _run(store, time, failures, flaky, tuple(self.unlisted))
 
     def _put(
         self, classname: str, name: str, packed: int, seconds: float, file: str, rerun: bool = True
@@ -520,12 +544,22 @@ def _key(classname: str, name: str) -> tuple[str, str]:
 
 
 def _run(
-    store: TestStore, time: float, failures: Iterable[Failure], flaky: Iterable[str]
+    store: TestStore,
+    time: float,
+    failures: Iterable[Failure],
+    flaky: Iterable[str],
+    unlisted: tuple[UnlistedSuite, ...] = (),
 ) -> TestRun:
     """The immutable run over a store; failures and flaky ids whose outcome there differs
-    are dropped."""
+    are dropped. Unlisted suites add their declared counts."""
     counts = [0, 0, 0, 0]
     runs = 0
+    for suite in unlisted:
+        counts[SEV_PASSED] += suite.passed
+        counts[SEV_FAILED] += suite.failed
+        counts[SEV_ERROR] += suite.errors
+        counts[SEV_SKIPPED] += suite.skipped
+        runs += suite.tests
     # Few distinct packed states exist, so count those (in C) rather than every test.
     for packed, number in Counter(store.states).items():
         counts[packed & 3] += number
@@ -543,6 +577,7 @@ def _run(
         flaky=tuple(sorted(t for t in flaky if (store.packed(t) or 0) & _FLAKY)),
         slowest=_slowest(store),
         _store=store,
+        unlisted=unlisted,
     )
 
 

@@ -26,6 +26,45 @@ OUTPUTS = {
 }
 
 
+# A file name's ending -> the format it implies (longest endings first); `--out r.html`
+# alone writes HTML, not Markdown under an HTML name.
+EXTENSIONS = (
+    (".github.md", "github"),
+    (".badge.svg", "badge"),
+    (".svg", "badge"),
+    (".md", "md"),
+    (".markdown", "md"),
+    (".html", "html"),
+    (".htm", "html"),
+    (".json", "json"),
+)
+# Formats that may go into a file whose name implies another: both are Markdown.
+_SAME_KIND = {"md": {"md", "github"}, "github": {"md", "github"}}
+
+
+def implied_format(out: str) -> str | None:
+    """The format a file name's extension implies, else None."""
+    name = out.lower()
+    return next((fmt for ending, fmt in EXTENSIONS if name.endswith(ending)), None)
+
+
+def choose_formats(formats: Sequence[str], out: str) -> list[str]:
+    """--format as given; without it, the format `--out FILE`'s extension implies (else md).
+
+    A single --format that contradicts the file's extension is refused.
+    """
+    to_file = out != "-" and not out.endswith(("/", "\\")) and not Path(out).is_dir()
+    implied = implied_format(out) if to_file else None
+    if not formats:
+        return [implied or "md"]
+    if implied and len(set(formats)) == 1 and formats[0] not in _SAME_KIND.get(implied, {implied}):
+        raise SpecError(
+            f"--out {out}: the name says {implied}, but --format {formats[0]} was given;"
+            " drop --format or rename the file"
+        )
+    return list(formats)
+
+
 class StepOutcome(msgspec.Struct, frozen=True):
     criteria_ok: bool
     written: tuple[Path, ...]
@@ -166,6 +205,31 @@ def check_appendable(path: Path) -> None:
         raise OutputError(f"{path}: cannot append the step summary here")
 
 
+# Added test functions whose docstrings are looked up: the ones a report lists by name.
+DOC_FUNCTIONS = 500
+
+
+def with_test_docs(step: StepResult, source_root: str) -> StepResult:
+    """The step with the first docstring line of each added test whose source is found."""
+    diff, after = step.tests_diff, step.tests_after
+    if diff is None or after is None or not diff.added:
+        return step
+    from reportgen.analysis.test_ids import split_parameters
+    from reportgen.inputs.test_sources import docstrings_of
+
+    functions: set[str] = set()
+    ids = []
+    for test_id in diff.added:
+        function = split_parameters(test_id)[0]
+        if function not in functions:
+            if len(functions) == DOC_FUNCTIONS:
+                break
+            functions.add(function)
+            ids.append(test_id)
+    docs = docstrings_of(after, ids, source_root)
+    return msgspec.structs.replace(step, test_docs=docs) if docs else step
+
+
 def run_step(
     options: Mapping[str, Any],
     *,
@@ -178,11 +242,11 @@ def run_step(
 ) -> StepOutcome:
     from reportgen.analysis.criteria import automatic_ok
 
-    formats = list(dict.fromkeys(formats))
+    formats = list(dict.fromkeys(choose_formats(formats, out)))
     if out == "-" and len(formats) > 1:
         raise SpecError("several formats need --out DIR (one file each), not stdout")
     inputs = gather(options, env)
-    step = build_step(inputs)
+    step = with_test_docs(build_step(inputs), inputs.source_root)
     wanted = list(formats)
     if step_summary and "github" not in wanted:
         wanted.append("github")

@@ -11,6 +11,7 @@ from reportgen.analysis.test_run import (
     SEV_FAILED,
     SEV_PASSED,
     SEV_SKIPPED,
+    UnlistedSuite,
 )
 from reportgen.inputs.xml_reader import Attrs, Reader, clean, clip, first_line, parse_seconds
 
@@ -39,6 +40,9 @@ class JUnitReader(Reader):
         self.case: Attrs = {}
         self.outcome: _Outcome | None = None  # None: no result element yet
         self.times: dict[str, float] = {}  # time attribute -> seconds
+        self.cases = 0  # testcase elements seen
+        # Open suites: [attributes, cases seen before it opened, whether it holds a suite].
+        self.suites: list[list[Any]] = []
 
     def start(self, name: str, attrs: Attrs) -> None:
         depth = self.depth = self.depth + 1
@@ -49,8 +53,13 @@ class JUnitReader(Reader):
             self.case_depth = depth
             self.case = attrs
             self.outcome = None
-        elif name == "testsuite" and depth <= self.top:
-            self.add_suite_time(attrs.get("time"))
+            self.cases += 1
+        elif name in _SUITES:
+            if self.suites:
+                self.suites[-1][2] = True
+            self.suites.append([attrs, self.cases, False])
+            if name == "testsuite" and depth <= self.top:
+                self.add_suite_time(attrs.get("time"))
 
     def end(self, name: str) -> None:
         depth = self.depth
@@ -58,6 +67,15 @@ class JUnitReader(Reader):
         if depth != self.case_depth:
             if depth == self.text_depth and self.outcome is not None:
                 self.outcome.text = self.captured()
+            elif not self.case_depth and name in _SUITES and self.suites:
+                attrs, cases_before, has_suites = self.suites.pop()
+                # A top-level suite with no case anywhere inside (or a root holding nothing)
+                # is known by its totals only. An empty suite nested beside cases is not:
+                # its parent's cases are its tests (NUnit's converters write those).
+                if self.cases == cases_before and (
+                    depth == self.top or (depth < self.top and not has_suites)
+                ):
+                    self._declared(attrs)
             return
         self.case_depth = 0
         case = self.case
@@ -91,6 +109,17 @@ class JUnitReader(Reader):
             tests.times.append(seconds)
             return
         builder.add(classname, name or self.name_or_number(""), seconds, case.get("file", ""))
+
+    def _declared(self, attrs: Attrs) -> None:
+        """A top-level suite without test cases: its declared counts, if any, are its tests
+        (producers that write only totals), so a failure there is not lost."""
+        failed, errors, skipped = (
+            _count(attrs.get(key)) for key in ("failures", "errors", "skipped")
+        )
+        tests = max(_count(attrs.get("tests")), failed + errors + skipped)
+        if tests:
+            name = clip(clean(attrs.get("name") or "")) or f"(unnamed suite in {self.source})"
+            self.builder.unlisted.append(UnlistedSuite(name, tests, failed, errors, skipped))
 
     def _result(self, name: str, attrs: Attrs) -> None:
         sev, runs, keeps_text = self.RESULTS[name]
@@ -127,6 +156,20 @@ class JUnitReader(Reader):
         if sev >= SEV_FAILED:
             message = clean(outcome.message) or clip(first_line(outcome.text))
             self.builder.failure(classname, name, sev, message, outcome.text)
+
+
+_SUITES = frozenset({"testsuite", "testsuites"})
+# A declared count above this is not a count of tests (the largest real runs hold ~10^6).
+_MAX_DECLARED = 10**8
+
+
+def _count(text: str | None) -> int:
+    """A declared count attribute: a non-negative whole number, else 0."""
+    text = (text or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        return 0
+    value = int(text)
+    return value if value <= _MAX_DECLARED else 0
 
 
 class _Outcome:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, overload
 
-from reportgen.analysis.coverage_diff import UNCHANGED, FileDiff, TargetResult
+from reportgen.analysis.coverage_diff import UNCHANGED, FileDiff, TargetResult, uncovered_of
 from reportgen.analysis.criteria import COMPLETED, FAILED, IN_PROGRESS, display_delta
 from reportgen.analysis.numbers import Numbers
 from reportgen.analysis.step import StepResult
@@ -44,6 +44,12 @@ def _move(item: FileDiff) -> float:
         side = item.after or item.before
         return side.numbers.percent if side else 0.0
     return abs(item.after.numbers.percent - item.before.numbers.percent)
+
+
+def after_only(step: StepResult) -> bool:
+    """One coverage run and nothing to compare it with: no file was "added" by anything."""
+    cov = step.coverage
+    return cov is not None and cov.before is None and cov.after is not None
 
 
 def moved_files(step: StepResult) -> list[FileDiff]:
@@ -113,6 +119,53 @@ class FileRows(Sequence[FileEntry]):
         return NotImplemented
 
 
+def coverage_table(step: StepResult) -> dict[str, Any] | None:
+    """One run's coverage as `coverage report -m` prints it: every file in its order (by
+    path, as coverage.py sorts), its figures and Missing column, then the total."""
+    if not after_only(step):
+        return None
+    cov = step.coverage
+    assert cov is not None and cov.after is not None
+    p = step.precision
+    measured = [f.after for f in cov.files if f.after is not None]
+
+    def row(numbers: Numbers) -> dict[str, Any]:
+        return {
+            "statements": numbers.num_statements,
+            "missed": numbers.num_missing,
+            "branches": numbers.num_branches,
+            "partial": numbers.num_partial_branches,
+            "cover": pct(numbers, p),
+        }
+
+    rows = [
+        {"path": item.path, **row(item.numbers), "missing": item.missing_text}
+        for item in measured[:MAX_ROWS]
+    ]
+    missed = [item for item in measured if _has_misses(item.numbers)]
+    return {
+        "rows": rows,
+        "hidden": max(0, len(measured) - MAX_ROWS),
+        "total": row(cov.after),
+        "uncovered_files": [
+            {
+                "path": item.path,
+                "remaining": _remaining(item.numbers, p),
+                "uncovered": [
+                    {"path": u.path, "lines": u.lines, "function": u.function}
+                    for u in uncovered_of(item)
+                ],
+            }
+            for item in missed[:MAX_ROWS]
+        ],
+        "uncovered_hidden": max(0, len(missed) - MAX_ROWS),
+    }
+
+
+def _has_misses(numbers: Numbers) -> bool:
+    return bool(numbers.num_missing or numbers.num_missing_branches)
+
+
 def verdict(result: TargetResult, precision: int) -> str:
     if not result.holds:
         return "Target missed"
@@ -130,8 +183,12 @@ def target_rows(step: StepResult) -> list[dict[str, Any]]:
         rows.append(
             {
                 "pattern": result.target.pattern,
+                # What the target measured: its one file's path (a bare "slug.py" names
+                # "src/app/slug.py"), else the pattern of its several files.
+                "name": result.paths[0] if len(result.paths) == 1 else result.target.pattern,
                 "min": result.target.min,
                 "min_delta": result.target.delta,
+                "goal": goal_text(result.target.min, result.target.delta),
                 "before": pct(result.before, p),
                 "after": pct(result.after, p),
                 "delta": delta_text(result.before, result.after, p),
@@ -150,6 +207,16 @@ def target_rows(step: StepResult) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def goal_text(minimum: float | None, delta: float | None) -> str | None:
+    """A target's goal in words: "≥80%", "+3 points", "≥80% and +3 points"."""
+    parts = []
+    if minimum is not None:
+        parts.append(f"≥{minimum:g}%")
+    if delta is not None:
+        parts.append(f"{delta:+g} point{'s' if delta != 1 else ''}")
+    return " and ".join(parts) or None
 
 
 def _remaining(numbers: Numbers | None, precision: int) -> str:
@@ -173,7 +240,7 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
     if after is None:
         return None
     from reportgen.analysis.test_diff import group_parametrized
-    from reportgen.analysis.test_ids import module_of, split_test_id
+    from reportgen.analysis.test_ids import module_of, short_names
 
     before = step.tests_before.stats() if step.tests_before else None
     stats = after.stats()
@@ -214,12 +281,16 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
         )
     added_groups = []
     if diff is not None:
-        for group in group_parametrized(after, diff.added):
+        functions = group_parametrized(after, diff.added)
+        # Names tell apart the functions a report can list; the rest keep their ids.
+        names = short_names(g.function_id for g in functions[:MAX_ROWS])
+        for group in functions:
             added_groups.append(
                 {
                     "id": group.function_id,
-                    "name": split_test_id(group.function_id)[1] or group.function_id,
+                    "name": names.get(group.function_id, group.function_id),
                     "count": group.count,
+                    "doc": step.test_docs.get(group.function_id),
                     "cases": [
                         {"param": param, "outcome": o, "mark": OUTCOME_MARKS.get(o, "❔")}
                         for param, o in group.cases
@@ -247,7 +318,26 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
         "flaky_passed": [i for i in after.flaky if after.outcome(i) == "passed"][:MAX_ROWS],
         "slowest": [{"id": i, "time": seconds(t)} for i, t in after.slowest],
         "selection": _selection(step),
+        "unlisted": [
+            {"suite": u.name, "tests": u.tests, "summary": _counts_text(u)}
+            for u in after.unlisted[:MAX_ROWS]
+        ],
     }
+
+
+def _counts_text(suite: Any) -> str:
+    """ "4 passed, 1 failed, 2 skipped": the counts a suite declares, zeros left out."""
+    parts = [
+        f"{value} {label}"
+        for value, label in (
+            (suite.passed, "passed"),
+            (suite.failed, "failed"),
+            (suite.errors, "errors"),
+            (suite.skipped, "skipped"),
+        )
+        if value
+    ]
+    return ", ".join(parts)
 
 
 def _within(test_id: str, module: str) -> str:
@@ -314,7 +404,12 @@ def heading(step: StepResult) -> str:
     head = " — ".join(parts)
     if spec.title:
         head = f"{head}: {spec.title}" if head else spec.title
-    return head or "Coverage report"
+    if head:
+        return head
+    # Without a spec, the title says what the report holds.
+    if step.coverage is None:
+        return "Test report"
+    return "Coverage and test report" if step.tests_after is not None else "Coverage report"
 
 
 def build_context(step: StepResult, summary: dict[str, Any]) -> dict[str, Any]:
@@ -328,6 +423,9 @@ def build_context(step: StepResult, summary: dict[str, Any]) -> dict[str, Any]:
         "status_mark": STATUS_MARKS[step.status],
         "precision": p,
         "has_coverage": cov is not None,
+        "has_before": bool(cov and cov.before is not None),
+        "after_only": after_only(step),
+        "coverage_table": coverage_table(step),
         "has_branches": bool(cov and cov.has_branches),
         "targets": target_rows(step),
         "files": rows,

@@ -189,6 +189,18 @@ def _tests(step: StepResult) -> dict[str, Any]:
             for f in (after.failures if after else ())
         ],
         "slowest": [{"id": i, "time": round(t, 6)} for i, t in (after.slowest if after else ())],
+        # Suites of the after run counted from their declared totals (no test cases listed).
+        "unlisted": [
+            {
+                "suite": u.name,
+                "tests": u.tests,
+                "passed": u.passed,
+                "failed": u.failed,
+                "errors": u.errors,
+                "skipped": u.skipped,
+            }
+            for u in (after.unlisted if after else ())
+        ],
     }
 
 
