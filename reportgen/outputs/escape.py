@@ -42,10 +42,46 @@ def clean_text(text: object, limit: int = 500) -> str:
     return value
 
 
+# What GitHub links in a comment's text (never inside code): @mentions and @org/teams,
+# e-mail addresses, #12, GH-12, owner/repo#12 and owner/repo@sha, and bare URLs. A word
+# holding one of these marks is shown as code, where it stays inert.
+_GITHUB_LINKED = re.compile(r"@\w|#\d|gh-\d|://|www\.|mailto:|xmpp:", re.IGNORECASE)
+# Words end at spaces, "|" (a table cell's edge) and backticks (fences of their own).
+_WORD = re.compile(r"[^\s|`]+")
+# Punctuation around a word that stays outside its code span: "(see @a)." -> (see `@a`).
+_WORD_EDGES = re.compile(r"^([(\[{<\"'*_~]*)(.*?)([.,:;!?)\]}>\"'*_~]*)$")
+
+
+def inert_words(text: str) -> list[tuple[bool, str]]:
+    """`text` cut into (linked, part): parts GitHub would turn into a mention, a reference or
+    a link are flagged; they hold no space, "|" or backtick."""
+    parts: list[tuple[bool, str]] = []
+    plain = 0
+    for word in _WORD.finditer(text):
+        if not _GITHUB_LINKED.search(word.group()):
+            continue
+        lead, core, _ = _WORD_EDGES.match(word.group()).groups()
+        if not _GITHUB_LINKED.search(core):
+            continue
+        start = word.start() + len(lead)
+        parts += [(False, text[plain:start]), (True, core)]
+        plain = start + len(core)
+    parts.append((False, text[plain:]))
+    return [part for part in parts if part[1]]
+
+
+def _md_plain(value: str) -> str:
+    value = _MD_SPECIAL.sub(r"\\\1", value)
+    return _MD_UNDERSCORE.sub(r"\\_", value)
+
+
 def md_text(text: object, limit: int = 500) -> str:
-    """Untrusted text as literal Markdown: metacharacters backslash-escaped, one line."""
-    value = _MD_SPECIAL.sub(r"\\\1", clean_text(text, limit))
-    value = _MD_UNDERSCORE.sub(r"\\_", value)
+    """Untrusted text as literal Markdown: metacharacters backslash-escaped, one line, and
+    nothing GitHub would turn into a mention, a cross-reference or a link."""
+    value = "".join(
+        f"`{part}`" if linked else _md_plain(part)
+        for linked, part in inert_words(clean_text(text, limit))
+    )
     value = _MD_LINE_START.sub(r"\1\\\2", value)
     return _MD_ORDERED_START.sub(r"\1\\\2", value)
 
@@ -83,5 +119,9 @@ def md_prose_line(text: object) -> str:
 
 def html_text(text: object, limit: int = 500) -> Markup:
     """Untrusted text inside raw HTML of a Markdown file (a `<summary>` line is an HTML
-    block, where Markdown escapes do nothing): HTML-escaped, one line."""
-    return escape(clean_text(text, limit))
+    block, where Markdown escapes do nothing): HTML-escaped, one line, and what GitHub would
+    link (see `md_text`) inside <code>."""
+    return Markup("").join(
+        Markup("<code>%s</code>") % part if linked else escape(part)
+        for linked, part in inert_words(clean_text(text, limit))
+    )
