@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from reportgen.cli import main
-from reportgen.outputs.escape import html_text, md_text
+from reportgen.outputs.escape import html_text, is_safe_link, md_prose, md_prose_line, md_text
 
 MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
@@ -78,3 +79,107 @@ def test_failure_messages_ping_no_one_in_any_markdown_format(tmp_path: Path) -> 
         text = path.read_text(encoding="utf-8")
         assert "`@alice`" in text, path.name
         assert linked_outside_code(text) == [], path.name
+
+
+# ---- B: spec prose carries no raw HTML, script links or images ------------------------------
+
+
+class Permissive(MarkdownIt):
+    """A renderer that trusts every link, so only the Markdown we write can keep one out."""
+
+    def validateLink(self, url: str) -> bool:  # noqa: N802 (markdown-it's name)
+        return True
+
+
+LOOSE = Permissive("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def unsafe_parts(markdown: str) -> list[str]:
+    """Raw HTML, images and links that are not http(s), mailto or relative."""
+    found = []
+    for token in LOOSE.parse(markdown):
+        for t in [token, *(token.children or [])]:
+            if t.type in ("html_block", "html_inline", "image"):
+                found.append(f"{t.type}: {t.content}")
+            href = t.attrGet("href") if t.type == "link_open" else None
+            if href is not None and not is_safe_link(str(href)):
+                found.append(f"link: {href}")
+    return found
+
+
+HOSTILE_PROSE = [
+    "``<img src=x onerror=alert(1)>` and ``<iframe src=https://e.example></iframe>`",
+    '``a <a href="https://e.example">y</a>` `b`',
+    "[a](javascript\\:alert(1)) [b](JaVaScRiPt:alert(1)) [c](<javascript:alert(1)>)",
+    "[d](&#x6a;avascript:alert(1)) [e]( data:text/html,x) [f](vbscript:x) <javascript:alert(1)>",
+    "See [g][ref] and [h]\n\n[ref]: javascript:alert(1)\n[h]: data:text/html,x",
+    "![t](https://evil.example/t.png) and ![u][img]\n\n[img]: https://evil.example/u.png",
+    "<div>\n<script>alert(1)</script>\n</div>\n\n<!-- hidden -->",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_PROSE)
+def test_hostile_prose_is_neutralised(text: str) -> None:
+    assert unsafe_parts(md_prose(text)) == []
+    line = md_prose_line(text)
+    assert unsafe_parts(line) == [] and "\n" not in line
+
+
+def test_unbalanced_backticks_keep_html_visible() -> None:
+    """The tags are shown as text; the prose around them keeps its Markdown."""
+    html = MD.render(md_prose(HOSTILE_PROSE[0]))
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html and "<img" not in html
+    assert "&lt;iframe src=https://e.example&gt;" in html and "<iframe" not in html
+    assert MD.render(md_prose("**b** `c` [d](https://d.example/x)")) == (
+        '<p><strong>b</strong> <code>c</code> <a href="https://d.example/x">d</a></p>\n'
+    )
+
+
+PROSE_PIECES = st.sampled_from(
+    [
+        "<",
+        ">",
+        "`",
+        "``",
+        "[",
+        "]",
+        "(",
+        ")",
+        "](",
+        "javascript:",
+        "data:",
+        "\\",
+        "!",
+        "img",
+        " ",
+        "\n",
+        "\n\n",
+        "*",
+        "_",
+        "&#",
+        "x",
+        ";",
+        "https://a.example",
+        ":",
+        "|",
+        "-",
+        "#",
+        "<!--",
+        "-->",
+        "<a href=",
+        '"',
+        "~",
+        "    ",
+        "1.",
+        ">",
+        "&amp;",
+        "&#106;",
+    ]
+)
+
+
+@given(st.lists(PROSE_PIECES, max_size=40).map("".join))
+def test_any_prose_renders_no_html_images_or_script_links(text: str) -> None:
+    assert unsafe_parts(md_prose(text)) == []
+    line = md_prose_line(text)
+    assert unsafe_parts(line) == [] and "\n" not in line
