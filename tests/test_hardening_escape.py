@@ -183,3 +183,66 @@ def test_any_prose_renders_no_html_images_or_script_links(text: str) -> None:
     assert unsafe_parts(md_prose(text)) == []
     line = md_prose_line(text)
     assert unsafe_parts(line) == [] and "\n" not in line
+
+
+# ---- C: pictures show no bidi overrides or control characters ---------------------------------
+
+HIDDEN = "\u202e\u2066\x00\x1b"
+DIRTY = f"src/{HIDDEN}evil.py"
+
+
+def visible(text: str) -> bool:
+    return not any(ch in text for ch in HIDDEN)
+
+
+def test_chart_texts_are_cleaned_like_table_texts() -> None:
+    from reportgen.outputs.badge import badge
+    from reportgen.outputs.charts import moves_chart, target_chart, trend_chart
+    from reportgen.outputs.escape import clean_text
+
+    shown = clean_text(DIRTY)
+    assert shown == "src/\ufffd\ufffd\ufffd\ufffdevil.py"
+    numbers = {"percent": 50.0, "display": f"50{HIDDEN}"}
+    targets = target_chart([{"pattern": DIRTY, "before": numbers, "after": numbers, "min": 40}])
+    assert targets is not None
+    (row,) = targets.rows
+    assert row.full_label == shown and visible(row.label) and visible(row.after.text)
+    assert shown in targets.description and visible(targets.description)
+    moves = moves_chart([{"path": DIRTY, "delta": 4.0}])
+    assert moves is not None
+    assert moves.rows[0].path == shown and visible(moves.rows[0].label)
+    assert visible(moves.description)
+    trend = trend_chart(
+        [{"label": DIRTY, "date": f"2025{HIDDEN}", "percent": 50.0, "display": "50"}]
+    )
+    assert trend is not None
+    (point,) = trend.points
+    assert point.full_label == shown and visible(point.label) and visible(point.date)
+    assert visible(trend.description)
+    figure = badge({"coverage": {"after": numbers, "precision": 0}}, label=f"cov{HIDDEN}")
+    assert visible(figure.label) and visible(figure.value) and visible(figure.description)
+
+
+def test_html_pictures_show_no_hidden_characters(tmp_path: Path) -> None:
+    import json
+
+    def coverage(missing: list[int]) -> dict:
+        executed = [line for line in range(1, 5) if line not in missing]
+        summary = {"num_statements": 4, "missing_lines": len(missing)}
+        files = {"src/\u202eevil\u2066.py": {"executed_lines": executed, "missing_lines": missing}}
+        return {"files": {k: {**v, "summary": summary} for k, v in files.items()}}
+
+    before, after = tmp_path / "before.json", tmp_path / "after.json"
+    before.write_text(json.dumps(coverage([2, 3])))
+    after.write_text(json.dumps(coverage([3])))
+    out = tmp_path / "report.html"
+    args = ["step", "--before", str(before), "--after", str(after), "--target", "src/*=50"]
+    result = CliRunner().invoke(
+        main, [*args, "--format", "html", "--out", str(out)], env={"SOURCE_DATE_EPOCH": ""}
+    )
+    assert result.exit_code == 0, result.stderr
+    html = out.read_text(encoding="utf-8")
+    pictures = re.findall(r"<svg.*?</svg>", html, flags=re.S)
+    assert len(pictures) >= 2  # the moves chart, wide and narrow
+    assert all(visible(svg) for svg in pictures)
+    assert any("src/\ufffdevil\ufffd.py" in svg for svg in pictures)
