@@ -246,3 +246,85 @@ def test_html_pictures_show_no_hidden_characters(tmp_path: Path) -> None:
     assert len(pictures) >= 2  # the moves chart, wide and narrow
     assert all(visible(svg) for svg in pictures)
     assert any("src/\ufffdevil\ufffd.py" in svg for svg in pictures)
+
+
+# ---- D: readable Markdown, escaped only where a character would be markup -------------------
+
+REPORTS = Path(__file__).resolve().parent.parent / "reports" / "m3"
+INLINE_OK = {"text", "code_inline", "softbreak"}
+
+
+def literal_text(markdown: str, wrappers: frozenset[str] = frozenset()) -> str:
+    """The text a Markdown fragment shows; fails on any markup but `wrappers` and code."""
+    shown = []
+    for token in MD.parse(markdown):
+        if token.type == "inline":
+            for child in token.children or []:
+                assert child.type in INLINE_OK | wrappers, (markdown, child.type)
+                if child.type in ("text", "code_inline"):
+                    shown.append(child.content)
+        else:
+            allowed = ("paragraph", "heading", "bullet_list", "list_item", "table", "thead")
+            allowed += ("tbody", "tr", "th", "td")
+            assert token.type.rsplit("_", 1)[0] in allowed, (markdown, token.type)
+    return "".join(shown)
+
+
+MARKDOWN_PIECES = list("*_`[]()<>!#-+=.|~&;\\:/1a x\t") + ["&amp;", "www.", "@", "1. ", "\n"]
+MARKDOWN_TEXT = st.lists(st.sampled_from(MARKDOWN_PIECES), max_size=40).map("".join)
+ANY_TEXT = st.one_of(st.text(max_size=60), MARKDOWN_TEXT)
+
+
+@given(ANY_TEXT)
+def test_md_text_renders_as_exactly_the_text(text: str) -> None:
+    """Wherever our templates put it, md_text(s) shows s and nothing else: no link, no
+    emphasis, no HTML, no list, heading or code block (A's code spans hold text too)."""
+    expected = clean_text_stripped(text)
+    out = md_text(text)
+    assert "\n" not in out
+    if not expected:
+        assert out == ""
+        return
+    assert literal_text(out) == expected
+    assert literal_text(f"- ❌ {out}") == f"❌ {expected}"
+    assert literal_text(f"# {out}") == expected
+    assert literal_text(f"| a |\n|---|\n| {out} |") == "a" + expected.strip()
+    assert literal_text(f"**{out}**", frozenset({"strong_open", "strong_close"})) == expected
+
+
+def clean_text_stripped(text: str) -> str:
+    from reportgen.outputs.escape import clean_text
+
+    return clean_text(text).strip()
+
+
+@pytest.mark.parametrize(
+    ("text", "markdown"),
+    [
+        ("82.1%", "82.1%"),
+        ("0.27s", "0.27s"),
+        ("AssertionError: assert [1, 2] == [1, 3]", "AssertionError: assert [1, 2] == [1, 3]"),
+        ("assert 3 > 2 (a.b) snake_case done!", "assert 3 > 2 (a.b) snake_case done!"),
+        ("a * b and 2*3", "a * b and 2\\*3"),
+        ("**bold** _em_", "\\*\\*bold\\*\\* \\_em\\_"),
+        ("<b>x</b> | y ~ `z`", "\\<b>x\\</b> \\| y \\~ \\`z\\`"),
+        ("[x](javascript:alert(1))", "\\[x\\](javascript:alert(1))"),
+        ("1. first", "1\\. first"),
+        ("- item", "\\- item"),
+        ("# heading", "\\# heading"),
+        ("> quote", "\\> quote"),
+        ("AT&T &amp;", "AT&T \\&amp;"),
+        ("path\\", "path\\\\"),
+    ],
+)
+def test_md_text_escapes_only_what_would_be_markup(text: str, markdown: str) -> None:
+    assert md_text(text) == markdown
+
+
+def test_example_report_reads_like_the_hand_written_one() -> None:
+    """No stray backslashes in the archived example, and one way of writing a duration."""
+    report = (REPORTS / "p0-4-milestone-3--step-2.md").read_text(encoding="utf-8")
+    assert "\\." not in report and "(achieved **0.27s**)" in report
+    assert "**Execution time:** 0.27s (was 0.23s)" in report
+    durations = re.findall(r"\b\d[\d.]*\s?(?:ms|s)\b", report)
+    assert durations and all(re.fullmatch(r"\d+(?:\.\d{2,3})?s", d) for d in durations), durations

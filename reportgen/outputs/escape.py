@@ -21,14 +21,6 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.tree import SyntaxTreeNode
 
-# Characters CommonMark + GFM give a meaning to anywhere in a line; "(" and "!"
-# only matter next to an (escaped) bracket, so they stay readable.
-_MD_SPECIAL = re.compile(r"([\\`*\[\]|~<>&])")
-# "_" inside a word (config_manager) is never emphasis in CommonMark; elsewhere it may be.
-_MD_UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
-# Block markers matter only at the start of a line: "#", "-", "+", "=", "1." ...
-_MD_LINE_START = re.compile(r"^(\s*)([#+\-=>])")
-_MD_ORDERED_START = re.compile(r"^(\s*\d+)([.)])")
 _NEWLINES = re.compile(r"\s*[\r\n]+\s*")
 _BACKTICKS = re.compile(r"`+")
 # Bidirectional overrides and isolates can make text read differently than it is.
@@ -83,29 +75,13 @@ def inert_words(text: str) -> list[tuple[bool, str]]:
         if not _GITHUB_LINKED.search(word.group()):
             continue
         lead, core, _ = _WORD_EDGES.match(word.group()).groups()
-        if not _GITHUB_LINKED.search(core):
-            continue
+        if not _GITHUB_LINKED.search(core):  # the mark spans the punctuation: "www._"
+            lead, core = "", word.group()
         start = word.start() + len(lead)
         parts += [(False, text[plain:start]), (True, core)]
         plain = start + len(core)
     parts.append((False, text[plain:]))
     return [part for part in parts if part[1]]
-
-
-def _md_plain(value: str) -> str:
-    value = _MD_SPECIAL.sub(r"\\\1", value)
-    return _MD_UNDERSCORE.sub(r"\\_", value)
-
-
-def md_text(text: object, limit: int = 500) -> str:
-    """Untrusted text as literal Markdown: metacharacters backslash-escaped, one line, and
-    nothing GitHub would turn into a mention, a cross-reference or a link."""
-    value = "".join(
-        f"`{part}`" if linked else _md_plain(part)
-        for linked, part in inert_words(clean_text(text, limit))
-    )
-    value = _MD_LINE_START.sub(r"\1\\\2", value)
-    return _MD_ORDERED_START.sub(r"\1\\\2", value)
 
 
 # ---- Literal text at a known position in Markdown ----
@@ -150,8 +126,9 @@ def _markup_at(value: str, i: int, before: str | None, after: str | None, starts
     if ch == "_":  # emphasis, except inside a word
         inside = prev is not None and nxt is not None and prev.isalnum() and nxt.isalnum()
         return not (inside or (_spaced(prev) and _spaced(nxt)))
-    if ch == "]":  # closes a link when "(", "[" or ":" follows
-        return nxt is None or nxt in "([:]"
+    if ch == "]":  # closes a link, or a definition's label, when "(", "[" or ":" follows;
+        # what a template writes after the text is its own markup and href
+        return nxt is not None and nxt in "([:]"
     if ch == "&":  # a character reference
         return _ENTITY.match(value, i) is not None
     if ch == "!":  # an image, when a link follows
@@ -186,6 +163,22 @@ def md_escape(
         if closing:
             marks.add(closing.start(1))
     return "".join(f"\\{ch}" if i in marks else ch for i, ch in enumerate(value))
+
+
+def md_text(text: object, limit: int = 500) -> str:
+    """Untrusted text as literal Markdown on one line: backslashes only where a character
+    would be markup at its place ("82.1%" stays, "**b**" becomes "\\*\\*b\\*\\*"), wherever
+    a template puts it; and nothing GitHub would turn into a mention, a cross-reference
+    or a link (`inert_words`: those are code)."""
+    parts = inert_words(clean_text(text, limit).strip())
+    out = []
+    for i, (linked, part) in enumerate(parts):
+        if linked:
+            out.append(f"`{part}`")
+            continue
+        after = "`" if i + 1 < len(parts) else None
+        out.append(md_escape(part, "`" if i else None, after, line_start=i == 0))
+    return "".join(out)
 
 
 def _code_span(value: str) -> str:
