@@ -292,6 +292,15 @@ def test_md_text_renders_as_exactly_the_text(text: str) -> None:
     assert literal_text(f"**{out}**", frozenset({"strong_open", "strong_close"})) == expected
 
 
+@given(st.integers(0, 3), MARKDOWN_TEXT.map(lambda text: text.replace("\n", " ").strip()))
+def test_md_escape_at_a_line_start_is_text(indent: int, text: str) -> None:
+    """Escaped at the start of a line (up to 3 spaces in), the text is still only text."""
+    from reportgen.outputs.escape import md_escape
+
+    if text:
+        assert literal_text(md_escape(" " * indent + text)) == text
+
+
 def clean_text_stripped(text: str) -> str:
     from reportgen.outputs.escape import clean_text
 

@@ -115,7 +115,7 @@ def _markup_at(value: str, i: int, before: str | None, after: str | None, starts
     if starts:
         if ch == ">" or ch == "[":  # block quote; link definition, footnote, task box
             return True
-        if ch in "-+=" and (nxt is None or _spaced(nxt) or nxt == ch):
+        if ch in "-+*=_" and (nxt is None or _spaced(nxt) or nxt == ch):
             return True  # list item, thematic break, setext underline
         if ch == "#" and _HEADING.match(value, i):
             return True
@@ -194,12 +194,7 @@ def _code_span(value: str) -> str:
 
 def md_code(text: object, limit: int = 500) -> str:
     """Untrusted text as an inline code span that also survives inside a table cell."""
-    value = clean_text(text, limit).replace("|", "\\|")
-    longest = max((len(m) for m in _BACKTICKS.findall(value)), default=0)
-    fence = "`" * (longest + 1)
-    if value.startswith("`") or value.endswith("`") or not value.strip():
-        value = f" {value} "
-    return f"{fence}{value}{fence}"
+    return _code_span(clean_text(text, limit).replace("|", "\\|"))
 
 
 # ---- Prose: Markdown written by people, re-emitted from its syntax tree ----
