@@ -337,3 +337,18 @@ def test_example_report_reads_like_the_hand_written_one() -> None:
     assert "**Execution time:** 0.27s (was 0.23s)" in report
     durations = re.findall(r"\b\d[\d.]*\s?(?:ms|s)\b", report)
     assert durations and all(re.fullmatch(r"\d+(?:\.\d{2,3})?s", d) for d in durations), durations
+
+
+def test_index_link_text_keeps_its_brackets() -> None:
+    """A step's name is a link's text in the index: its brackets cannot end the link early."""
+    from reportgen.outputs.render import make_environment, render
+
+    row = dict.fromkeys(("milestone", "title", "date", "status", "overall", "scope"))
+    row.update(step="Step [2] a]b", report="m3/step-2.md", targets=[])
+    index = {"trend": [], "sparkline": "", "rows": [row]}
+    text = render(make_environment(), "index.md", {"index": index})
+    line = next(x for x in text.splitlines() if "step-2.md" in x)
+    tokens = MD.parseInline(line.split(" | ")[1])[0].children or []
+    assert [t.type for t in tokens] == ["link_open", "text", "link_close"]
+    assert tokens[1].content == "Step [2] a]b"
+    assert tokens[0].attrGet("href") == "m3/step-2.md"

@@ -165,11 +165,12 @@ def md_escape(
     return "".join(f"\\{ch}" if i in marks else ch for i, ch in enumerate(value))
 
 
-def md_text(text: object, limit: int = 500) -> str:
+def md_text(text: object, limit: int = 500, link_text: bool = False) -> str:
     """Untrusted text as literal Markdown on one line: backslashes only where a character
     would be markup at its place ("82.1%" stays, "**b**" becomes "\\*\\*b\\*\\*"), wherever
     a template puts it; and nothing GitHub would turn into a mention, a cross-reference
-    or a link (`inert_words`: those are code)."""
+    or a link (`inert_words`: those are code). `link_text`: it goes between a link's
+    brackets, so every bracket is escaped."""
     parts = inert_words(clean_text(text, limit).strip())
     out = []
     for i, (linked, part) in enumerate(parts):
@@ -177,7 +178,7 @@ def md_text(text: object, limit: int = 500) -> str:
             out.append(f"`{part}`")
             continue
         after = "`" if i + 1 < len(parts) else None
-        out.append(md_escape(part, "`" if i else None, after, line_start=i == 0))
+        out.append(md_escape(part, "`" if i else None, after, i == 0, brackets=link_text))
     return "".join(out)
 
 
