@@ -352,3 +352,36 @@ def test_index_link_text_keeps_its_brackets() -> None:
     assert [t.type for t in tokens] == ["link_open", "text", "link_close"]
     assert tokens[1].content == "Step [2] a]b"
     assert tokens[0].attrGet("href") == "m3/step-2.md"
+
+
+def test_spec_texts_reach_html_cleaned(tmp_path: Path) -> None:
+    """Spec texts (title, milestone, step, target) in the pages and the index: cleaned too."""
+    after = Path(__file__).parent / "data" / "coverage" / "7.17.4" / "branch.json"
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        'title = "T\\u202eevil\\u0000x"\nmilestone = "M\\u2066"\nstep = "S\\u202e1"\n'
+        'date = 2025-01-02\n[[target]]\npath = "*"\nmin = 10\n'
+        f"[inputs]\nafter = {json_string(after)}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "reports" / "m"
+    env = {"SOURCE_DATE_EPOCH": ""}
+    args = ["step", "--spec", str(spec), "--out", str(out)]
+    args += ["--format", "md", "--format", "json", "--format", "html"]
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code == 0, result.stderr
+    result = CliRunner().invoke(main, ["index", str(out.parent)], env=env)
+    assert result.exit_code == 0, result.stderr
+    pages = [*out.glob("*.html"), *out.glob("*.md"), out.parent / "index.html"]
+    pages.append(out.parent / "index.md")
+    assert len(pages) == 4
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert visible(text), page.name
+        assert "T\ufffdevil\ufffdx" in text, page.name
+
+
+def json_string(path: Path) -> str:
+    import json
+
+    return json.dumps(str(path))
