@@ -476,7 +476,7 @@ def test_added_tests_show_their_docstrings(tmp_path: Path) -> None:
     section = md[md.index("## Tests Added") : md.index("## 📊")]
     assert "   - Runs of spaces collapse to one.\n" in section
     assert "More text" not in section and "Secret" not in section
-    assert "   - \\<script\\>alert(1)\\</script\\> \\| \\*not emphasis\\*\n" in section
+    assert "   - \\<script>alert(1)\\</script> \\| \\*not emphasis\\*\n" in section
     assert "**`test_bare`**\n4." in section  # no docstring, no line
     html = run(*args, "--source-root", str(project), "--format", "html").stdout
     assert '<span class="muted">Runs of spaces collapse to one.</span>' in html

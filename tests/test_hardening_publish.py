@@ -131,7 +131,7 @@ def test_markdown_escapers_never_emit_an_html_comment_opening(text: str) -> None
         (
             md_prose,
             "see `<!-- x -->` and <!-- y -->",
-            "see `<!\u200d-- x -->` and &lt;!-- y --&gt;",
+            "see `<!\u200d-- x -->` and \\<!\u200d-- y -->",
         ),
     ],
 )

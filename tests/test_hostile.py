@@ -338,7 +338,7 @@ def test_hostile_test_names_render_as_text(tmp_path: Path) -> None:
     md = (out / "report.md").read_text(encoding="utf-8")
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "<img" not in md.replace("`<img src=x onerror=alert(1)>\\|[x](javascript:alert(1))`", "")
-    assert "\\*\\*bold\\*\\* \\<script\\>alert(1)\\</script\\>" in md
+    assert "\\*\\*bold\\*\\* \\<script>alert(1)\\</script>" in md  # "<" is enough
     assert "<img src=x" not in html and "<script>alert" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
     assert 'href="javascript' not in html

@@ -9,6 +9,7 @@ import msgspec
 
 from reportgen.analysis.numbers import meets_threshold
 from reportgen.outputs.charts import rounded, text_width
+from reportgen.outputs.escape import clean_text
 
 # Badge colours (white text on each is at least 4.5:1 contrast).
 RED, ORANGE, YELLOW, GREEN = "#c62828", "#b94e00", "#8a6d00", "#2e7d32"
@@ -63,10 +64,11 @@ def badge_figure(summary: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, 
 
 def badge(summary: Mapping[str, Any], label: str = "coverage") -> Badge:
     """The README badge of a JSON summary: "coverage | 93%" in the figure's colour."""
+    label = clean_text(label, limit=100)
     figure, minimum = badge_figure(summary)
     precision = int((summary.get("coverage") or {}).get("precision") or 0)
     if figure:
-        value = f"{figure['display']}%"
+        value = clean_text(f"{figure['display']}%", limit=100)
         color = badge_color(float(figure["percent"]), precision, minimum)
     else:
         value, color = "unknown", "#6e6e6e"

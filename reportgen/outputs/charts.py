@@ -15,6 +15,9 @@ from typing import Any
 
 import msgspec
 
+# Every text a picture shows (labels, <title>, aria-label) is cleaned as the tables' text is.
+from reportgen.outputs.escape import clean_text
+
 # Advance widths in em of a Verdana-like sans serif, by character group; the
 # badge forces its text to these widths (textLength), so no font file is needed.
 _WIDTH_GROUPS: tuple[tuple[str, float], ...] = (
@@ -141,7 +144,7 @@ class TargetChart(msgspec.Struct, frozen=True):
 
 
 def _pct_text(numbers: Mapping[str, Any] | None) -> str:
-    return "—" if not numbers else f"{numbers['display']}%"
+    return "—" if not numbers else clean_text(f"{numbers['display']}%")
 
 
 def _bar(scale: LinearScale, numbers: Mapping[str, Any] | None, y: float, h: float) -> Bar:
@@ -174,7 +177,7 @@ def _target_row(
     before_y = top + _T_LABEL
     after_y = before_y + _T_BEFORE + 4
     minimum = target.get("min")
-    pattern = str(target.get("pattern", ""))
+    pattern = clean_text(target.get("pattern", ""))
     caption = _threshold_text(target)
     room = width - text_width(caption, _T_SMALL) - 16
     return TargetRow(
@@ -196,7 +199,7 @@ def _target_description(targets: Sequence[Mapping[str, Any]]) -> str:
     for t in targets:
         goal = _threshold_text(t)
         parts.append(
-            f"{t.get('pattern', '')}: {_pct_text(t.get('before'))} before, "
+            f"{clean_text(t.get('pattern', ''))}: {_pct_text(t.get('before'))} before, "
             f"{_pct_text(t.get('after'))} after" + (f", {goal}" if goal else "")
         )
     return "Target coverage. " + "; ".join(parts) + "."
@@ -328,7 +331,7 @@ def moves_chart(
     limit: int = MAX_MOVES,
 ) -> MovesChart | None:
     """Diverging bars of the largest moves (`summary.coverage.files`); None if nothing moved."""
-    moves = largest_moves(files, limit)
+    moves = [(clean_text(path), delta) for path, delta in largest_moves(files, limit)]
     if not moves:
         return None
     layout = _MovesLayout.for_width(width)
@@ -472,15 +475,15 @@ def _trend_points(
     points = []
     for i, item in enumerate(trend):
         labelled = (last - i) % every == 0  # the newest step always keeps its label
-        full = str(item.get("label") or "")
+        full = clean_text(item.get("label") or "")
         label = fit_text(full, slot * every - 6, _TR_SMALL) if labelled else ""
-        date = str(item.get("date") or "") if labelled else ""
+        date = clean_text(item.get("date") or "") if labelled else ""
         points.append(
             TrendPoint(
                 x=xs[i],
                 y=y.at(float(item["percent"])),
                 label_x=_label_x(xs[i], [label, date], width),
-                text=str(item.get("display") or f"{float(item['percent']):.0f}%"),
+                text=clean_text(item.get("display") or f"{float(item['percent']):.0f}%"),
                 label=label,
                 full_label=full,
                 date=date,

@@ -12,7 +12,13 @@ from collections.abc import Sequence
 from typing import Any, overload
 
 from reportgen.analysis.coverage_diff import UNCHANGED, FileDiff, TargetResult, uncovered_of
-from reportgen.analysis.criteria import COMPLETED, FAILED, IN_PROGRESS, display_delta
+from reportgen.analysis.criteria import (
+    COMPLETED,
+    FAILED,
+    IN_PROGRESS,
+    display_delta,
+    display_seconds,
+)
 from reportgen.analysis.numbers import Numbers
 from reportgen.analysis.step import StepResult
 from reportgen.outputs.summary import FileEntry
@@ -303,8 +309,8 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
         "rows": rows,
         "stats": stats,
         "before": before,
-        "time": seconds(stats["time"]),
-        "time_before": seconds(before["time"]) if before else None,
+        "time": display_seconds(stats["time"]),
+        "time_before": display_seconds(before["time"]) if before else None,
         "added_count": len(diff.added) if diff else None,
         "added_groups": added_groups,
         "removed": list(diff.removed) if diff else [],
@@ -316,7 +322,7 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
         "flaky": list(after.flaky),
         # Flaky tests that passed in the end are not failures, but readers must see them.
         "flaky_passed": [i for i in after.flaky if after.outcome(i) == "passed"][:MAX_ROWS],
-        "slowest": [{"id": i, "time": seconds(t)} for i, t in after.slowest],
+        "slowest": [{"id": i, "time": display_seconds(t)} for i, t in after.slowest],
         "selection": _selection(step),
         "unlisted": [
             {"suite": u.name, "tests": u.tests, "summary": _counts_text(u)}
@@ -347,13 +353,6 @@ def _within(test_id: str, module: str) -> str:
     from reportgen.analysis.test_ids import split_test_id
 
     return split_test_id(test_id)[1] or test_id
-
-
-def seconds(value: float) -> str:
-    """A duration as people read it: "1.23s", or "4 ms" below a tenth of a second."""
-    if value < 0.1:
-        return f"{value * 1000:.0f} ms"
-    return f"{value:.2f}s"
 
 
 def first_line(text: str | None) -> str:

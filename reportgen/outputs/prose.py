@@ -9,41 +9,17 @@ below the report's own section headings so notes cannot break the outline.
 from __future__ import annotations
 
 import functools
-import re
-import unicodedata
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
 
+# Re-exported: the one sanitiser and link check every output uses.
+from reportgen.outputs.escape import SAFE_SCHEMES, clean_block, is_safe_link
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
-SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
-# A scheme is whatever precedes the first ":" when no "/", "?" or "#" comes first;
-# anything else is a relative address.
-_SCHEME = re.compile(r"^\s*([^:/?#]*):")
-# Bidirectional overrides and isolates can make text read differently than it is.
-_BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), "\ufffd")
-_KEPT_CONTROLS = frozenset("\n\t")
-
-
-def is_safe_link(url: str) -> bool:
-    """True for http(s), mailto and relative URLs: "#x", "a/b.md", "https://e.org"."""
-    match = _SCHEME.match(url)
-    return match is None or match.group(1).lower() in SAFE_SCHEMES
-
-
-def clean_block(text: object, limit: int = 4096) -> str:
-    """Untrusted multi-line text: newlines and tabs kept, other control and bidi
-    characters shown as U+FFFD, at most `limit` characters."""
-    value = str(text).replace("\r\n", "\n").replace("\r", "\n").translate(_BIDI)
-    value = "".join(
-        ch if ch in _KEPT_CONTROLS or unicodedata.category(ch)[0] != "C" else "\ufffd"
-        for ch in value
-    )
-    if len(value) > limit:
-        value = value[: limit - 1] + "…"
-    return value
+__all__ = ["SAFE_SCHEMES", "clean_block", "is_safe_link", "prose_inline_to_html", "prose_to_html"]
 
 
 @functools.cache
