@@ -178,9 +178,12 @@ def check_result(value: Any) -> Any:
 
 
 def _bounded_filter(check: Callable[..., None], func: Callable[..., Any]) -> Callable[..., Any]:
+    # A filter asking for its context or environment gets it first; the checks skip it.
+    skip = 0 if getattr(func, "jinja_pass_arg", None) is None else 1
+
     @functools.wraps(func)  # keeps `jinja_pass_arg`, which decides what Jinja passes
     def call(*args: Any, **kwargs: Any) -> Any:
-        check(*args, **kwargs)
+        check(*args[skip:], **kwargs)
         return check_result(func(*args, **kwargs))
 
     return call
@@ -196,7 +199,7 @@ def _indent(s: Any, width: Any = 4, *args: Any, **kwargs: Any) -> None:
     _check_widths([width])
 
 
-def _wordwrap(env: Any, s: Any, width: Any = 79, *args: Any, **kwargs: Any) -> None:
+def _wordwrap(s: Any, width: Any = 79, *args: Any, **kwargs: Any) -> None:
     _check_widths([width])
     wrapstring = _arg(args, kwargs, 1, "wrapstring")
     if isinstance(wrapstring, str) and len(wrapstring) > MAX_WIDTH:
@@ -207,7 +210,7 @@ def _format(value: Any, *args: Any, **kwargs: Any) -> None:
     check_printf(str(value), kwargs or args)
 
 
-def _replace(ctx: Any, s: Any, old: Any, new: Any, count: Any = None) -> None:
+def _replace(s: Any, old: Any, new: Any, count: Any = None) -> None:
     _check_replace(str(s), str(old), str(new), count)
 
 
@@ -216,7 +219,7 @@ def _counted(value: Any, count: Any, *args: Any, **kwargs: Any) -> None:
         raise _refuse(f"{_short(count)} slices or items per batch")
 
 
-def _sum(env: Any, iterable: Any, attribute: Any = None, start: Any = 0) -> None:
+def _sum(iterable: Any, attribute: Any = None, start: Any = 0) -> None:
     # Builtin sum adds in one C loop; adding lists or text there is quadratic and cannot
     # be interrupted.
     if not isinstance(start, int | float):
