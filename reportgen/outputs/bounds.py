@@ -271,18 +271,20 @@ def bounded_output(chunks: Iterator[str]) -> str:
 
 
 class _Deadline:
+    armed = False  # the signal handler raises only while a render runs
     expired = False
 
 
 def check_deadline() -> None:
     """Raise if the deadline passed and its signal was swallowed on the way."""
-    if _Deadline.expired:
+    if _Deadline.armed and _Deadline.expired:
         raise RenderTimeout
 
 
 def _on_deadline(signum: int, frame: object) -> None:
-    _Deadline.expired = True
-    raise RenderTimeout
+    if _Deadline.armed:
+        _Deadline.expired = True
+        raise RenderTimeout
 
 
 @contextmanager
@@ -297,15 +299,20 @@ def deadline(seconds: float) -> Iterator[None]:
     except (AttributeError, ValueError):  # no SIGPROF (Windows), or not the main thread
         yield
         return
-    _Deadline.expired = False
+    _Deadline.expired, _Deadline.armed = False, True
     # Fires again every quarter second, in case one raise lands where it is caught.
     signal.setitimer(signal.ITIMER_PROF, seconds, 0.25)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-        signal.signal(signal.SIGPROF, previous)
-        _Deadline.expired = False
+        # The handler can raise at any instruction until it is disarmed; the inner
+        # `finally` still stops the timer and restores the handler if it does.
+        try:
+            _Deadline.armed = False
+        finally:
+            _Deadline.armed = _Deadline.expired = False
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, previous)
 
 
 def _address_space() -> int | None:

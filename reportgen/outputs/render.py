@@ -259,8 +259,9 @@ def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     """Render template `name` within the bounds of `bounds`; every template failure becomes
     one TemplateError line."""
     try:
-        with bounds.deadline(bounds.RENDER_CPU_SECONDS):
-            with bounds.memory_limit(bounds.RENDER_MEMORY_BYTES):
+        # The deadline inside: its signal cannot interrupt restoring the memory limit.
+        with bounds.memory_limit(bounds.RENDER_MEMORY_BYTES):
+            with bounds.deadline(bounds.RENDER_CPU_SECONDS):
                 text = bounds.bounded_output(env.get_template(name).generate(context))
     except jinja2.TemplateSyntaxError as err:
         where = err.filename or err.name or name
