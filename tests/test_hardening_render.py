@@ -313,3 +313,10 @@ def test_input_errors_keep_exit_2_without_traceback_under_debug(tmp_path: Path) 
     assert result.exit_code == 2
     assert result.stderr.startswith("Error: ") and str(missing) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_error_quoting_a_long_value_stays_one_short_line(tmp_path: Path) -> None:
+    """A message quoting the template's value (here a 100,000-character key) is cut."""
+    result, out = run_template(tmp_path, '{{ report["x" * 100000] }}')
+    assert_refused(result, out, "template step.md: 'dict object' has no attribute 'xxx")
+    assert result.stderr.endswith("xxx...\n")

@@ -259,6 +259,15 @@ def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     """Render template `name` within the bounds of `bounds`; every template failure becomes
     one TemplateError line."""
     try:
+        return _render(env, name, context)
+    except TemplateError as err:
+        # Messages quote values from the template, which can be long or span lines.
+        text = " ".join(str(err).split())
+        raise TemplateError(text if len(text) <= 400 else text[:397] + "...") from None
+
+
+def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    try:
         # The deadline inside: its signal cannot interrupt restoring the memory limit.
         with bounds.memory_limit(bounds.RENDER_MEMORY_BYTES):
             with bounds.deadline(bounds.RENDER_CPU_SECONDS):
