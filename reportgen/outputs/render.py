@@ -263,7 +263,7 @@ def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     except TemplateError as err:
         # Messages quote values from the template, which can be long or span lines.
         text = " ".join(str(err).split())
-        raise TemplateError(text if len(text) <= 400 else text[:397] + "...") from None
+        raise TemplateError(text if len(text) <= 300 else text[:297] + "...") from None
 
 
 def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
