@@ -320,3 +320,13 @@ def test_error_quoting_a_long_value_stays_one_short_line(tmp_path: Path) -> None
     result, out = run_template(tmp_path, '{{ report["x" * 100000] }}')
     assert_refused(result, out, "template step.md: 'dict object' has no attribute 'xxx")
     assert result.stderr.endswith("xxx...\n")
+
+
+@pytest.mark.parametrize(("block", "depth"), [("for a in [1]", 120), ("if 1", 210)])
+def test_blocks_nested_past_pythons_limit_are_a_template_error(
+    block: str, depth: int, tmp_path: Path
+) -> None:
+    """Jinja compiles nested blocks to nested Python, which Python refuses past its limit."""
+    end = "{% end" + block.split()[0] + " %}"
+    result, out = run_template(tmp_path, ("{% " + block + " %}") * depth + end * depth)
+    assert_refused(result, out, "step.md: blocks nested too deeply to compile (too many")

@@ -170,6 +170,15 @@ class ReportSandbox(ImmutableSandboxedEnvironment):
                 )
         return tree
 
+    def _compile(self, source: str, filename: str) -> Any:
+        try:
+            return super()._compile(source, filename)
+        except SyntaxError as err:
+            # Python refuses code nested past its limit (100 nested loops, 200 ifs).
+            raise jinja2.TemplateError(
+                f"{Path(filename).name}: blocks nested too deeply to compile ({err.msg})"
+            ) from None
+
 
 def make_environment(
     user_dir: Path | None = None, cache_dir: Path | None = None
