@@ -247,10 +247,13 @@ def test_infinite_number_literal_is_a_syntax_error(tmp_path: Path) -> None:
     assert_refused(result, out, "step.md:2: template syntax error: a number too large for a float")
 
 
-def test_filter_assertion_is_a_template_error(tmp_path: Path) -> None:
-    """Jinja's filters assert their arguments: `truncate(1)` is the template's error."""
+def test_filter_misuse_is_a_template_error(tmp_path: Path) -> None:
+    """Jinja's filters assert their arguments and assume their value's type: `truncate(1)`
+    and `[1]|xmlattr` are the template's errors, not crashes."""
     result, out = run_template(tmp_path, '{{ "abcdef"|truncate(1) }}')
     assert_refused(result, out, "template step.md: AssertionError: expected length >= 3, got 1")
+    result, out = run_template(tmp_path, "{{ [1]|xmlattr }}")
+    assert_refused(result, out, "template step.md: AttributeError: 'list' object has no attribute")
 
 
 def test_spec_nested_too_deeply_names_the_spec(tmp_path: Path) -> None:

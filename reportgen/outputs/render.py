@@ -299,6 +299,7 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
     except (
         ArithmeticError,
         AssertionError,  # Jinja's filters assert their arguments (`truncate(1)`)
+        AttributeError,  # a filter given a value of the wrong type (`[1]|xmlattr`)
         LookupError,
         TypeError,
         ValueError,
