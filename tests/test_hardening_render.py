@@ -254,6 +254,8 @@ def test_filter_misuse_is_a_template_error(tmp_path: Path) -> None:
     assert_refused(result, out, "template step.md: AssertionError: expected length >= 3, got 1")
     result, out = run_template(tmp_path, "{{ [1]|xmlattr }}")
     assert_refused(result, out, "template step.md: AttributeError: 'list' object has no attribute")
+    result, out = run_template(tmp_path, "{{ cycler() }}")
+    assert_refused(result, out, "template step.md: RuntimeError: at least one item has to be")
 
 
 def test_spec_nested_too_deeply_names_the_spec(tmp_path: Path) -> None:

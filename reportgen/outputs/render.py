@@ -303,7 +303,7 @@ def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
         LookupError,
         TypeError,
         ValueError,
-        RecursionError,
+        RuntimeError,  # RecursionError, and Jinja's own (`cycler()`)
     ) as err:
         # User templates are untrusted code: their runtime errors are input errors.
         raise TemplateError(f"template {name}: {type(err).__name__}: {err}") from None
