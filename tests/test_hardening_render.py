@@ -335,3 +335,15 @@ def test_blocks_nested_past_pythons_limit_are_a_template_error(
     end = "{% end" + block.split()[0] + " %}"
     result, out = run_template(tmp_path, ("{% " + block + " %}") * depth + end * depth)
     assert_refused(result, out, "step.md: blocks nested too deeply to compile (too many")
+
+
+def test_cached_code_is_keyed_on_the_intercepted_operators(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Intercepted operators compile to calls of the checks: built-in templates compiled
+    with other operators intercepted are never run from the cache."""
+    from reportgen.outputs.render import ReportSandbox, code_shape
+
+    shape = code_shape(make_environment(None, tmp_path))
+    monkeypatch.setattr(ReportSandbox, "intercepted_binops", frozenset({"*"}))
+    assert code_shape(make_environment(None, tmp_path)) != shape

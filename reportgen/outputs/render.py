@@ -135,6 +135,8 @@ def code_shape(env: jinja2.Environment) -> str:
         f"reportgen {__version__} jinja2 {jinja2.__version__} {type(env).__name__}"
         f" {sys.implementation.cache_tag} {MAGIC_NUMBER.hex()} {_AUTOESCAPED}"
         f" {sorted(_WHITESPACE.items())} {kinds(env.filters)} {kinds(env.tests)}"
+        # Intercepted operators compile to calls of the sandbox's checks.
+        f" {sorted(getattr(env, 'intercepted_binops', ()))}"
     )
 
 
