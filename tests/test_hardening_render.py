@@ -163,12 +163,14 @@ def test_everyday_operators_and_filters_still_work(tmp_path: Path) -> None:
         '|{{ range(3)|batch(2, 0)|list }}|{{ "a\\tb".expandtabs(4) }}|{{ "aXa"|replace("a", "bb") }}'
         '|{{ "a b"|wordwrap(1) }}|{{ "a\\nb"|indent(2) }}|{{ lipsum(1, false, 5, 10)|length > 0 }}'
         "|{{ dict(context=1, obj=2, self=3)|dictsort }}"
+        '|{{ "%%99999999d" % () }}|{{ "%000000000005d" % 1 }}|{{ "{a:>3}".format_map({"a": 1}) }}'
     )
     result, out = run_template(tmp_path, source)
     assert result.exit_code == 0, result.stderr
     assert out.read_text() == (
         "  3.1|ababab|cc|   x|1024|0.5|1|[1, 2, 3]|ab|  x  |a-b|7%|1|[[0, 1], [2, 0]]"
         "|a   b|bbXbb|a\nb|a\n  b|True|[('context', 1), ('obj', 2), ('self', 3)]"
+        "|%99999999d|00001|  1"
     )
 
 

@@ -86,14 +86,13 @@ def _is_int(value: Any) -> bool:
 
 def _short(number: int) -> str:
     # Text of a huge number is itself refused past 4,300 digits: give its magnitude.
-    return (
-        str(number)
-        if number.bit_length() < 64
-        else f"about 10**{int(number.bit_length() * 0.30103)}"
-    )
+    if number.bit_length() < 64:
+        return str(number)
+    return f"about 10**{int(number.bit_length() * math.log10(2))}"
 
 
-_PRINTF = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
+# A conversion's width and precision (`%%` is a literal percent sign).
+_PRINTF = re.compile(r"%%|%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
 
 
 def check_printf(template: str, values: Sequence[Any] | Mapping[str, Any]) -> None:
@@ -119,7 +118,7 @@ def check_format(template: str, args: Sequence[Any], kwargs: Mapping[str, Any]) 
 
 
 def _check_width(digits: str) -> None:
-    if len(digits) > 6 or int(digits) > MAX_WIDTH:
+    if len(digits.lstrip("0")) > 6 or int(digits) > MAX_WIDTH:
         raise _refuse(f"a format width or precision of {digits[:20]}")
 
 
@@ -153,6 +152,8 @@ def check_call(func: Any, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Non
     name = getattr(func, "__name__", "")
     if isinstance(owner, str) and name in ("format", "format_map"):
         mapping = args[0] if name == "format_map" and args else kwargs
+        if not isinstance(mapping, Mapping):
+            mapping = {}  # str.format_map reports that itself
         check_format(owner, args if name == "format" else (), mapping)
     elif isinstance(owner, _TEXT):
         if name in ("center", "ljust", "rjust", "zfill"):
