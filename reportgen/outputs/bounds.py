@@ -302,7 +302,7 @@ def deadline(seconds: float) -> Iterator[None]:
         return
     _Deadline.expired, _Deadline.armed = False, True
     # Fires again every quarter second, in case one raise lands where it is caught.
-    signal.setitimer(signal.ITIMER_PROF, seconds, 0.25)
+    timer = signal.setitimer(signal.ITIMER_PROF, seconds, 0.25)
     try:
         yield
     finally:
@@ -312,7 +312,7 @@ def deadline(seconds: float) -> Iterator[None]:
             _Deadline.armed = False
         finally:
             _Deadline.armed = _Deadline.expired = False
-            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.setitimer(signal.ITIMER_PROF, *timer)  # usually none
             signal.signal(signal.SIGPROF, previous)
 
 
