@@ -10,6 +10,7 @@ import gc
 import os
 import re
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,8 @@ import click
 from reportgen import __version__
 from reportgen.errors import ReportgenError
 
-# Exit statuses are API: 1 only ever means "a criterion failed".
-EXIT_OK, EXIT_CRITERIA, EXIT_USAGE = 0, 1, 2
+# Exit statuses are API: 1 only ever means "a criterion failed", 3 a bug in reportgen.
+EXIT_OK, EXIT_CRITERIA, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 FORMAT_NAMES = ("md", "html", "json", "github", "badge")
 
 
@@ -61,8 +62,30 @@ class CliError(click.ClickException):
         return printable(self.message)
 
 
+class InternalError(click.ClickException):
+    """An exception reportgen did not expect: a bug. One line and exit status 3, so that it
+    is told apart from a failed criterion (1) and from bad input (2)."""
+
+    exit_code = EXIT_INTERNAL
+
+    def __init__(self, err: Exception) -> None:
+        # One line, however long or many-lined the exception's text.
+        problem = " ".join(str(err).split())
+        if len(problem) > 300:
+            problem = problem[:297] + "..."
+        super().__init__(f"{type(err).__name__}: {problem}" if problem else type(err).__name__)
+
+    def show(self, file: Any = None) -> None:
+        click.echo(
+            f"reportgen: internal error: {self.message}"
+            " (please report this; --debug shows the traceback)",
+            err=True,
+        )
+
+
 def reported(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn our input errors into one clear line and exit status 2."""
+    """Turn our input errors into one clear line and exit status 2, and anything else into
+    one line naming it as a bug and exit status 3 (`--debug` adds the traceback)."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -70,6 +93,12 @@ def reported(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except ReportgenError as err:
             raise CliError(str(err)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+            raise  # Click's own, and a reader gone away (`| head`), which Click handles
+        except Exception as err:
+            if click.get_current_context().find_root().params.get("debug"):
+                traceback.print_exc()
+            raise InternalError(err) from None
 
     return wrapper
 
@@ -98,7 +127,13 @@ def path(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reportgen")
-def main() -> None:
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="REPORTGEN_DEBUG",
+    help="Show the traceback of an internal error.",
+)
+def main(debug: bool) -> None:
     """Milestone reports from coverage.py snapshots and JUnit results."""
 
 
@@ -228,7 +263,7 @@ def step_command(
     """Report one milestone step: coverage before/after, tests, criteria.
 
     Exit status: 0 when every automatic criterion holds, 1 when one fails (the
-    report is still written), 2 for a usage or input error.
+    report is still written), 2 for a usage or input error, 3 for an internal error.
     """
     from reportgen.commands.step import run_step
 

@@ -32,11 +32,15 @@ def parse_spec(data: bytes, source: str, base_dir: PurePath) -> Spec:
 
     try:
         doc = tomllib.loads(data.decode("utf-8-sig"))
+        return _Reader(source).spec(doc, base_dir)
     except UnicodeDecodeError:
         raise SpecError(f"{source}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as err:
         raise SpecError(f"{source}: invalid TOML ({err})") from None
-    return _Reader(source).spec(doc, base_dir)
+    except RecursionError:
+        # tomllib reads nested arrays and inline tables recursively (and so does showing a
+        # bad value): no spec nests this deep.
+        raise SpecError(f"{source}: arrays or tables nested too deeply") from None
 
 
 class _Reader:

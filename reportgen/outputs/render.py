@@ -17,7 +17,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from reportgen.errors import TemplateError
-from reportgen.outputs import escape
+from reportgen.outputs import bounds, escape
 
 
 def builtin_template_dir() -> Path:
@@ -43,11 +43,14 @@ class ConfinedLoader(jinja2.BaseLoader):
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple:
         pieces = jinja2.loaders.split_template_path(template)
-        path = Path(os.path.realpath(self.folder.joinpath(*pieces)))
-        if not path.is_relative_to(self.folder) or not path.is_file():
-            raise jinja2.TemplateNotFound(template)
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_TEMPLATE_BYTES + 1)
+        try:
+            path = Path(os.path.realpath(self.folder.joinpath(*pieces)))
+            if not path.is_relative_to(self.folder) or not path.is_file():
+                raise jinja2.TemplateNotFound(template)
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_TEMPLATE_BYTES + 1)
+        except (OSError, ValueError):  # a name too long for the system, or with a NUL
+            raise jinja2.TemplateNotFound(template) from None
         if len(data) > MAX_TEMPLATE_BYTES:
             raise jinja2.TemplateNotFound(template)
         try:
@@ -132,7 +135,51 @@ def code_shape(env: jinja2.Environment) -> str:
         f"reportgen {__version__} jinja2 {jinja2.__version__} {type(env).__name__}"
         f" {sys.implementation.cache_tag} {MAGIC_NUMBER.hex()} {_AUTOESCAPED}"
         f" {sorted(_WHITESPACE.items())} {kinds(env.filters)} {kinds(env.tests)}"
+        # Intercepted operators compile to calls of the sandbox's checks.
+        f" {sorted(getattr(env, 'intercepted_binops', ()))}"
     )
+
+
+class ReportSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with operators and calls that would make a value too large
+    to hold refused before they run (see `bounds`)."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters.update(bounds.bounded_filters(self.filters))
+        self.globals["lipsum"] = bounds.bounded_lipsum(self.globals["lipsum"])
+
+    def call_binop(
+        self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
+    ) -> Any:
+        bounds.check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def call(self, context: jinja2.runtime.Context, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        bounds.check_deadline()
+        bounds.check_call(obj, args, kwargs)
+        return bounds.check_result(super().call(context, obj, *args, **kwargs))
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        tree = super()._parse(source, name, filename)
+        # Jinja reads `1e400` as infinity and compiles it to the undefined Python name `inf`.
+        for node in tree.find_all(jinja2.nodes.Const):
+            if not bounds.is_finite(node.value):
+                raise jinja2.TemplateSyntaxError(
+                    "a number too large for a float", node.lineno, name, filename
+                )
+        return tree
+
+    def _compile(self, source: str, filename: str) -> Any:
+        try:
+            return super()._compile(source, filename)
+        except SyntaxError as err:
+            # Python refuses code nested past its limit (100 nested loops, 200 ifs).
+            raise jinja2.TemplateError(
+                f"{Path(filename).name}: blocks nested too deeply to compile ({err.msg})"
+            ) from None
 
 
 def make_environment(
@@ -145,7 +192,7 @@ def make_environment(
     if user_dir is not None:
         loaders.append(ConfinedLoader(user_dir))
     loaders += [jinja2.PrefixLoader({"builtin": builtin}), builtin]
-    env = ImmutableSandboxedEnvironment(
+    env = ReportSandbox(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(_AUTOESCAPED, default=False),
         undefined=jinja2.StrictUndefined,
@@ -221,25 +268,63 @@ GLOBALS: dict[str, Callable[..., Any]] = {
 
 
 def render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
-    """Render template `name`; every template failure becomes one TemplateError line."""
+    """Render template `name` within the bounds of `bounds`; every template failure becomes
+    one TemplateError line."""
     try:
-        return env.get_template(name).render(context)
+        return _render(env, name, context)
+    except TemplateError as err:
+        # Messages quote values from the template, which can be long or span lines.
+        text = " ".join(str(err).split())
+        raise TemplateError(text if len(text) <= 300 else text[:297] + "...") from None
+
+
+def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    try:
+        # The deadline inside: its signal cannot interrupt restoring the memory limit.
+        with bounds.memory_limit(bounds.RENDER_MEMORY_BYTES):
+            with bounds.deadline(bounds.RENDER_CPU_SECONDS):
+                text = bounds.bounded_output(env.get_template(name).generate(context))
     except jinja2.TemplateSyntaxError as err:
         where = err.filename or err.name or name
         raise TemplateError(f"{where}:{err.lineno}: template syntax error: {err.message}") from None
     except jinja2.TemplateNotFound as err:
         raise TemplateError(
-            f"template {name}: {err.name!r} not found (only template folders are searched)"
+            f"template {name}: {_shown(err.name)} not found (only template folders are searched)"
         ) from None
     except SecurityError as err:
         raise TemplateError(f"template {name}: blocked by the sandbox: {err}") from None
     except jinja2.UndefinedError as err:
         raise TemplateError(f"template {name}: {err.message}") from None
+    except (bounds.LimitError, bounds.RenderTimeout, MemoryError) as err:
+        raise TemplateError(f"template {name}: {bounds.describe_bound(err)}") from None
     except jinja2.TemplateError as err:
         raise TemplateError(f"template {name}: {err}") from None
-    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError) as err:
+    except (
+        ArithmeticError,
+        AssertionError,  # Jinja's filters assert their arguments (`truncate(1)`)
+        AttributeError,  # a filter given a value of the wrong type (`[1]|xmlattr`)
+        LookupError,
+        TypeError,
+        ValueError,
+        RuntimeError,  # RecursionError, and Jinja's own (`cycler()`)
+    ) as err:
         # User templates are untrusted code: their runtime errors are input errors.
         raise TemplateError(f"template {name}: {type(err).__name__}: {err}") from None
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as err:  # "\ud800" or "%c" % 0xD800 make lone surrogates
+            raise TemplateError(
+                f"template {name}: its output is not UTF-8 text"
+                f" (U+{ord(err.object[err.start]):04X} at character {err.start})"
+            ) from None
+    return text
+
+
+def _shown(text: object, limit: int = 100) -> str:
+    """A name from a template, quoted and cut short enough for one line."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
 
 
 def template_blocks(env: jinja2.Environment, name: str) -> list[str]:
