@@ -129,6 +129,23 @@ def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Where the measured sources are, to name functions for old JSON (default: .).",
         ),
         click.option(
+            "--diff",
+            metavar="FILE",
+            help="A unified diff (- for stdin): its added lines are the change's (patch) lines.",
+        ),
+        click.option(
+            "--diff-base",
+            metavar="REF",
+            callback=text,
+            help="The change is `git diff REF...HEAD` in the working directory.",
+        ),
+        click.option(
+            "--patch-min",
+            metavar="PCT",
+            type=click.FloatRange(0, 100),
+            help="Criterion: the changed lines covered at least PCT% (needs a diff).",
+        ),
+        click.option(
             "--templates",
             "templates_dir",
             metavar="DIR",

@@ -19,6 +19,7 @@ from reportgen.analysis.coverage_diff import (
 from reportgen.analysis.criteria import CriterionResult, Evidence, decide_status, evaluate_criteria
 from reportgen.analysis.milestone import Spec
 from reportgen.analysis.models import CoverageSnapshot
+from reportgen.analysis.patch import ChangeSet, PatchResult, compute_patch, patch_criterion
 from reportgen.errors import SpecError
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ class StepInputs(msgspec.Struct, frozen=True):
     tests_after: TestRun | None = None
     targets: tuple[Target, ...] = ()
     scope: Scope | None = None
+    changes: ChangeSet | None = None  # the diff whose added lines are the patch
+    patch_min: float | None = None
 
 
 class StepResult(msgspec.Struct, frozen=True):
@@ -51,6 +54,7 @@ class StepResult(msgspec.Struct, frozen=True):
     step_tests: TestRun | None  # the tests the spec's `tests` glob selects
     criteria: tuple[CriterionResult, ...]
     status: str | None
+    patch: PatchResult | None = None
 
 
 def build_step(inputs: StepInputs) -> StepResult:
@@ -78,6 +82,9 @@ def build_step(inputs: StepInputs) -> StepResult:
         precision=inputs.precision,
     )
     criteria = evaluate_criteria(inputs.spec.criteria, evidence)
+    patch = _patch(inputs, coverage)
+    if patch is not None and inputs.patch_min is not None:
+        criteria += (patch_criterion(patch, inputs.patch_min, inputs.precision),)
     return StepResult(
         spec=inputs.spec,
         precision=inputs.precision,
@@ -90,4 +97,15 @@ def build_step(inputs: StepInputs) -> StepResult:
         step_tests=step_tests,
         criteria=criteria,
         status=decide_status(criteria, evidence),
+        patch=patch,
     )
+
+
+def _patch(inputs: StepInputs, coverage: CoverageDiff | None) -> PatchResult | None:
+    if inputs.changes is None:
+        if inputs.patch_min is not None:
+            raise SpecError("the changed-lines criterion needs the change (--diff or --diff-base)")
+        return None
+    if inputs.after is None:
+        raise SpecError("changed-lines coverage needs the coverage after the change (--after)")
+    return compute_patch(inputs.changes, inputs.after, coverage)

@@ -8,6 +8,7 @@ import glob
 import mmap
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import IO, Any
@@ -124,10 +125,14 @@ def load_spec(path: str | None) -> Spec:
 
 
 def load_coverage(
-    patterns: Sequence[str], wanted: Callable[[str], bool] | None, source_root: str
+    patterns: Sequence[str],
+    wanted: Callable[[str], bool] | None,
+    source_root: str,
+    arcs: Callable[[str], bool] | None = None,
 ) -> CoverageSnapshot | None:
     """The coverage of one side; `wanted` picks the files whose functions and classes are
-    read (None: no file, the common case, which then costs nothing per file)."""
+    read (None: no file, the common case, which then costs nothing per file), `arcs` those
+    that keep their executed branch arcs (None: none)."""
     if not patterns:
         return None
     from reportgen.inputs.coverage_json import combine_snapshots, parse_coverage_json
@@ -136,7 +141,7 @@ def load_coverage(
     snapshots = []
     for path in paths:
         with mapped(path) as data:
-            snapshots.append(parse_coverage_json(data, path, wanted or _no_file))
+            snapshots.append(parse_coverage_json(data, path, wanted or _no_file, arcs))
     combined = combine_snapshots(snapshots)
     return _with_source_regions(combined, wanted, source_root) if wanted else combined
 
@@ -188,7 +193,9 @@ def load_tests(patterns: Sequence[str]) -> Any:
     return combine_test_runs(runs)
 
 
-def gather(options: Mapping[str, Any], env: Mapping[str, str]) -> StepInputs:
+def gather(
+    options: Mapping[str, Any], env: Mapping[str, str], stdin: IO[bytes] | None = None
+) -> StepInputs:
     """Every input of a step, from the options and the spec's [inputs]."""
     spec = load_spec(options.get("spec_path"))
     inputs = spec.inputs
@@ -208,6 +215,10 @@ def gather(options: Mapping[str, Any], env: Mapping[str, str]) -> StepInputs:
         return any(matches(t.pattern, path) for t in targets)
 
     wanted = targeted if targets else None
+    changes, patch_min, in_diff = _patch_inputs(options, spec, stdin or sys.stdin.buffer)
+    if in_diff is not None:
+        # The changed files name their uncovered lines' functions too.
+        wanted = in_diff if wanted is None else _either(targeted, in_diff)
 
     before = options.get("before") or inputs.before
     after = options.get("after") or inputs.after
@@ -223,12 +234,55 @@ def gather(options: Mapping[str, Any], env: Mapping[str, str]) -> StepInputs:
         spec=spec,
         precision=precision,
         before=load_coverage(before, wanted, source_root),
-        after=load_coverage(after, wanted, source_root),
+        after=load_coverage(after, wanted, source_root, in_diff),
         tests_before=load_tests(junit_before),
         tests_after=load_tests(junit),
         targets=targets,
         scope=scope,
+        changes=changes,
+        patch_min=patch_min,
     )
+
+
+def _either(first: Callable[[str], bool], second: Callable[[str], bool]) -> Callable[[str], bool]:
+    return lambda path: first(path) or second(path)
+
+
+def load_changes(diff: str | None, diff_base: str | None, stdin: IO[bytes]) -> Any:
+    """--diff FILE (or - for standard input), else `git diff REF...HEAD` for --diff-base."""
+    if diff and diff_base:
+        raise SpecError("--diff and --diff-base name the change twice; give one of them")
+    if diff_base:
+        from reportgen.commands.git_diff import git_diff
+
+        return git_diff(diff_base)
+    if not diff:
+        return None
+    from reportgen.inputs.unified_diff import parse_unified_diff
+
+    if diff == "-":
+        return parse_unified_diff(stdin, "<stdin>")
+    with opened(diff) as stream:
+        return parse_unified_diff(stream, diff)
+
+
+def _patch_inputs(
+    options: Mapping[str, Any], spec: Spec, stdin: IO[bytes]
+) -> tuple[Any, float | None, Callable[[str], bool] | None]:
+    """The change (--diff, --diff-base or the spec's), the criterion's minimum, and which
+    measured files the change may name."""
+    diff, diff_base = options.get("diff"), options.get("diff_base")
+    if not diff and not diff_base:  # an option replaces the spec's choice, not adds to it
+        diff, diff_base = spec.inputs.diff, spec.inputs.diff_base
+    patch_min = options.get("patch_min")
+    if patch_min is None:
+        patch_min = spec.patch_min
+    changes = load_changes(diff, diff_base, stdin)
+    if changes is None:
+        return None, patch_min, None
+    from reportgen.analysis.patch import might_match
+
+    return changes, patch_min, might_match(changes)
 
 
 def template_dir(option: str | None) -> Path | None:
