@@ -1,0 +1,354 @@
+"""Changed-lines (patch) coverage on a real project measured by coverage.py, through the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reportgen.analysis.models import CoverageSnapshot
+from reportgen.analysis.numbers import percent
+from reportgen.analysis.patch import ChangedFile, ChangeSet, compute_patch, match_paths
+from reportgen.cli import main
+from reportgen.inputs.coverage_json import combine_snapshots, parse_coverage_json
+from tests.patch_project import git, make_project
+
+DATA = Path(__file__).parent / "data" / "coverage"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_project(tmp_path_factory.mktemp("patch"))
+
+
+def run(cwd: Path, *args: str, env: dict[str, str] | None = None):
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, list(args), env=env or {"SOURCE_DATE_EPOCH": ""})
+    finally:
+        os.chdir(old)
+
+
+def summary(repo: Path, *args: str) -> dict:
+    result = run(
+        repo, "step", "--before", "../before.json", "--after", "../after.json", "--format", "json",
+        *args,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_figures_on_a_real_change(project: Path) -> None:
+    """calc.py gains 22 lines: 15 are statements (6 never run), 8 branch arcs start on them
+    (4 missed, 2 of those from lines that ran); run.py's 6 changed statements all ran."""
+    patch = summary(project, "--diff-base", "v1")["patch"]
+    assert patch["source"] == "git diff v1...HEAD"
+    assert patch["branch"] is True
+    assert patch["total"] == {
+        "statements": 21,
+        "missing": 6,
+        "branches": 8,
+        "covered_branches": 4,
+        "partial_branches": 2,
+        "percent": 100 * (15 + 4) / (21 + 8),
+        "display": "66",
+    }
+    calc, run_py = patch["files"]
+    assert calc == {
+        "path": "pkg/calc.py",
+        "statements": 15,
+        "missing": "10, 17, 21-24",
+        "branches": 8,
+        "covered_branches": 4,
+        "partial_branches": 2,
+        "percent": 100 * 13 / 23,
+        "display": "57",
+        "missing_lines": [10, 17, 21, 22, 23, 24],
+    }
+    assert run_py["path"] == "run.py" and run_py["statements"] == 6
+    assert run_py["missing_lines"] == [] and run_py["display"] == "100"
+    # other.py is untouched, but the new run.py calls its second function.
+    assert patch["indirect"] == [
+        {
+            "path": "pkg/other.py",
+            "before": {
+                "statements": 4, "missing": 1, "branches": 0, "covered_branches": 0,
+                "partial_branches": 0, "percent": 75.0, "display": "75",
+            },
+            "after": {
+                "statements": 4, "missing": 0, "branches": 0, "covered_branches": 0,
+                "partial_branches": 0, "percent": 100.0, "display": "100",
+            },
+            "delta": 25.0,
+        }
+    ]  # fmt: skip
+    assert patch["unmeasured"] == [] and patch["ambiguous"] == []
+
+
+def test_precision_and_criterion(project: Path) -> None:
+    data = summary(project, "--diff-base", "v1", "--precision", "2", "--patch-min", "65.5")
+    assert data["patch"]["total"]["display"] == "65.52"
+    assert data["criteria"] == [
+        {
+            "text": "Changed lines covered ≥65.5%",
+            "automatic": True,
+            "holds": True,
+            "achieved": "65.52%",
+        }
+    ]
+    failed = run(
+        project, "step", "--after", "../after.json", "--diff-base", "v1", "--patch-min", "67"
+    )
+    assert failed.exit_code == 1
+    assert "Changed lines covered ≥67%" in failed.output
+
+
+def test_every_line_added_equals_coverage_reports_own_figures(project: Path) -> None:
+    """A diff from the empty tree adds every line: the patch is then the whole measurement,
+    so its figures must be coverage.py's own (summary and Missing column)."""
+    empty = git(project, "hash-object", "-t", "tree", "/dev/null").strip()
+    diff = git(project, "diff", "--no-color", empty, "HEAD")
+    (project.parent / "all.diff").write_text(diff)
+    patch = summary(project, "--diff", "../all.diff")["patch"]
+    report = json.loads((project.parent / "after.json").read_text())
+    totals = report["totals"]
+    assert patch["total"]["statements"] == totals["num_statements"]
+    assert patch["total"]["missing"] == totals["missing_lines"]
+    assert patch["total"]["branches"] == totals["num_branches"]
+    assert patch["total"]["partial_branches"] == totals["num_partial_branches"]
+    assert patch["total"]["display"] == totals["percent_covered_display"]
+    measured = {
+        path: item for path, item in report["files"].items() if item["summary"]["num_statements"]
+    }
+    assert [f["path"] for f in patch["files"]] == sorted(measured)
+    env = dict(os.environ, COVERAGE_FILE=str(project / ".coverage"))
+    text = subprocess.run(
+        [sys.executable, "-m", "coverage", "report", "-m"],
+        cwd=project, env=env, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    for item in patch["files"]:
+        row = next(line for line in text.splitlines() if line.startswith(item["path"] + " "))
+        assert row.endswith(
+            f"{item['display']}%" + (f"   {item['missing']}" if item["missing"] else "")
+        )
+
+
+def test_only_comments_changed_is_no_code_changed(tmp_path: Path, project: Path) -> None:
+    diff = (
+        "--- a/pkg/calc.py\n+++ b/pkg/calc.py\n@@ -5,2 +5,3 @@\n"
+        " def clamp(x, low, high):\n+    # keep x within its bounds\n     if x < low:\n"
+        "--- a/pkg/new.py\n+++ b/pkg/new.py\n@@ -0,0 +1 @@\n+print(1)\n"
+    )
+    (tmp_path / "c.diff").write_text(diff)
+    data = summary(project, "--diff", str(tmp_path / "c.diff"), "--patch-min", "90")
+    assert data["patch"]["total"]["statements"] == 0
+    assert data["patch"]["total"]["percent"] is None
+    assert data["patch"]["total"]["display"] is None
+    assert data["patch"]["files"] == []
+    assert data["patch"]["unmeasured"] == ["pkg/new.py"]
+    assert data["criteria"][0]["holds"] is True
+    assert data["criteria"][0]["achieved"] == "no code changed"
+    md = run(project, "step", "--after", "../after.json", "--diff", str(tmp_path / "c.diff"))
+    assert md.exit_code == 0
+    assert "**Changed lines covered:** no code changed" in md.output
+    assert "changed Python files never measured): `pkg/new.py`" in md.output
+
+
+def test_markdown_section(project: Path) -> None:
+    result = run(
+        project, "step", "--before", "../before.json", "--after", "../after.json",
+        "--diff-base", "v1",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = result.output
+    start = text.index("## Changed lines")
+    section = text[start : text.index("\n## ", start) + 1]
+    assert section == (
+        "## Changed lines\n\n"
+        "**Changed lines covered:** **66%** (21 changed statements, 6 missed; 8 branches, 2 partial)\n\n"
+        "| File | Changed statements | Missed | Branches | Partial | Covered | Missing |\n"
+        "|------|-------------------|--------|----------|---------|---------|---------|\n"
+        "| `pkg/calc.py` | 15 | 6 | 8 | 2 | 57% | 10, 17, 21-24 |\n"
+        "| `run.py` | 6 | 0 | 0 | 0 | 100% |  |\n\n"
+        "### Uncovered changed lines\n\n"
+        "- `pkg/calc.py` line 10: in `clamp`\n"
+        "- `pkg/calc.py` line 17: in `sign`\n"
+        "- `pkg/calc.py` lines 21-24: in `unused`\n\n"
+        "### Indirect changes\n\n"
+        "Files the diff does not touch whose coverage moved:\n\n"
+        "| File | Before | After | Delta |\n"
+        "|------|--------|-------|-------|\n"
+        "| `pkg/other.py` | 75% | 100% | +25% |\n\n"
+        "---\n\n"
+    )
+
+
+def test_diff_base_against_a_remote_branch(tmp_path: Path, project: Path) -> None:
+    """A clone whose branch is compared with `origin/main`, as in a pull request."""
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(project), str(origin))
+    git(origin, "update-ref", "refs/heads/main", "v1")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    git(clone, "fetch", "-q", str(project), "main:feature")
+    git(clone, "checkout", "-q", "feature")
+    result = run(
+        clone, "step", "--after", str(project.parent / "after.json"), "--diff-base",
+        "origin/main", "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    patch = json.loads(result.output)["patch"]
+    assert patch["source"] == "git diff origin/main...HEAD"
+    assert patch["total"]["statements"] == 21 and patch["total"]["missing"] == 6
+
+
+def test_paths_of_coverage_run_in_a_subfolder(tmp_path: Path, project: Path) -> None:
+    """The repository root is one folder up from where coverage ran: suffix matching."""
+    diff = git(project, "diff", "--no-color", "--src-prefix=a/app/", "--dst-prefix=b/app/", "v1")
+    (tmp_path / "sub.diff").write_text(diff)
+    assert "b/app/pkg/calc.py" in diff
+    patch = summary(project, "--diff", str(tmp_path / "sub.diff"))["patch"]
+    assert [(f["path"], f.get("diff_path")) for f in patch["files"]] == [
+        ("pkg/calc.py", "app/pkg/calc.py"),
+        ("run.py", "app/run.py"),
+    ]
+    assert patch["total"]["statements"] == 21
+
+
+def test_match_paths() -> None:
+    measured = ["pkg/a.py", "src/pkg/b.py", "x/util.py", "y/util.py", "/abs/repo/c.py"]
+    found, ambiguous = match_paths(
+        ["pkg/a.py", "b.py", "repo/pkg/b.py", "util.py", "c.py", "d.py", "lib/a.py"], measured
+    )
+    assert found == {
+        "pkg/a.py": "pkg/a.py",  # exact
+        "b.py": "src/pkg/b.py",  # the diff's path is a suffix of one measured path
+        "c.py": "/abs/repo/c.py",  # absolute coverage paths
+    }
+    # "repo/pkg/b.py" and "src/pkg/b.py" share only "pkg/b.py": neither is a suffix of the other.
+    assert ambiguous == ["util.py"]
+
+
+def test_without_branch_data(tmp_path: Path) -> None:
+    report = DATA / "7.6.1" / "nobranch.json"
+    files = json.loads(report.read_text())["files"]
+    core = files["sample/core.py"]
+    changed = sorted(core["executed_lines"][:3] + core["missing_lines"][:2] + [10_000])
+    snapshot = parse_coverage_json(report.read_bytes(), "nobranch.json", None, lambda p: True)
+    result = compute_patch(
+        ChangeSet("x.diff", (ChangedFile("sample/core.py", "modified", tuple(changed)),)), snapshot
+    )
+    assert result.has_branches is False
+    assert result.total.num_statements == 5 and result.total.num_missing == 2
+    assert result.total.num_branches == 0
+    assert result.percent == percent(3, 5)
+
+
+def test_combined_shards_keep_the_union_of_executed_arcs() -> None:
+    """Shards combined equal `coverage combine`'s own JSON, executed arcs included."""
+    folder = DATA / "7.6.1"
+
+    def load(name: str) -> CoverageSnapshot:
+        return parse_coverage_json((folder / name).read_bytes(), name, None, lambda p: True)
+
+    combined = combine_snapshots([load("shard_a.json"), load("shard_b.json")])
+    reference = load("combined.json")
+    assert combined.files.keys() == reference.files.keys()
+    for path, item in reference.files.items():
+        assert combined.files[path].executed_branches == item.executed_branches, path
+        assert combined.files[path].missing_branches == item.missing_branches, path
+    assert any(item.executed_branches for item in reference.files.values())
+
+
+@pytest.mark.parametrize("value", [[[1]], "1,2", [[1, 2], [3, "4"]], [[1, 10**19]]])
+def test_executed_arcs_are_checked_when_read(tmp_path: Path, value: object) -> None:
+    report = json.loads((DATA / "7.6.1" / "branch.json").read_text())
+    report["files"]["sample/core.py"]["executed_branches"] = value
+    (tmp_path / "bad.json").write_text(json.dumps(report))
+    (tmp_path / "d.diff").write_text(
+        "--- a/sample/core.py\n+++ b/sample/core.py\n@@ -0,0 +1 @@\n+x\n"
+    )
+    result = run(tmp_path, "step", "--after", "bad.json", "--diff", "d.diff")
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "Error: bad.json: not a coverage.py JSON report (file 'sample/core.py'"
+    )
+    assert "executed_branches" in lines[0]
+    # Without a diff the same report is read as before: the executed arcs are never looked at.
+    assert run(tmp_path, "step", "--after", "bad.json").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--diff-base", "no-such-ref"], "git diff no-such-ref...HEAD: fatal:"),
+        (["--diff-base", "--output=x"], "not a git revision"),
+        (["--diff", "../missing.diff"], "../missing.diff: no such file"),
+        (["--diff", "../bad.diff"], "../bad.diff: not a valid unified diff"),
+        (["--diff", "../bad.diff", "--diff-base", "v1"], "give one of them"),
+        (["--patch-min", "50"], "needs the change (--diff or --diff-base)"),
+    ],
+)
+def test_bad_change_input_exits_2_with_one_line(project: Path, args: list[str], words: str) -> None:
+    (project.parent / "bad.diff").write_bytes(b"--- a/x.py\n+++ b/x.py\n@@ -1,3 +1,3 @@\n a\n")
+    out = project.parent / "out"
+    result = run(project, "step", "--after", "../after.json", "--out", str(out) + "/", *args)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], result.output
+    assert not out.exists()
+
+
+def test_diff_base_outside_a_repository_and_without_git(tmp_path: Path, project: Path) -> None:
+    after = str(project.parent / "after.json")
+    outside = run(tmp_path, "step", "--after", after, "--diff-base", "main")
+    assert outside.exit_code == 2
+    assert "not a git repository" in outside.output.lower()
+    assert len(outside.output.strip().splitlines()) == 1
+    no_git = run(
+        project, "step", "--after", after, "--diff-base", "v1",
+        env={"PATH": str(tmp_path), "SOURCE_DATE_EPOCH": ""},
+    )  # fmt: skip
+    assert no_git.exit_code == 2
+    assert (
+        no_git.output.strip()
+        == "Error: git diff v1...HEAD: git is not installed (--diff-base needs it)"
+    )
+
+
+def test_spec_names_the_diff_and_the_minimum(tmp_path: Path, project: Path) -> None:
+    diff = git(project, "diff", "--no-color", "v1")
+    (tmp_path / "change.diff").write_text(diff)
+    (tmp_path / "step.toml").write_text(
+        f'[inputs]\nafter = "{project.parent / "after.json"}"\ndiff = "change.diff"\n'
+        "[patch]\nmin = 70\n"
+    )
+    result = run(project, "step", "--spec", str(tmp_path / "step.toml"), "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["patch"]["total"]["display"] == "66"
+    assert data["criteria"][-1]["text"] == "Changed lines covered ≥70%"
+    assert data["criteria"][-1]["holds"] is False
+    # An option replaces the spec's change: the spec's [inputs] diff_base is not run.
+    (tmp_path / "base.toml").write_text(
+        f'[inputs]\nafter = "{project.parent / "after.json"}"\ndiff_base = "v1"\n'
+    )
+    by_base = run(project, "step", "--spec", str(tmp_path / "base.toml"), "--format", "json")
+    assert json.loads(by_base.output)["patch"]["total"]["statements"] == 21
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[patch]\nmin = 120\n")
+    refused = run(project, "step", "--spec", str(bad), "--after", "../after.json")
+    assert refused.exit_code == 2
+    assert "patch.min: must be a percentage from 0 to 100, not 120" in refused.output
+
+
+def test_no_diff_no_patch_key(project: Path) -> None:
+    assert "patch" not in summary(project)
