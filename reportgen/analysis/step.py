@@ -55,6 +55,7 @@ class StepResult(msgspec.Struct, frozen=True):
     criteria: tuple[CriterionResult, ...]
     status: str | None
     patch: PatchResult | None = None
+    patch_min: float | None = None
 
 
 def build_step(inputs: StepInputs) -> StepResult:
@@ -98,6 +99,7 @@ def build_step(inputs: StepInputs) -> StepResult:
         criteria=criteria,
         status=decide_status(criteria, evidence),
         patch=patch,
+        patch_min=inputs.patch_min,
     )
 
 

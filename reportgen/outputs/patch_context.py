@@ -7,6 +7,7 @@ from typing import Any
 from reportgen.analysis.numbers import Numbers
 from reportgen.analysis.patch import PatchFile, PatchResult
 from reportgen.analysis.step import StepResult
+from reportgen.outputs.charts import NARROW
 
 # The patch table shows this many files, the uncovered list this many items (JSON: all).
 SHOW_FILES = 50
@@ -99,7 +100,11 @@ def patch_context(step: StepResult) -> dict[str, Any] | None:
         for f in patch.files
         for u in f.uncovered
     ]
+    from reportgen.outputs.patch_chart import patch_chart
+
     return {
+        "chart": patch_chart(patch, p, step.patch_min),
+        "chart_narrow": patch_chart(patch, p, step.patch_min, NARROW),
         "percent": None if shown is None else shown + "%",
         "value": patch.percent,
         "statements": patch.total.num_statements,
