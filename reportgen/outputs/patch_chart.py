@@ -14,7 +14,8 @@ from reportgen.analysis.patch import PatchResult
 from reportgen.outputs.charts import WIDE, Bar, LinearScale, Tick, fit_text, rounded
 
 MAX_ROWS = 10  # the total and the files with the most missed changed statements
-_GUTTER, _VALUES, _LABEL, _BAR, _GAP, _TOP, _AXIS, _FONT = 16.0, 60.0, 20.0, 16.0, 10.0, 4.0, 22.0, 14.0
+_GUTTER, _VALUES, _FONT = 16.0, 60.0, 14.0
+_LABEL, _BAR, _GAP, _TOP, _AXIS = 20.0, 16.0, 10.0, 4.0, 22.0
 
 
 class PatchRow(msgspec.Struct, frozen=True):
