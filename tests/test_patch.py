@@ -352,3 +352,47 @@ def test_spec_names_the_diff_and_the_minimum(tmp_path: Path, project: Path) -> N
 
 def test_no_diff_no_patch_key(project: Path) -> None:
     assert "patch" not in summary(project)
+
+
+# diff-cover 11.0.4 on the same project (`coverage xml` of the after run, then
+# `diff-cover after.xml --compare-branch=v1 --format json:dc.json`), verified by hand:
+# per file, the changed statements it counts (covered_lines + violation_lines) and the
+# uncovered ones (violation_lines). diff-cover is not a test dependency; these are its answers.
+DIFF_COVER = {
+    "pkg/calc.py": {
+        "covered_lines": [5, 7, 8, 9, 11, 14, 15, 16, 20],
+        "violation_lines": [10, 17, 21, 22, 23, 24],
+        "percent_covered": 60.0,
+    },
+    "run.py": {
+        "covered_lines": [1, 2, 5, 6, 7, 9],
+        "violation_lines": [],
+        "percent_covered": 100.0,
+    },
+}
+DIFF_COVER_TOTAL = {"total_num_lines": 21, "total_num_violations": 6, "total_percent_covered": 71}
+
+
+def test_line_figures_equal_diff_covers(project: Path) -> None:
+    """Same changed statements and the same uncovered lines per file as diff-cover; its
+    line-only percentages are ours with the branches left out."""
+    patch = summary(project, "--diff-base", "v1")["patch"]
+    files = {f["path"]: f for f in patch["files"]}
+    assert files.keys() == DIFF_COVER.keys()
+    snapshot = parse_coverage_json((project.parent / "after.json").read_bytes(), "after.json")
+    for path, theirs in DIFF_COVER.items():
+        ours = files[path]
+        statements = theirs["covered_lines"] + theirs["violation_lines"]
+        assert ours["statements"] == len(statements)
+        assert ours["missing_lines"] == theirs["violation_lines"]
+        item = snapshot.files[path]
+        assert set(statements) <= set(item.executed_lines) | set(item.missing_lines)
+        covered = len(statements) - len(theirs["violation_lines"])
+        assert percent(covered, len(statements)) == theirs["percent_covered"]
+    total = patch["total"]
+    assert total["statements"] == DIFF_COVER_TOTAL["total_num_lines"]
+    assert total["missing"] == DIFF_COVER_TOTAL["total_num_violations"]
+    lines_only = percent(total["statements"] - total["missing"], total["statements"])
+    assert round(lines_only) == DIFF_COVER_TOTAL["total_percent_covered"]
+    # With branches, coverage.py's formula: two partial branches pull the figure down.
+    assert total["display"] == "66"
