@@ -178,6 +178,13 @@ exit_zero_option = click.option(
     show_default=True,
     help="A file, a folder (one file per format), or - for stdout.",
 )
+@click.option(
+    "--badge",
+    type=click.Choice(("coverage", "patch")),
+    default="coverage",
+    show_default=True,
+    help="The badge's figure: total coverage, or the changed lines' (patch, needs a diff).",
+)
 @click.option("--force", is_flag=True, help="Replace an archived report that differs.")
 @exit_zero_option
 @click.option(

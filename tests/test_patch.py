@@ -396,3 +396,25 @@ def test_line_figures_equal_diff_covers(project: Path) -> None:
     assert round(lines_only) == DIFF_COVER_TOTAL["total_percent_covered"]
     # With branches, coverage.py's formula: two partial branches pull the figure down.
     assert total["display"] == "66"
+
+
+def test_badge_shows_the_patch_figure(tmp_path: Path, project: Path) -> None:
+    def badge(*args: str) -> str:
+        result = run(project, "step", "--after", "../after.json", "--format", "badge", *args)
+        assert result.exit_code in (0, 1), result.output
+        return result.output
+
+    # 66% against [patch] min 70: within 10 points below, orange; at min 60, green.
+    assert 'aria-label="patch coverage: 66%"' in badge("--diff-base", "v1", "--badge", "patch")
+    assert 'fill="#b94e00"' in badge("--diff-base", "v1", "--badge", "patch", "--patch-min", "70")
+    assert 'fill="#2e7d32"' in badge("--diff-base", "v1", "--badge", "patch", "--patch-min", "60")
+    # The default badge stays the total coverage, diff or not.
+    assert 'aria-label="coverage: 73%"' in badge("--diff-base", "v1")
+    (tmp_path / "none.diff").write_text("--- a/run.py\n+++ b/run.py\n@@ -2,0 +3 @@\n+\n")
+    none = badge("--diff", str(tmp_path / "none.diff"), "--badge", "patch")
+    assert 'aria-label="patch coverage: no code changed"' in none
+    refused = run(
+        project, "step", "--after", "../after.json", "--format", "badge", "--badge", "patch"
+    )
+    assert refused.exit_code == 2
+    assert refused.output.strip() == "Error: --badge patch needs the change (--diff or --diff-base)"

@@ -91,6 +91,7 @@ def render_formats(
     formats: Sequence[str],
     templates: Path | None,
     comment_id: str | None = None,
+    badge: str = "coverage",
 ) -> dict[str, str]:
     """Every requested format rendered in memory (nothing is written yet)."""
     from reportgen.outputs.context import build_context
@@ -112,6 +113,7 @@ def render_formats(
             env = make_environment(templates, template_cache_dir())
             context = build_context(step, summary)
             context["marker"] = marker_for(comment_id_for(step.spec, comment_id))
+            context["badge_figure"] = badge
         if name == "github":
             rendered[name] = render_comment(env, template, context, COMMENT_LIMIT)
         else:
@@ -165,6 +167,12 @@ def check_appendable(path: Path) -> None:
         raise OutputError(f"{path}: cannot append the step summary here")
 
 
+def _badge_figure(option: str | None, step: StepResult) -> str:
+    if option == "patch" and step.patch is None:
+        raise SpecError("--badge patch needs the change (--diff or --diff-base)")
+    return option or "coverage"
+
+
 def run_step(
     options: Mapping[str, Any],
     *,
@@ -189,6 +197,7 @@ def run_step(
         step,
         wanted,
         template_dir(options.get("templates_dir")),
+        badge=_badge_figure(options.get("badge"), step),
     )
     summary_path = None
     if step_summary:

@@ -52,6 +52,7 @@ def patch_summary(step: StepResult) -> dict[str, Any] | None:
     return {
         "source": patch.source,
         "branch": patch.has_branches,
+        "min": step.patch_min,
         "total": patch_numbers(patch.total, p),
         "files": [_file(f, p) for f in patch.files],
         "unmeasured": list(patch.unmeasured),
