@@ -133,12 +133,31 @@ def match_paths(
 
 
 def might_match(changes: ChangeSet) -> Callable[[str], bool]:
-    """A cheap test whether a measured path could be one the diff changes (same file name):
-    only those files keep their executed arcs and regions while parsing."""
-    names = {basename(_normal(f.path)) for f in changes.files if f.lines}
+    """Whether a measured path could be one the diff adds lines to (the same path, or one a
+    path suffix of the other): only those files keep their executed arcs and regions."""
+    exact: set[str] = set()
+    tails: set[str] = set()  # every shorter path a diff path ends with, "b/c.py" and "c.py"
+    for change in changes.files:
+        if change.lines:
+            path = _normal(change.path)
+            exact.add(path)
+            at = path.find("/")
+            while at != -1:
+                tails.add(path[at + 1 :])
+                at = path.find("/", at + 1)
 
     def wanted(path: str) -> bool:
-        return basename(_normal(path)) in names
+        # Called once or twice per measured file: set lookups only, no candidate scans.
+        if "\\" in path or path.startswith("./"):
+            path = _normal(path)
+        if path in exact or path in tails:
+            return True
+        at = path.find("/")
+        while at != -1:
+            if path[at + 1 :] in exact:
+                return True
+            at = path.find("/", at + 1)
+        return False
 
     return wanted
 

@@ -216,9 +216,10 @@ def gather(
 
     wanted = targeted if targets else None
     changes, patch_min, in_diff = _patch_inputs(options, spec, stdin or sys.stdin.buffer)
+    wanted_after = wanted
     if in_diff is not None:
-        # The changed files name their uncovered lines' functions too.
-        wanted = in_diff if wanted is None else _either(targeted, in_diff)
+        # The changed files name their uncovered lines' functions too (after the change only).
+        wanted_after = in_diff if wanted is None else _either(targeted, in_diff)
 
     before = options.get("before") or inputs.before
     after = options.get("after") or inputs.after
@@ -234,7 +235,7 @@ def gather(
         spec=spec,
         precision=precision,
         before=load_coverage(before, wanted, source_root),
-        after=load_coverage(after, wanted, source_root, in_diff),
+        after=load_coverage(after, wanted_after, source_root, in_diff),
         tests_before=load_tests(junit_before),
         tests_after=load_tests(junit),
         targets=targets,

@@ -11,7 +11,7 @@ from reportgen.errors import InputError, SpecError
 
 def git_command(base: str) -> list[str]:
     # Settings a user's configuration could change are fixed: quoting, prefixes, colour,
-    # external diff tools and rename detection all change what the output says.
+    # external diff tools, rename detection and context all change what the output says.
     return [
         "git",
         "-c",
@@ -22,6 +22,9 @@ def git_command(base: str) -> list[str]:
         "--src-prefix=a/",
         "--dst-prefix=b/",
         "-M",
+        # No context: every hunk's lines are then all added or all removed, which the
+        # reader places from the hunk headers alone (one fast pass).
+        "-U0",
         f"{base}...HEAD",
         "--",
     ]

@@ -205,7 +205,12 @@ def parse_coverage_json(
         wanted = want_regions is None or want_regions(path)
         regions = _regions(raw, source, path) if wanted else None
         kept = b""
-        if want_arcs is not None and arcs and want_arcs(path):
+        # The same test often picks both (the changed files): asked once then.
+        if (
+            arcs
+            and want_arcs is not None
+            and (wanted if want_arcs is want_regions else want_arcs(path))
+        ):
             kept = _executed_arcs(raw, path, source)
         lines = _JsonLines(executed, missing, arcs, kept)
         files[path] = FileCoverage(path, numbers, lines, regions)
