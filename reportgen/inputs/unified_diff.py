@@ -41,14 +41,18 @@ _OCTAL = re.compile(rb"\\([0-7]{3})")
 _ESCAPES = {b"\\n": b"\n", b"\\t": b"\t", b'\\"': b'"', b"\\\\": b"\\"}
 
 
-def _lines(stream: IO[bytes]) -> Iterator[str]:
-    """The diff's lines as unidiff wants them, hunk bodies without their text."""
+def _lines(stream: IO[bytes], blank: bool) -> Iterator[str]:
+    """The diff's lines as unidiff wants them; with `blank`, hunk lines without their text
+    (the counting pass keeps no line, so it need not blank them)."""
     for raw in stream:
         line = raw.decode("utf-8", errors="replace")
         if line.endswith("\r\n"):
             line = line[:-2] + "\n"
         elif line.endswith("\r"):  # a last line ending in a lone CR
             line = line[:-1] + "\n"
+        if not blank:
+            yield line
+            continue
         first = line[:1]
         # A hunk line keeps only its kind; "---"/"+++" may be file headers, so they stay whole.
         if first == " " or (first in "+-" and line[:3] not in ("---", "+++") and first):
@@ -158,7 +162,7 @@ def _parse(stream: IO[bytes], source: str, counts_only: bool) -> ChangeSet:
 
     def lines() -> Iterator[str]:
         nonlocal seen_text
-        for line in _lines(stream):
+        for line in _lines(stream, blank=not counts_only):
             if line.strip():
                 seen_text = True
             yield line

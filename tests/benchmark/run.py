@@ -264,7 +264,8 @@ def coverage_case(tools: Tools, work: Path, files: int, seed: int, target: Targe
 
 def patch_case(tools: Tools, work: Path, files: int, seed: int) -> Case:
     """Changed-lines coverage: reportgen step --diff against the same step without the diff,
-    and against diff-cover on the Cobertura twin of the data and the same diff."""
+    and against diff-cover on the Cobertura twin of the data and the same diff. A last row
+    gives reportgen what diff-cover gets (the after run and the diff, no before run)."""
     inputs = _coverage_inputs(work / f"files-{files}", files, seed)
     out = work / "out"
     title = f"{files:,} files, diff of {inputs.diff_files:,} files ({_mb(inputs.diff):.1f} MB)"
@@ -284,6 +285,26 @@ def patch_case(tools: Tools, work: Path, files: int, seed: int) -> Case:
     ]
     if tools.diff_cover:
         commands.append(_diff_cover(tools.diff_cover, inputs, work, out / f"diffcover-{files}.md"))
+    after_only = out / f"reportgen-patch-after-{files}.md"
+    commands.append(
+        Command(
+            "reportgen step --after --diff",
+            (
+                tools.reportgen,
+                "step",
+                "--after",
+                str(inputs.after_json),
+                "--diff",
+                str(inputs.diff),
+                "--format",
+                "md",
+                "--out",
+                str(after_only),
+            ),
+            ok=frozenset({0, 1}),
+            output=after_only,
+        )  # fmt: skip
+    )
     return Case(
         title,
         tuple(commands),
