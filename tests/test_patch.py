@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reportgen.analysis.models import CoverageSnapshot
 from reportgen.analysis.numbers import percent
@@ -418,3 +420,71 @@ def test_badge_shows_the_patch_figure(tmp_path: Path, project: Path) -> None:
     )
     assert refused.exit_code == 2
     assert refused.output.strip() == "Error: --badge patch needs the change (--diff or --diff-base)"
+
+
+BRANCH_717 = DATA / "7.17.4" / "branch.json"
+
+
+def _snapshot_717() -> CoverageSnapshot:
+    return parse_coverage_json(BRANCH_717.read_bytes(), "branch.json", None, lambda p: True)
+
+
+def _patch_of(snapshot: CoverageSnapshot, changed: dict[str, set[int]]):
+    files = tuple(ChangedFile(p, "modified", tuple(sorted(lines))) for p, lines in changed.items())
+    return compute_patch(ChangeSet("x.diff", files), snapshot)
+
+
+def test_every_line_changed_is_coverage_pys_own_figures() -> None:
+    """All lines of every file: each file's patch figures are its summary and Missing column."""
+    snapshot = _snapshot_717()
+    everything = {p: set(range(1, 1000)) for p in snapshot.files}
+    result = _patch_of(snapshot, everything)
+    by_path = {f.path: f for f in result.files}
+    for path, item in snapshot.files.items():
+        if not item.numbers.num_statements:
+            assert path not in by_path
+            continue
+        assert by_path[path].numbers == item.numbers, path
+        assert by_path[path].missing_text == item.missing_text, path
+    assert result.total == snapshot.totals
+
+
+lines_of = st.sets(st.integers(1, 210), max_size=80)
+
+
+@settings(max_examples=150, deadline=None)
+@given(first=lines_of, second=lines_of)
+def test_figures_add_up_over_disjoint_changes(first: set[int], second: set[int]) -> None:
+    """Counting is per line and per arc: two disjoint changes sum to their union's figures,
+    and a change's missed lines are exactly its changed lines that coverage.py missed."""
+    snapshot = _snapshot_717()
+    second = second - first
+    parts = [_patch_of(snapshot, {p: lines for p in snapshot.files}) for lines in (first, second)]
+    union = _patch_of(snapshot, {p: first | second for p in snapshot.files})
+    assert parts[0].total + parts[1].total == union.total
+    for item in union.files:
+        measured = snapshot.files[item.path]
+        assert set(item.missing_lines) == (first | second) & set(measured.missing_lines)
+        statements = set(measured.executed_lines) | set(measured.missing_lines)
+        assert item.numbers.num_statements == len((first | second) & statements)
+    if union.total.num_statements == 0:
+        assert union.percent is None and union.display(0) is None
+
+
+def test_diff_from_standard_input(project: Path) -> None:
+    diff = git(project, "diff", "--no-color", "v1").encode()
+    old = os.getcwd()
+    os.chdir(project)
+    try:
+        result = CliRunner().invoke(
+            main,
+            ["step", "--after", "../after.json", "--diff", "-", "--format", "json"],
+            input=diff,
+            env={"SOURCE_DATE_EPOCH": ""},
+        )
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 0, result.output
+    patch = json.loads(result.output)["patch"]
+    assert patch["source"] == "<stdin>"
+    assert patch["total"]["statements"] == 21 and patch["total"]["missing"] == 6
