@@ -488,3 +488,29 @@ def test_diff_from_standard_input(project: Path) -> None:
     patch = json.loads(result.output)["patch"]
     assert patch["source"] == "<stdin>"
     assert patch["total"]["statements"] == 21 and patch["total"]["missing"] == 6
+
+
+def test_html_section_and_hostile_paths(tmp_path: Path, project: Path) -> None:
+    evil = "<img src=x onerror=alert(1)>`|.py"
+    diff = git(project, "diff", "--no-color", "v1") + (
+        f"--- a/{evil}\n+++ b/{evil}\n@@ -0,0 +1 @@\n+x = 1\n"
+    )
+    (tmp_path / "evil.diff").write_text(diff)
+    out = tmp_path / "r.html"
+    result = run(project, "step", "--after", "../after.json", "--diff", str(tmp_path / "evil.diff"),
+                 "--patch-min", "60", "--format", "html", "--out", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    section = page[page.index('<section id="changed-lines">') :]
+    section = section[: section.index("</section>")]
+    assert "<strong>66%</strong> of the changed lines covered" in section
+    assert (
+        'aria-label="Changed lines covered: All changed lines 66%, pkg/calc.py 57%, run.py 100%."'
+        in section
+    )
+    assert '<td class="mono">10, 17, 21-24</td>' in section
+    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in section
+    md = run(project, "step", "--after", "../after.json", "--diff", str(tmp_path / "evil.diff"))
+    line = next(t for t in md.output.splitlines() if t.startswith("Not in the coverage data"))
+    # In a code span (HTML there is shown as text), its table pipe escaped.
+    assert line.endswith("never measured): ``<img src=x onerror=alert(1)>`\\|.py``")
