@@ -209,3 +209,27 @@ def test_any_bytes_parse_or_fail_cleanly(data: bytes) -> None:
         assert str(err).startswith("change.diff: ") and "\n" not in str(err)
     else:
         assert all(f.path for f in result.files)
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_diffs_through_the_command_line(tmp_path: Path, name: str) -> None:
+    """Exit 2, one line on stderr naming the diff file, no traceback, nothing written."""
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    after = Path(__file__).parent / "data" / "coverage" / "7.17.4" / "branch.json"
+    evil = tmp_path / "evil.diff"
+    evil.write_bytes(HOSTILE[name][0])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        main,
+        ["step", "--after", str(after), "--diff", str(evil), "--format", "md", "--format",
+         "json", "--out", str(out)],
+        env={"SOURCE_DATE_EPOCH": ""},
+    )  # fmt: skip
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {evil}: ")
+    assert "Traceback" not in result.output
+    assert not out.exists()
