@@ -212,6 +212,23 @@ def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Where the measured sources are, to name functions for old JSON (default: .).",
         ),
         click.option(
+            "--diff",
+            metavar="FILE",
+            help="A unified diff (- for stdin): its added lines are the change's (patch) lines.",
+        ),
+        click.option(
+            "--diff-base",
+            metavar="REF",
+            callback=text,
+            help="The change is `git diff REF...HEAD` in the working directory.",
+        ),
+        click.option(
+            "--patch-min",
+            metavar="PCT",
+            type=click.FloatRange(0, 100),
+            help="Criterion: the changed lines covered at least PCT% (needs a diff).",
+        ),
+        click.option(
             "--templates",
             "templates_dir",
             metavar="DIR",
@@ -245,6 +262,13 @@ exit_zero_option = click.option(
     callback=path,
     show_default=True,
     help="A file, a folder (one file per format), or - for stdout.",
+)
+@click.option(
+    "--badge",
+    type=click.Choice(("coverage", "patch")),
+    default="coverage",
+    show_default=True,
+    help="The badge's figure: total coverage, or the changed lines' (patch, needs a diff).",
 )
 @click.option("--force", is_flag=True, help="Replace an archived report that differs.")
 @exit_zero_option

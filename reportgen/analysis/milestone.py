@@ -28,6 +28,8 @@ class Inputs(msgspec.Struct, frozen=True):
     junit: tuple[str, ...] = ()
     junit_before: tuple[str, ...] = ()
     source_root: str | None = None
+    diff: str | None = None  # a unified diff file (already resolved), or "-"
+    diff_base: str | None = None  # a git revision: the change is `git diff REF...HEAD`
 
 
 class Spec(msgspec.Struct, frozen=True):
@@ -44,3 +46,4 @@ class Spec(msgspec.Struct, frozen=True):
     notes: str | None = None
     inputs: Inputs = Inputs()
     precision: int | None = None
+    patch_min: float | None = None  # [patch] min: changed lines covered at least this

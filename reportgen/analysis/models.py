@@ -37,6 +37,10 @@ class LineSets(Protocol):
         """The missed arcs, sorted; None when the input has no per-arc lists."""
         ...
 
+    def executed_arcs(self) -> tuple[Arc, ...] | None:
+        """The executed arcs, sorted; None unless the reader was asked to keep them."""
+        ...
+
 
 class FileCoverage(msgspec.Struct, frozen=True):
     """One measured file: counts, and the line lists the Missing column is made of."""
@@ -60,6 +64,11 @@ class FileCoverage(msgspec.Struct, frozen=True):
     def missing_branches(self) -> tuple[Arc, ...] | None:
         """None when the JSON carries no per-arc lists (old coverage.py, or no --branch)."""
         return self.lines.missing_arcs()
+
+    @property
+    def executed_branches(self) -> tuple[Arc, ...] | None:
+        """None unless kept for changed-lines coverage (and the JSON lists them)."""
+        return self.lines.executed_arcs()
 
     @property
     def missing_text(self) -> str:

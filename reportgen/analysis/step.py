@@ -19,6 +19,7 @@ from reportgen.analysis.coverage_diff import (
 from reportgen.analysis.criteria import CriterionResult, Evidence, decide_status, evaluate_criteria
 from reportgen.analysis.milestone import Spec
 from reportgen.analysis.models import CoverageSnapshot
+from reportgen.analysis.patch import ChangeSet, PatchResult, compute_patch, patch_criterion
 from reportgen.errors import SpecError
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ class StepInputs(msgspec.Struct, frozen=True):
     targets: tuple[Target, ...] = ()
     scope: Scope | None = None
     source_root: str = "."  # where the measured sources and the tests' sources are
+    changes: ChangeSet | None = None  # the diff whose added lines are the patch
+    patch_min: float | None = None
 
 
 class StepResult(msgspec.Struct, frozen=True):
@@ -55,6 +58,8 @@ class StepResult(msgspec.Struct, frozen=True):
     # First docstring line of added test functions, by function id, when their source is
     # at hand (read at the edge by the commands; empty otherwise).
     test_docs: dict[str, str] = msgspec.field(default_factory=dict)
+    patch: PatchResult | None = None
+    patch_min: float | None = None
 
 
 def build_step(inputs: StepInputs) -> StepResult:
@@ -82,6 +87,9 @@ def build_step(inputs: StepInputs) -> StepResult:
         precision=inputs.precision,
     )
     criteria = evaluate_criteria(inputs.spec.criteria, evidence)
+    patch = _patch(inputs, coverage)
+    if patch is not None and inputs.patch_min is not None:
+        criteria += (patch_criterion(patch, inputs.patch_min, inputs.precision),)
     return StepResult(
         spec=inputs.spec,
         precision=inputs.precision,
@@ -94,4 +102,16 @@ def build_step(inputs: StepInputs) -> StepResult:
         step_tests=step_tests,
         criteria=criteria,
         status=decide_status(criteria, evidence),
+        patch=patch,
+        patch_min=inputs.patch_min,
     )
+
+
+def _patch(inputs: StepInputs, coverage: CoverageDiff | None) -> PatchResult | None:
+    if inputs.changes is None:
+        if inputs.patch_min is not None:
+            raise SpecError("the changed-lines criterion needs the change (--diff or --diff-base)")
+        return None
+    if inputs.after is None:
+        raise SpecError("changed-lines coverage needs the coverage after the change (--after)")
+    return compute_patch(inputs.changes, inputs.after, coverage)

@@ -9,6 +9,7 @@ import itertools
 import mmap
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePath
 from typing import IO, Any
@@ -125,10 +126,14 @@ def load_spec(path: str | None) -> Spec:
 
 
 def load_coverage(
-    patterns: Sequence[str], wanted: Callable[[str], bool] | None, source_root: str
+    patterns: Sequence[str],
+    wanted: Callable[[str], bool] | None,
+    source_root: str,
+    arcs: Callable[[str], bool] | None = None,
 ) -> CoverageSnapshot | None:
     """The coverage of one side; `wanted` picks the files whose functions and classes are
-    read (None: no file, the common case, which then costs nothing per file)."""
+    read (None: no file, the common case, which then costs nothing per file), `arcs` those
+    that keep their executed branch arcs (None: none)."""
     if not patterns:
         return None
     from reportgen.inputs.coverage_json import combine_snapshots, parse_coverage_json
@@ -137,7 +142,7 @@ def load_coverage(
     snapshots = []
     for path in paths:
         with mapped(path) as data:
-            snapshots.append(parse_coverage_json(data, path, wanted or _no_file))
+            snapshots.append(parse_coverage_json(data, path, wanted or _no_file, arcs))
     combined = combine_snapshots(snapshots)
     return _with_source_regions(combined, wanted, source_root) if wanted else combined
 
@@ -147,12 +152,15 @@ def _no_file(path: str) -> bool:
 
 
 def load_after_alone(
-    patterns: Sequence[str], wanted: Callable[[str], bool] | None, source_root: str
+    patterns: Sequence[str],
+    wanted: Callable[[str], bool] | None,
+    source_root: str,
+    arcs: Callable[[str], bool] | None = None,
 ) -> CoverageSnapshot | None:
     """One run without a before side. Its report names the function of each uncovered line
     of the files it lists, so their functions and classes are read too: in a second pass,
     for those files only (decoding every file's regions costs seconds at 50,000 files)."""
-    snapshot = load_coverage(patterns, wanted, source_root)
+    snapshot = load_coverage(patterns, wanted, source_root, arcs)
     if snapshot is None:
         return None
     from reportgen.outputs.context import MAX_ROWS
@@ -169,7 +177,7 @@ def load_after_alone(
     def needed(path: str) -> bool:
         return path in listed or bool(wanted and wanted(path))
 
-    return load_coverage(patterns, needed, source_root)
+    return load_coverage(patterns, needed, source_root, arcs)
 
 
 def _has_misses(item: FileCoverage) -> bool:
@@ -220,7 +228,9 @@ def load_tests(patterns: Sequence[str]) -> Any:
     return combine_test_runs(runs)
 
 
-def gather(options: Mapping[str, Any], env: Mapping[str, str]) -> StepInputs:
+def gather(
+    options: Mapping[str, Any], env: Mapping[str, str], stdin: IO[bytes] | None = None
+) -> StepInputs:
     """Every input of a step, from the options and the spec's [inputs]."""
     spec = load_spec(options.get("spec_path"))
     inputs = spec.inputs
@@ -239,6 +249,13 @@ def gather(options: Mapping[str, Any], env: Mapping[str, str]) -> StepInputs:
     def targeted(path: str) -> bool:
         return any(matches(t.pattern, path) for t in targets)
 
+    wanted = targeted if targets else None
+    changes, patch_min, in_diff = _patch_inputs(options, spec, stdin or sys.stdin.buffer)
+    wanted_after = wanted
+    if in_diff is not None:
+        # The changed files name their uncovered lines' functions too (after the change only).
+        wanted_after = in_diff if wanted is None else _either(targeted, in_diff)
+
     before = options.get("before") or inputs.before
     after = options.get("after") or inputs.after
     wanted = targeted if targets else None
@@ -254,15 +271,58 @@ def gather(options: Mapping[str, Any], env: Mapping[str, str]) -> StepInputs:
         spec=spec,
         precision=precision,
         before=load_coverage(before, wanted, source_root),
-        after=load_coverage(after, wanted, source_root)
+        after=load_coverage(after, wanted_after, source_root, in_diff)
         if before
-        else load_after_alone(after, wanted, source_root),
+        else load_after_alone(after, wanted_after, source_root, in_diff),
         tests_before=load_tests(junit_before),
         tests_after=load_tests(junit),
         targets=targets,
         scope=scope,
         source_root=source_root,
+        changes=changes,
+        patch_min=patch_min,
     )
+
+
+def _either(first: Callable[[str], bool], second: Callable[[str], bool]) -> Callable[[str], bool]:
+    return lambda path: first(path) or second(path)
+
+
+def load_changes(diff: str | None, diff_base: str | None, stdin: IO[bytes]) -> Any:
+    """--diff FILE (or - for standard input), else `git diff REF...HEAD` for --diff-base."""
+    if diff and diff_base:
+        raise SpecError("--diff and --diff-base name the change twice; give one of them")
+    if diff_base:
+        from reportgen.commands.git_diff import git_diff
+
+        return git_diff(diff_base)
+    if not diff:
+        return None
+    from reportgen.inputs.unified_diff import parse_unified_diff
+
+    if diff == "-":
+        return parse_unified_diff(stdin, "<stdin>")
+    with opened(diff) as stream:
+        return parse_unified_diff(stream, diff)
+
+
+def _patch_inputs(
+    options: Mapping[str, Any], spec: Spec, stdin: IO[bytes]
+) -> tuple[Any, float | None, Callable[[str], bool] | None]:
+    """The change (--diff, --diff-base or the spec's), the criterion's minimum, and which
+    measured files the change may name."""
+    diff, diff_base = options.get("diff"), options.get("diff_base")
+    if not diff and not diff_base:  # an option replaces the spec's choice, not adds to it
+        diff, diff_base = spec.inputs.diff, spec.inputs.diff_base
+    patch_min = options.get("patch_min")
+    if patch_min is None:
+        patch_min = spec.patch_min
+    changes = load_changes(diff, diff_base, stdin)
+    if changes is None:
+        return None, patch_min, None
+    from reportgen.analysis.patch import might_match
+
+    return changes, patch_min, might_match(changes)
 
 
 def template_dir(option: str | None) -> Path | None:

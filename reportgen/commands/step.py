@@ -131,6 +131,7 @@ def render_formats(
     formats: Sequence[str],
     templates: Path | None,
     comment_id: str | None = None,
+    badge: str = "coverage",
 ) -> dict[str, str]:
     """Every requested format rendered in memory (nothing is written yet)."""
     from reportgen.outputs.context import build_context
@@ -152,6 +153,7 @@ def render_formats(
             env = make_environment(templates, template_cache_dir())
             context = build_context(step, summary)
             context["marker"] = marker_for(comment_id_for(step.spec, comment_id))
+            context["badge_figure"] = badge
         if name == "github":
             rendered[name] = render_comment(env, template, context, COMMENT_LIMIT)
         else:
@@ -230,6 +232,12 @@ def with_test_docs(step: StepResult, source_root: str) -> StepResult:
     return msgspec.structs.replace(step, test_docs=docs) if docs else step
 
 
+def _badge_figure(option: str | None, step: StepResult) -> str:
+    if option == "patch" and step.patch is None:
+        raise SpecError("--badge patch needs the change (--diff or --diff-base)")
+    return option or "coverage"
+
+
 def run_step(
     options: Mapping[str, Any],
     *,
@@ -254,6 +262,7 @@ def run_step(
         step,
         wanted,
         template_dir(options.get("templates_dir")),
+        badge=_badge_figure(options.get("badge"), step),
     )
     summary_path = None
     if step_summary:

@@ -9,7 +9,7 @@ raw and decoded only for the files that need them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
@@ -42,6 +42,11 @@ class _File(msgspec.Struct):
     classes: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
 
 
+class _FileArcs(_File):
+    # Read only when changed-lines coverage is asked for: the branch arcs that ran.
+    executed_branches: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
+
+
 class _Meta(msgspec.Struct):
     branch_coverage: bool | None = None
 
@@ -51,7 +56,14 @@ class _Report(msgspec.Struct):
     meta: _Meta | None = None
 
 
+class _ReportArcs(msgspec.Struct):
+    files: dict[str, _FileArcs]
+    meta: _Meta | None = None
+
+
 _DECODER = msgspec.json.Decoder(_Report)
+# A second decoder, so that a run without a diff decodes exactly what it did before.
+_DECODER_ARCS = msgspec.json.Decoder(_ReportArcs)
 _REGIONS_DECODER = msgspec.json.Decoder(dict[str, _Region])
 # No bounds: the shape checks below already proved these lists valid, so decoding them late,
 # for the few files a report shows, cannot fail (and no output format accepts what another
@@ -105,6 +117,7 @@ class _JsonLines(msgspec.Struct, frozen=True, eq=False):
     executed_json: bytes
     missing_json: bytes
     arcs_json: bytes  # empty when the file has no per-arc list
+    executed_arcs_json: bytes = b""  # empty unless kept for changed-lines coverage
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, _JsonLines):
@@ -129,18 +142,26 @@ class _JsonLines(msgspec.Struct, frozen=True, eq=False):
             return None
         return tuple(sorted(_ARCS_DECODER.decode(self.arcs_json)))
 
+    def executed_arcs(self) -> tuple[Arc, ...] | None:
+        if not self.executed_arcs_json:
+            return None
+        # coverage.py 6.x may list an arc twice.
+        return tuple(sorted(set(_ARCS_DECODER.decode(self.executed_arcs_json))))
+
 
 def parse_coverage_json(
     data: bytes | memoryview,
     source: str,
     want_regions: Callable[[str], bool] | None = None,
+    want_arcs: Callable[[str], bool] | None = None,
 ) -> CoverageSnapshot:
     """Parse one `coverage json` report; `source` names it in error messages.
 
     `want_regions(path)` says which files need their functions and classes
-    (all of them when omitted).
+    (all of them when omitted); `want_arcs(path)` which keep their executed
+    branch arcs (none when omitted).
     """
-    report = _decode(data, source)
+    report = _decode(data, source, _DECODER if want_arcs is None else _DECODER_ARCS)
     files = {}
     for path, raw in report.files.items():
         # Once per file of the input: every step here counts at 50,000 files.
@@ -183,7 +204,15 @@ def parse_coverage_json(
             )
         wanted = want_regions is None or want_regions(path)
         regions = _regions(raw, source, path) if wanted else None
-        lines = _JsonLines(executed, missing, arcs)
+        kept = b""
+        # The same test often picks both (the changed files): asked once then.
+        if (
+            arcs
+            and want_arcs is not None
+            and (wanted if want_arcs is want_regions else want_arcs(path))
+        ):
+            kept = _executed_arcs(raw, path, source)
+        lines = _JsonLines(executed, missing, arcs, kept)
         files[path] = FileCoverage(path, numbers, lines, regions)
     branch = bool(report.meta and report.meta.branch_coverage) or any(
         f.numbers.num_branches for f in files.values()
@@ -193,7 +222,24 @@ def parse_coverage_json(
     )
 
 
-def _decode(data: bytes | memoryview, source: str) -> _Report:
+def _executed_arcs(raw: _FileArcs, path: str, source: str) -> bytes:
+    """A file's executed arcs as JSON text, shape checked.
+
+    Not checked against the summary's branch count: before coverage.py 7.10 the list may
+    hold an arc the count leaves out (a comprehension's line jumping to itself).
+    """
+    text = bytes(raw.executed_branches)
+    if not text or text == b"null":
+        return b""
+    pairs = _arc_pairs(text)
+    if pairs is None:
+        raise _shape_error(path, "executed_branches", "a list of line pairs", source)
+    if _TOO_LONG in text.translate(_NINES):
+        raise _long_number_error(path, {"executed_branches": text}, source)
+    return text
+
+
+def _decode(data: bytes | memoryview, source: str, decoder: msgspec.json.Decoder) -> Any:
     start = bytes(data[:64])
     if start.startswith(b"\xef\xbb\xbf"):
         data = memoryview(data)[3:]
@@ -209,7 +255,7 @@ def _decode(data: bytes | memoryview, source: str) -> _Report:
     if head.startswith(b"<"):
         raise InputError(f"{source}: looks like XML or HTML, expected a coverage.py JSON report")
     try:
-        return _DECODER.decode(data)
+        return decoder.decode(data)
     except msgspec.ValidationError as err:
         raise InputError(f"{source}: not a coverage.py JSON report ({_clean(err)})") from None
     except msgspec.DecodeError as err:
@@ -342,9 +388,12 @@ def _combine_file(items: list[FileCoverage]) -> FileCoverage:
     )
     regions = next((i.regions for i in items if i.regions is not None), None)
     # Kept as JSON text like a parsed file's lists: compact, and decoded only when shown.
+    # An arc ran overall when it ran in any shard (kept only when every shard kept them).
+    ran_arcs = [i.executed_branches for i in items]
     lines = _JsonLines(
         msgspec.json.encode(sorted(executed)),
         msgspec.json.encode(sorted(missing)),
         b"" if arcs is None else msgspec.json.encode(arcs),
+        b"" if any(a is None for a in ran_arcs) else msgspec.json.encode(sorted(_union(ran_arcs))),
     )
     return FileCoverage(path=items[0].path, numbers=numbers, lines=lines, regions=regions)

@@ -21,9 +21,9 @@ AUTOMATIC_CHECKS = (
 
 _TOP_KEYS = {
     "milestone", "step", "title", "date", "goal", "tests", "target", "scope", "criteria",
-    "next", "notes", "inputs", "precision",
+    "next", "notes", "inputs", "precision", "patch",
 }  # fmt: skip
-_INPUT_KEYS = ("before", "after", "junit", "junit_before", "source_root")
+_INPUT_KEYS = ("before", "after", "junit", "junit_before", "source_root", "diff", "diff_base")
 
 
 def parse_spec(data: bytes, source: str, base_dir: PurePath) -> Spec:
@@ -74,6 +74,7 @@ class _Reader:
             notes=self.text(doc, "notes", "notes"),
             inputs=self.inputs(doc.get("inputs"), base_dir),
             precision=precision,
+            patch_min=self.patch(doc.get("patch")),
         )
 
     def hoist(self, doc: dict[str, Any]) -> dict[str, Any]:
@@ -83,7 +84,7 @@ class _Reader:
         layout (criteria, then `next = [...]`) puts them in the last criterion.
         """
         doc = dict(doc)
-        tables = [doc.get("scope"), doc.get("inputs")]
+        tables = [doc.get("scope"), doc.get("inputs"), doc.get("patch")]
         for key in ("target", "criteria"):
             value = doc.get(key)
             tables += value if isinstance(value, list) else [value]
@@ -221,6 +222,17 @@ class _Reader:
             raise self.fail(f"{name}.seconds", "max-time needs `seconds`, a number >= 0")
         return Criterion(check=check, text=text, done=done, min=minimum, seconds=seconds)
 
+    def patch(self, table: Any) -> float | None:
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            raise self.fail("patch", f"must be a table ([patch]), not {table!r}")
+        self.unknown(table, ("min",), "patch")
+        minimum = self.percent(table, "min", "patch.min")
+        if minimum is None:
+            raise self.fail("patch.min", "missing (the least share of changed lines covered)")
+        return minimum
+
     def inputs(self, table: Any, base_dir: PurePath) -> Inputs:
         if table is None:
             return Inputs()
@@ -232,10 +244,16 @@ class _Reader:
             return tuple(str(base_dir / p) for p in self.strings(table, key, f"inputs.{key}"))
 
         root = self.text(table, "source_root", "inputs.source_root")
+        diff = self.text(table, "diff", "inputs.diff")
+        if diff is not None and diff != "-":
+            diff = str(base_dir / diff)
+        diff_base = self.text(table, "diff_base", "inputs.diff_base")
         return Inputs(
             before=paths("before"),
             after=paths("after"),
             junit=paths("junit"),
             junit_before=paths("junit_before"),
             source_root=None if root is None else str(base_dir / root),
+            diff=diff,
+            diff_base=diff_base,
         )

@@ -62,14 +62,30 @@ def badge_figure(summary: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, 
     return coverage.get("after"), None
 
 
-def badge(summary: Mapping[str, Any], label: str = "coverage") -> Badge:
-    """The README badge of a JSON summary: "coverage | 93%" in the figure's colour."""
+def patch_figure(summary: Mapping[str, Any]) -> tuple[Mapping[str, Any] | None, float | None]:
+    """The changed-lines total and its `[patch] min` (None without a diff)."""
+    patch = summary.get("patch")
+    if not patch:
+        return None, None
+    return patch["total"], patch.get("min")
+
+
+def badge(summary: Mapping[str, Any], label: str | None = None, figure: str = "coverage") -> Badge:
+    """The README badge of a JSON summary: "coverage | 93%" in the figure's colour;
+    with `figure="patch"` the changed lines' share: "patch coverage | 85%"."""
+    if figure == "patch":
+        numbers, minimum = patch_figure(summary)
+        label = label or "patch coverage"
+    else:
+        numbers, minimum = badge_figure(summary)
+        label = label or "coverage"
     label = clean_text(label, limit=100)
-    figure, minimum = badge_figure(summary)
     precision = int((summary.get("coverage") or {}).get("precision") or 0)
-    if figure:
-        value = clean_text(f"{figure['display']}%", limit=100)
-        color = badge_color(float(figure["percent"]), precision, minimum)
+    if numbers and numbers["percent"] is not None:
+        value = clean_text(f"{numbers['display']}%", limit=100)
+        color = badge_color(float(numbers["percent"]), precision, minimum)
+    elif numbers:  # a diff without statements: nothing to cover, nothing missed
+        value, color = "no code changed", "#6e6e6e"
     else:
         value, color = "unknown", "#6e6e6e"
     label_text, value_text = text_width(label, BADGE_FONT), text_width(value, BADGE_FONT)

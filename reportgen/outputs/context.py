@@ -21,6 +21,7 @@ from reportgen.analysis.criteria import (
 )
 from reportgen.analysis.numbers import Numbers
 from reportgen.analysis.step import StepResult
+from reportgen.outputs.patch_context import patch_context
 from reportgen.outputs.summary import FileEntry
 
 STATUS_MARKS = {COMPLETED: "✅", IN_PROGRESS: "🚧", FAILED: "❌", None: "📋"}
@@ -458,6 +459,7 @@ def build_context(step: StepResult, summary: dict[str, Any]) -> dict[str, Any]:
         "show_tests": SHOW_TESTS,
         "max_rows": MAX_ROWS,
     }
+    report["patch"] = patch_context(step)
     return {"summary": summary, "report": report, "spec": _spec_view(step)}
 
 

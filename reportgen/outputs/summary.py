@@ -41,7 +41,7 @@ def delta_value(before: Numbers | None, after: Numbers | None, precision: int) -
 
 def build_summary(step: StepResult) -> dict[str, Any]:
     spec = step.spec
-    return {
+    summary = {
         "schema": SCHEMA,
         "milestone": spec.milestone,
         "step": spec.step,
@@ -58,6 +58,19 @@ def build_summary(step: StepResult) -> dict[str, Any]:
         "next": list(spec.next),
         "notes": spec.notes,
     }
+    if step.patch is not None:  # only with a diff: without one the summary is as before
+        summary = _with_patch(summary, step)
+    return summary
+
+
+def _with_patch(summary: dict[str, Any], step: StepResult) -> dict[str, Any]:
+    """The `patch` object placed right after `coverage`."""
+    from reportgen.outputs.patch_context import patch_summary
+
+    keys = list(summary)
+    at = keys.index("coverage") + 1
+    items = list(summary.items())
+    return dict(items[:at] + [("patch", patch_summary(step))] + items[at:])
 
 
 def _coverage(step: StepResult) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from tests.benchmark import generate
 
-CASE_NAMES = ("files", "large", "junit", "help")
+CASE_NAMES = ("files", "patch", "large", "junit", "help")
 LARGE_FILES = 50_000
 # A bare expat pass over a file: the floor of any streaming XML reader in Python.
 EXPAT_PASS = """
@@ -76,6 +76,7 @@ class Case:
     title: str
     commands: tuple[Command, ...]
     target: Target
+    more_targets: tuple[Target, ...] = ()  # further targets, each against another command
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +262,57 @@ def coverage_case(tools: Tools, work: Path, files: int, seed: int, target: Targe
     return Case(title, tuple(commands), target)
 
 
+def patch_case(tools: Tools, work: Path, files: int, seed: int) -> Case:
+    """Changed-lines coverage: reportgen step --diff against the same step without the diff,
+    and against diff-cover on the Cobertura twin of the data and the same diff. A last row
+    gives reportgen what diff-cover gets (the after run and the diff, no before run)."""
+    inputs = _coverage_inputs(work / f"files-{files}", files, seed)
+    out = work / "out"
+    title = f"{files:,} files, diff of {inputs.diff_files:,} files ({_mb(inputs.diff):.1f} MB)"
+    with_diff, without = out / f"reportgen-patch-{files}.md", out / f"reportgen-nodiff-{files}.md"
+    step = (tools.reportgen, "step", "--before", str(inputs.before_json), "--after",
+            str(inputs.after_json), "--format", "md")  # fmt: skip
+    commands = [
+        Command(
+            "reportgen step --diff",
+            (*step, "--diff", str(inputs.diff), "--out", str(with_diff)),
+            ok=frozenset({0, 1}),
+            output=with_diff,
+        ),  # fmt: skip
+        Command(
+            "reportgen step", (*step, "--out", str(without)), ok=frozenset({0, 1}), output=without
+        ),  # fmt: skip
+    ]
+    if tools.diff_cover:
+        commands.append(_diff_cover(tools.diff_cover, inputs, work, out / f"diffcover-{files}.md"))
+    after_only = out / f"reportgen-patch-after-{files}.md"
+    commands.append(
+        Command(
+            "reportgen step --after --diff",
+            (
+                tools.reportgen,
+                "step",
+                "--after",
+                str(inputs.after_json),
+                "--diff",
+                str(inputs.diff),
+                "--format",
+                "md",
+                "--out",
+                str(after_only),
+            ),
+            ok=frozenset({0, 1}),
+            output=after_only,
+        )  # fmt: skip
+    )
+    return Case(
+        title,
+        tuple(commands),
+        Target("reportgen step", slower=1.3),
+        (Target("diff-cover", faster=10),),
+    )
+
+
 def _pycobertura(executable: str, inputs: generate.CoverageInputs, out: Path) -> Command:
     # --no-source: the sources are not at hand (the same data reportgen gets). Exit 2 and 3
     # mean "coverage worsened" and "not all changes covered": the report was still written.
@@ -398,11 +450,12 @@ def verdicts(measured: list[tuple[Case, tuple[Result, ...]]]) -> list[str]:
     lines = []
     for case, results in measured:
         ours = results[0]
-        theirs = next((r for r in results if r.tool == case.target.against), None)
-        if ours.error or theirs is None or theirs.error:
-            lines.append(f"- {case.title}: not measured against {case.target.against}")
-            continue
-        lines.append(f"- {case.title}: " + "; ".join(_checks(case.target, ours, theirs)))
+        for target in (case.target, *case.more_targets):
+            theirs = next((r for r in results if r.tool == target.against), None)
+            if ours.error or theirs is None or theirs.error:
+                lines.append(f"- {case.title}: not measured against {target.against}")
+                continue
+            lines.append(f"- {case.title}: " + "; ".join(_checks(target, ours, theirs)))
     return lines
 
 
@@ -495,6 +548,8 @@ def build_case(name: str, tools: Tools, work: Path, args: argparse.Namespace) ->
     if name == "files":
         target = Target("pycobertura diff", faster=15, memory_share=0.1)
         return coverage_case(tools, work, args.files, args.seed, target)
+    if name == "patch":
+        return patch_case(tools, work, args.files, args.seed)
     if name == "large":
         target = Target("pycobertura diff", faster=30, peak_mb=1024)
         return coverage_case(tools, work, LARGE_FILES, args.seed, target)

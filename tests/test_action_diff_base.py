@@ -1,0 +1,88 @@
+"""action.yml's comment step with `diff-base`: a shallow checkout of a pull request is
+deepened until git can diff against the base, and the base reaches reportgen."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from tests.patch_project import git, git_env
+
+ACTION = Path(__file__).parent.parent / "action.yml"
+
+
+def comment_script() -> str:
+    """The last step's `run: |` block (no YAML parser among the test dependencies)."""
+    text = ACTION.read_text()
+    step = text[text.index("- name: Comment on the pull request") :]
+    block = step[step.index("run: |\n") + len("run: |\n") :]
+    lines = block.splitlines()
+    indent = len(lines[0]) - len(lines[0].lstrip())
+    body = []
+    for line in lines:
+        if line.strip() and len(line) - len(line.lstrip()) < indent:
+            break
+        body.append(line[indent:])
+    return "\n".join(body) + "\n"
+
+
+def test_default_is_the_pull_requests_base() -> None:
+    text = ACTION.read_text()
+    entry = text[text.index("  diff-base:") : text.index("  patch-min:")]
+    assert "default: ${{ github.event.pull_request.base.sha }}" in entry
+
+
+def test_shallow_checkout_gets_the_history_it_needs(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    for i in range(3):
+        (work / "m.py").write_text("".join(f"x{j} = {j}\n" for j in range(i + 1)))
+        git(work, "add", "-A")
+        git(work, "commit", "-q", "-m", f"c{i}")
+    base = git(work, "rev-parse", "HEAD").strip()
+    git(work, "checkout", "-q", "-b", "feature")
+    (work / "m.py").write_text("changed = 1\n")
+    git(work, "commit", "-q", "-am", "feature")
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(work), str(origin))
+    # As actions/checkout does: one commit of the pull request's head, nothing else.
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth=1", "--branch", "feature", origin.as_uri(), str(clone))
+    assert git(clone, "rev-parse", "--is-shallow-repository").strip() == "true"
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "reportgen").write_text(
+        '#!/bin/sh\nprintf "%s\\n" "$@"\n'
+        'git diff --no-color --stat "$(echo "$@" | sed "s/.*--diff-base //")...HEAD"\n'
+    )
+    (fake / "reportgen").chmod(0o755)
+    env = dict(
+        git_env(),
+        REPORTGEN_BIN=str(fake),
+        IN_AFTER="after.json",
+        IN_DIFF_BASE=base,
+        IN_PATCH_MIN="80",
+    )
+    for name in ("IN_BEFORE", "IN_JUNIT", "IN_JUNIT_BEFORE", "IN_TARGET", "IN_SPEC", "IN_SCOPE",
+                 "IN_TITLE", "IN_DATE", "IN_PRECISION", "IN_TEMPLATES", "IN_SOURCE_ROOT",
+                 "IN_COMMENT_ID", "IN_REPO", "IN_PR", "IN_EXIT_ZERO"):  # fmt: skip
+        env.setdefault(name, "")
+    done = subprocess.run(
+        ["bash", "-c", comment_script()], cwd=clone, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:7] == [
+        "comment",
+        "--after",
+        "after.json",
+        "--patch-min",
+        "80",
+        "--diff-base",
+        base,
+    ]
+    assert "m.py | 4 +---" in done.stdout.replace("  ", " ")
+    assert git(clone, "rev-parse", "--is-shallow-repository").strip() == "false"
+    assert os.path.exists(clone / ".git")

@@ -1,0 +1,516 @@
+"""Changed-lines (patch) coverage on a real project measured by coverage.py, through the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reportgen.analysis.models import CoverageSnapshot
+from reportgen.analysis.numbers import percent
+from reportgen.analysis.patch import ChangedFile, ChangeSet, compute_patch, match_paths
+from reportgen.cli import main
+from reportgen.inputs.coverage_json import combine_snapshots, parse_coverage_json
+from tests.patch_project import git, make_project
+
+DATA = Path(__file__).parent / "data" / "coverage"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_project(tmp_path_factory.mktemp("patch"))
+
+
+def run(cwd: Path, *args: str, env: dict[str, str] | None = None):
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, list(args), env=env or {"SOURCE_DATE_EPOCH": ""})
+    finally:
+        os.chdir(old)
+
+
+def summary(repo: Path, *args: str) -> dict:
+    result = run(
+        repo, "step", "--before", "../before.json", "--after", "../after.json", "--format", "json",
+        *args,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_figures_on_a_real_change(project: Path) -> None:
+    """calc.py gains 22 lines: 15 are statements (6 never run), 8 branch arcs start on them
+    (4 missed, 2 of those from lines that ran); run.py's 6 changed statements all ran."""
+    patch = summary(project, "--diff-base", "v1")["patch"]
+    assert patch["source"] == "git diff v1...HEAD"
+    assert patch["branch"] is True
+    assert patch["total"] == {
+        "statements": 21,
+        "missing": 6,
+        "branches": 8,
+        "covered_branches": 4,
+        "partial_branches": 2,
+        "percent": 100 * (15 + 4) / (21 + 8),
+        "display": "66",
+    }
+    calc, run_py = patch["files"]
+    assert calc == {
+        "path": "pkg/calc.py",
+        "statements": 15,
+        "missing": "10, 17, 21-24",
+        "branches": 8,
+        "covered_branches": 4,
+        "partial_branches": 2,
+        "percent": 100 * 13 / 23,
+        "display": "57",
+        "missing_lines": [10, 17, 21, 22, 23, 24],
+    }
+    assert run_py["path"] == "run.py" and run_py["statements"] == 6
+    assert run_py["missing_lines"] == [] and run_py["display"] == "100"
+    # other.py is untouched, but the new run.py calls its second function.
+    assert patch["indirect"] == [
+        {
+            "path": "pkg/other.py",
+            "before": {
+                "statements": 4, "missing": 1, "branches": 0, "covered_branches": 0,
+                "partial_branches": 0, "percent": 75.0, "display": "75",
+            },
+            "after": {
+                "statements": 4, "missing": 0, "branches": 0, "covered_branches": 0,
+                "partial_branches": 0, "percent": 100.0, "display": "100",
+            },
+            "delta": 25.0,
+        }
+    ]  # fmt: skip
+    assert patch["unmeasured"] == [] and patch["ambiguous"] == []
+
+
+def test_precision_and_criterion(project: Path) -> None:
+    data = summary(project, "--diff-base", "v1", "--precision", "2", "--patch-min", "65.5")
+    assert data["patch"]["total"]["display"] == "65.52"
+    assert data["criteria"] == [
+        {
+            "text": "Changed lines covered ≥65.5%",
+            "automatic": True,
+            "holds": True,
+            "achieved": "65.52%",
+        }
+    ]
+    failed = run(
+        project, "step", "--after", "../after.json", "--diff-base", "v1", "--patch-min", "67"
+    )
+    assert failed.exit_code == 1
+    assert "Changed lines covered ≥67%" in failed.output
+
+
+def test_every_line_added_equals_coverage_reports_own_figures(project: Path) -> None:
+    """A diff from the empty tree adds every line: the patch is then the whole measurement,
+    so its figures must be coverage.py's own (summary and Missing column)."""
+    empty = git(project, "hash-object", "-t", "tree", "/dev/null").strip()
+    diff = git(project, "diff", "--no-color", empty, "HEAD")
+    (project.parent / "all.diff").write_text(diff)
+    patch = summary(project, "--diff", "../all.diff")["patch"]
+    report = json.loads((project.parent / "after.json").read_text())
+    totals = report["totals"]
+    assert patch["total"]["statements"] == totals["num_statements"]
+    assert patch["total"]["missing"] == totals["missing_lines"]
+    assert patch["total"]["branches"] == totals["num_branches"]
+    assert patch["total"]["partial_branches"] == totals["num_partial_branches"]
+    assert patch["total"]["display"] == totals["percent_covered_display"]
+    measured = {
+        path: item for path, item in report["files"].items() if item["summary"]["num_statements"]
+    }
+    assert [f["path"] for f in patch["files"]] == sorted(measured)
+    env = dict(os.environ, COVERAGE_FILE=str(project / ".coverage"))
+    text = subprocess.run(
+        [sys.executable, "-m", "coverage", "report", "-m"],
+        cwd=project, env=env, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    for item in patch["files"]:
+        row = next(line for line in text.splitlines() if line.startswith(item["path"] + " "))
+        assert row.endswith(
+            f"{item['display']}%" + (f"   {item['missing']}" if item["missing"] else "")
+        )
+
+
+def test_only_comments_changed_is_no_code_changed(tmp_path: Path, project: Path) -> None:
+    diff = (
+        "--- a/pkg/calc.py\n+++ b/pkg/calc.py\n@@ -5,2 +5,3 @@\n"
+        " def clamp(x, low, high):\n+    # keep x within its bounds\n     if x < low:\n"
+        "--- a/pkg/new.py\n+++ b/pkg/new.py\n@@ -0,0 +1 @@\n+print(1)\n"
+    )
+    (tmp_path / "c.diff").write_text(diff)
+    data = summary(project, "--diff", str(tmp_path / "c.diff"), "--patch-min", "90")
+    assert data["patch"]["total"]["statements"] == 0
+    assert data["patch"]["total"]["percent"] is None
+    assert data["patch"]["total"]["display"] is None
+    assert data["patch"]["files"] == []
+    assert data["patch"]["unmeasured"] == ["pkg/new.py"]
+    assert data["criteria"][0]["holds"] is True
+    assert data["criteria"][0]["achieved"] == "no code changed"
+    md = run(project, "step", "--after", "../after.json", "--diff", str(tmp_path / "c.diff"))
+    assert md.exit_code == 0
+    assert "**Changed lines covered:** no code changed" in md.output
+    assert "changed Python files never measured): `pkg/new.py`" in md.output
+
+
+def test_markdown_section(project: Path) -> None:
+    result = run(
+        project, "step", "--before", "../before.json", "--after", "../after.json",
+        "--diff-base", "v1",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = result.output
+    start = text.index("## Changed lines")
+    section = text[start : text.index("\n## ", start) + 1]
+    assert section == (
+        "## Changed lines\n\n"
+        "**Changed lines covered:** **66%** (21 changed statements, 6 missed; 8 branches, 2 partial)\n\n"
+        "| File | Changed statements | Missed | Branches | Partial | Covered | Missing |\n"
+        "|------|-------------------|--------|----------|---------|---------|---------|\n"
+        "| `pkg/calc.py` | 15 | 6 | 8 | 2 | 57% | 10, 17, 21-24 |\n"
+        "| `run.py` | 6 | 0 | 0 | 0 | 100% |  |\n\n"
+        "### Uncovered changed lines\n\n"
+        "- `pkg/calc.py` line 10: in `clamp`\n"
+        "- `pkg/calc.py` line 17: in `sign`\n"
+        "- `pkg/calc.py` lines 21-24: in `unused`\n\n"
+        "### Indirect changes\n\n"
+        "Files the diff does not touch whose coverage moved:\n\n"
+        "| File | Before | After | Delta |\n"
+        "|------|--------|-------|-------|\n"
+        "| `pkg/other.py` | 75% | 100% | +25% |\n\n"
+        "---\n\n"
+    )
+
+
+def test_diff_base_against_a_remote_branch(tmp_path: Path, project: Path) -> None:
+    """A clone whose branch is compared with `origin/main`, as in a pull request."""
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(project), str(origin))
+    git(origin, "update-ref", "refs/heads/main", "v1")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    git(clone, "fetch", "-q", str(project), "main:feature")
+    git(clone, "checkout", "-q", "feature")
+    result = run(
+        clone, "step", "--after", str(project.parent / "after.json"), "--diff-base",
+        "origin/main", "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    patch = json.loads(result.output)["patch"]
+    assert patch["source"] == "git diff origin/main...HEAD"
+    assert patch["total"]["statements"] == 21 and patch["total"]["missing"] == 6
+
+
+def test_paths_of_coverage_run_in_a_subfolder(tmp_path: Path, project: Path) -> None:
+    """The repository root is one folder up from where coverage ran: suffix matching."""
+    diff = git(project, "diff", "--no-color", "--src-prefix=a/app/", "--dst-prefix=b/app/", "v1")
+    (tmp_path / "sub.diff").write_text(diff)
+    assert "b/app/pkg/calc.py" in diff
+    patch = summary(project, "--diff", str(tmp_path / "sub.diff"))["patch"]
+    assert [(f["path"], f.get("diff_path")) for f in patch["files"]] == [
+        ("pkg/calc.py", "app/pkg/calc.py"),
+        ("run.py", "app/run.py"),
+    ]
+    assert patch["total"]["statements"] == 21
+
+
+def test_match_paths() -> None:
+    measured = ["pkg/a.py", "src/pkg/b.py", "x/util.py", "y/util.py", "/abs/repo/c.py"]
+    found, ambiguous = match_paths(
+        ["pkg/a.py", "b.py", "repo/pkg/b.py", "util.py", "c.py", "d.py", "lib/a.py"], measured
+    )
+    assert found == {
+        "pkg/a.py": "pkg/a.py",  # exact
+        "b.py": "src/pkg/b.py",  # the diff's path is a suffix of one measured path
+        "c.py": "/abs/repo/c.py",  # absolute coverage paths
+    }
+    # "repo/pkg/b.py" and "src/pkg/b.py" share only "pkg/b.py": neither is a suffix of the other.
+    assert ambiguous == ["util.py"]
+
+
+def test_without_branch_data(tmp_path: Path) -> None:
+    report = DATA / "7.6.1" / "nobranch.json"
+    files = json.loads(report.read_text())["files"]
+    core = files["sample/core.py"]
+    changed = sorted(core["executed_lines"][:3] + core["missing_lines"][:2] + [10_000])
+    snapshot = parse_coverage_json(report.read_bytes(), "nobranch.json", None, lambda p: True)
+    result = compute_patch(
+        ChangeSet("x.diff", (ChangedFile("sample/core.py", "modified", tuple(changed)),)), snapshot
+    )
+    assert result.has_branches is False
+    assert result.total.num_statements == 5 and result.total.num_missing == 2
+    assert result.total.num_branches == 0
+    assert result.percent == percent(3, 5)
+
+
+def test_combined_shards_keep_the_union_of_executed_arcs() -> None:
+    """Shards combined equal `coverage combine`'s own JSON, executed arcs included."""
+    folder = DATA / "7.6.1"
+
+    def load(name: str) -> CoverageSnapshot:
+        return parse_coverage_json((folder / name).read_bytes(), name, None, lambda p: True)
+
+    combined = combine_snapshots([load("shard_a.json"), load("shard_b.json")])
+    reference = load("combined.json")
+    assert combined.files.keys() == reference.files.keys()
+    for path, item in reference.files.items():
+        assert combined.files[path].executed_branches == item.executed_branches, path
+        assert combined.files[path].missing_branches == item.missing_branches, path
+    assert any(item.executed_branches for item in reference.files.values())
+
+
+@pytest.mark.parametrize("value", [[[1]], "1,2", [[1, 2], [3, "4"]], [[1, 10**19]]])
+def test_executed_arcs_are_checked_when_read(tmp_path: Path, value: object) -> None:
+    report = json.loads((DATA / "7.6.1" / "branch.json").read_text())
+    report["files"]["sample/core.py"]["executed_branches"] = value
+    (tmp_path / "bad.json").write_text(json.dumps(report))
+    (tmp_path / "d.diff").write_text(
+        "--- a/sample/core.py\n+++ b/sample/core.py\n@@ -0,0 +1 @@\n+x\n"
+    )
+    result = run(tmp_path, "step", "--after", "bad.json", "--diff", "d.diff")
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "Error: bad.json: not a coverage.py JSON report (file 'sample/core.py'"
+    )
+    assert "executed_branches" in lines[0]
+    # Without a diff the same report is read as before: the executed arcs are never looked at.
+    assert run(tmp_path, "step", "--after", "bad.json").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--diff-base", "no-such-ref"], "git diff no-such-ref...HEAD: fatal:"),
+        (["--diff-base", "--output=x"], "not a git revision"),
+        (["--diff", "../missing.diff"], "../missing.diff: no such file"),
+        (["--diff", "../bad.diff"], "../bad.diff: not a valid unified diff"),
+        (["--diff", "../bad.diff", "--diff-base", "v1"], "give one of them"),
+        (["--patch-min", "50"], "needs the change (--diff or --diff-base)"),
+    ],
+)
+def test_bad_change_input_exits_2_with_one_line(project: Path, args: list[str], words: str) -> None:
+    (project.parent / "bad.diff").write_bytes(b"--- a/x.py\n+++ b/x.py\n@@ -1,3 +1,3 @@\n a\n")
+    out = project.parent / "out"
+    result = run(project, "step", "--after", "../after.json", "--out", str(out) + "/", *args)
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], result.output
+    assert not out.exists()
+
+
+def test_diff_base_outside_a_repository_and_without_git(tmp_path: Path, project: Path) -> None:
+    after = str(project.parent / "after.json")
+    outside = run(tmp_path, "step", "--after", after, "--diff-base", "main")
+    assert outside.exit_code == 2
+    assert "not a git repository" in outside.output.lower()
+    assert len(outside.output.strip().splitlines()) == 1
+    no_git = run(
+        project, "step", "--after", after, "--diff-base", "v1",
+        env={"PATH": str(tmp_path), "SOURCE_DATE_EPOCH": ""},
+    )  # fmt: skip
+    assert no_git.exit_code == 2
+    assert (
+        no_git.output.strip()
+        == "Error: git diff v1...HEAD: git is not installed (--diff-base needs it)"
+    )
+
+
+def test_spec_names_the_diff_and_the_minimum(tmp_path: Path, project: Path) -> None:
+    diff = git(project, "diff", "--no-color", "v1")
+    (tmp_path / "change.diff").write_text(diff)
+    (tmp_path / "step.toml").write_text(
+        f'[inputs]\nafter = "{project.parent / "after.json"}"\ndiff = "change.diff"\n'
+        "[patch]\nmin = 70\n"
+    )
+    result = run(project, "step", "--spec", str(tmp_path / "step.toml"), "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["patch"]["total"]["display"] == "66"
+    assert data["criteria"][-1]["text"] == "Changed lines covered ≥70%"
+    assert data["criteria"][-1]["holds"] is False
+    # An option replaces the spec's change: the spec's [inputs] diff_base is not run.
+    (tmp_path / "base.toml").write_text(
+        f'[inputs]\nafter = "{project.parent / "after.json"}"\ndiff_base = "v1"\n'
+    )
+    by_base = run(project, "step", "--spec", str(tmp_path / "base.toml"), "--format", "json")
+    assert json.loads(by_base.output)["patch"]["total"]["statements"] == 21
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[patch]\nmin = 120\n")
+    refused = run(project, "step", "--spec", str(bad), "--after", "../after.json")
+    assert refused.exit_code == 2
+    assert "patch.min: must be a percentage from 0 to 100, not 120" in refused.output
+
+
+def test_no_diff_no_patch_key(project: Path) -> None:
+    assert "patch" not in summary(project)
+
+
+# diff-cover 11.0.4 on the same project (`coverage xml` of the after run, then
+# `diff-cover after.xml --compare-branch=v1 --format json:dc.json`), verified by hand:
+# per file, the changed statements it counts (covered_lines + violation_lines) and the
+# uncovered ones (violation_lines). diff-cover is not a test dependency; these are its answers.
+DIFF_COVER = {
+    "pkg/calc.py": {
+        "covered_lines": [5, 7, 8, 9, 11, 14, 15, 16, 20],
+        "violation_lines": [10, 17, 21, 22, 23, 24],
+        "percent_covered": 60.0,
+    },
+    "run.py": {
+        "covered_lines": [1, 2, 5, 6, 7, 9],
+        "violation_lines": [],
+        "percent_covered": 100.0,
+    },
+}
+DIFF_COVER_TOTAL = {"total_num_lines": 21, "total_num_violations": 6, "total_percent_covered": 71}
+
+
+def test_line_figures_equal_diff_covers(project: Path) -> None:
+    """Same changed statements and the same uncovered lines per file as diff-cover; its
+    line-only percentages are ours with the branches left out."""
+    patch = summary(project, "--diff-base", "v1")["patch"]
+    files = {f["path"]: f for f in patch["files"]}
+    assert files.keys() == DIFF_COVER.keys()
+    snapshot = parse_coverage_json((project.parent / "after.json").read_bytes(), "after.json")
+    for path, theirs in DIFF_COVER.items():
+        ours = files[path]
+        statements = theirs["covered_lines"] + theirs["violation_lines"]
+        assert ours["statements"] == len(statements)
+        assert ours["missing_lines"] == theirs["violation_lines"]
+        item = snapshot.files[path]
+        assert set(statements) <= set(item.executed_lines) | set(item.missing_lines)
+        covered = len(statements) - len(theirs["violation_lines"])
+        assert percent(covered, len(statements)) == theirs["percent_covered"]
+    total = patch["total"]
+    assert total["statements"] == DIFF_COVER_TOTAL["total_num_lines"]
+    assert total["missing"] == DIFF_COVER_TOTAL["total_num_violations"]
+    lines_only = percent(total["statements"] - total["missing"], total["statements"])
+    assert round(lines_only) == DIFF_COVER_TOTAL["total_percent_covered"]
+    # With branches, coverage.py's formula: two partial branches pull the figure down.
+    assert total["display"] == "66"
+
+
+def test_badge_shows_the_patch_figure(tmp_path: Path, project: Path) -> None:
+    def badge(*args: str) -> str:
+        result = run(project, "step", "--after", "../after.json", "--format", "badge", *args)
+        assert result.exit_code in (0, 1), result.output
+        return result.output
+
+    # 66% against [patch] min 70: within 10 points below, orange; at min 60, green.
+    assert 'aria-label="patch coverage: 66%"' in badge("--diff-base", "v1", "--badge", "patch")
+    assert 'fill="#b94e00"' in badge("--diff-base", "v1", "--badge", "patch", "--patch-min", "70")
+    assert 'fill="#2e7d32"' in badge("--diff-base", "v1", "--badge", "patch", "--patch-min", "60")
+    # The default badge stays the total coverage, diff or not.
+    assert 'aria-label="coverage: 73%"' in badge("--diff-base", "v1")
+    (tmp_path / "none.diff").write_text("--- a/run.py\n+++ b/run.py\n@@ -2,0 +3 @@\n+\n")
+    none = badge("--diff", str(tmp_path / "none.diff"), "--badge", "patch")
+    assert 'aria-label="patch coverage: no code changed"' in none
+    refused = run(
+        project, "step", "--after", "../after.json", "--format", "badge", "--badge", "patch"
+    )
+    assert refused.exit_code == 2
+    assert refused.output.strip() == "Error: --badge patch needs the change (--diff or --diff-base)"
+
+
+BRANCH_717 = DATA / "7.17.4" / "branch.json"
+
+
+def _snapshot_717() -> CoverageSnapshot:
+    return parse_coverage_json(BRANCH_717.read_bytes(), "branch.json", None, lambda p: True)
+
+
+def _patch_of(snapshot: CoverageSnapshot, changed: dict[str, set[int]]):
+    files = tuple(ChangedFile(p, "modified", tuple(sorted(lines))) for p, lines in changed.items())
+    return compute_patch(ChangeSet("x.diff", files), snapshot)
+
+
+def test_every_line_changed_is_coverage_pys_own_figures() -> None:
+    """All lines of every file: each file's patch figures are its summary and Missing column."""
+    snapshot = _snapshot_717()
+    everything = {p: set(range(1, 1000)) for p in snapshot.files}
+    result = _patch_of(snapshot, everything)
+    by_path = {f.path: f for f in result.files}
+    for path, item in snapshot.files.items():
+        if not item.numbers.num_statements:
+            assert path not in by_path
+            continue
+        assert by_path[path].numbers == item.numbers, path
+        assert by_path[path].missing_text == item.missing_text, path
+    assert result.total == snapshot.totals
+
+
+lines_of = st.sets(st.integers(1, 210), max_size=80)
+
+
+@settings(max_examples=150, deadline=None)
+@given(first=lines_of, second=lines_of)
+def test_figures_add_up_over_disjoint_changes(first: set[int], second: set[int]) -> None:
+    """Counting is per line and per arc: two disjoint changes sum to their union's figures,
+    and a change's missed lines are exactly its changed lines that coverage.py missed."""
+    snapshot = _snapshot_717()
+    second = second - first
+    parts = [_patch_of(snapshot, {p: lines for p in snapshot.files}) for lines in (first, second)]
+    union = _patch_of(snapshot, {p: first | second for p in snapshot.files})
+    assert parts[0].total + parts[1].total == union.total
+    for item in union.files:
+        measured = snapshot.files[item.path]
+        assert set(item.missing_lines) == (first | second) & set(measured.missing_lines)
+        statements = set(measured.executed_lines) | set(measured.missing_lines)
+        assert item.numbers.num_statements == len((first | second) & statements)
+    if union.total.num_statements == 0:
+        assert union.percent is None and union.display(0) is None
+
+
+def test_diff_from_standard_input(project: Path) -> None:
+    diff = git(project, "diff", "--no-color", "v1").encode()
+    old = os.getcwd()
+    os.chdir(project)
+    try:
+        result = CliRunner().invoke(
+            main,
+            ["step", "--after", "../after.json", "--diff", "-", "--format", "json"],
+            input=diff,
+            env={"SOURCE_DATE_EPOCH": ""},
+        )
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 0, result.output
+    patch = json.loads(result.output)["patch"]
+    assert patch["source"] == "<stdin>"
+    assert patch["total"]["statements"] == 21 and patch["total"]["missing"] == 6
+
+
+def test_html_section_and_hostile_paths(tmp_path: Path, project: Path) -> None:
+    evil = "<img src=x onerror=alert(1)>`|.py"
+    diff = git(project, "diff", "--no-color", "v1") + (
+        f"--- a/{evil}\n+++ b/{evil}\n@@ -0,0 +1 @@\n+x = 1\n"
+    )
+    (tmp_path / "evil.diff").write_text(diff)
+    out = tmp_path / "r.html"
+    result = run(project, "step", "--after", "../after.json", "--diff", str(tmp_path / "evil.diff"),
+                 "--patch-min", "60", "--format", "html", "--out", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    section = page[page.index('<section id="changed-lines">') :]
+    section = section[: section.index("</section>")]
+    assert "<strong>66%</strong> of the changed lines covered" in section
+    assert (
+        'aria-label="Changed lines covered: All changed lines 66%, pkg/calc.py 57%, run.py 100%."'
+        in section
+    )
+    assert '<td class="mono">10, 17, 21-24</td>' in section
+    assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in section
+    md = run(project, "step", "--after", "../after.json", "--diff", str(tmp_path / "evil.diff"))
+    line = next(t for t in md.output.splitlines() if t.startswith("Not in the coverage data"))
+    # In a code span (HTML there is shown as text), its table pipe escaped.
+    assert line.endswith("never measured): ``<img src=x onerror=alert(1)>`\\|.py``")
