@@ -157,11 +157,15 @@ def test_relative_and_lazy_imports_are_seen(tmp_path: Path) -> None:
 
 
 def test_readme_maps_every_folder_of_the_package() -> None:
-    """The README's layout map has one line per folder, and every folder has its line."""
+    """The README's layout map has one line per folder, naming every module in it."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     match = re.search(r"^## Layout\n(.*?)^## ", readme, re.S | re.M)
     if match is None:
         pytest.fail("README.md has no '## Layout' section")
-    mapped = set(re.findall(r"^- `reportgen/(\w+)/`", match.group(1), re.M))
+    lines = dict(re.findall(r"^- `reportgen/(\w+)/`(.*)$", match.group(1), re.M))
     folders = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
-    assert mapped == folders
+    assert set(lines) == folders
+    for folder, line in lines.items():
+        named = set(re.findall(r"`(\w+)`", line))
+        modules = {p.stem for p in (PACKAGE / folder).glob("*.py")} - {"__init__"}
+        assert modules <= named, f"reportgen/{folder}/: {sorted(modules - named)} not in the map"
