@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from reportgen.cli import main
+from reportgen.commands.gather import expand
 
 DATA = Path(__file__).parent / "data"
 REAL = DATA / "coverage" / "7.17.4" / "branch.json"
@@ -89,3 +90,51 @@ def test_every_real_report_is_consistent() -> None:
     for path in reports:
         result = run("step", "--after", str(path), "--format", "json")
         assert result.exit_code == 0, (path, result.stderr)
+
+
+# --- 5: globs and symbolic links ------------------------------------------------------------
+
+JUNIT_ONE = (
+    '<testsuites><testsuite name="s"><testcase classname="t.m" name="test_a" time="1"/>'
+    "</testsuite></testsuites>"
+)
+
+
+def test_recursive_glob_does_not_follow_folder_links(tmp_path: Path) -> None:
+    """A committed `loop -> .` link once made `**` read the same file 41 times."""
+    res = tmp_path / "res"
+    (res / "sub" / ".hidden").mkdir(parents=True)
+    (res / "a.xml").write_text(JUNIT_ONE)
+    (res / "sub" / "b.xml").write_text(JUNIT_ONE.replace("test_a", "test_b"))
+    (res / "sub" / ".hidden" / "c.xml").write_text(JUNIT_ONE)
+    (res / "loop").symlink_to(".")
+    pattern = f"{res}/**/*.xml"
+    assert expand([pattern], "JUnit") == [f"{res}/a.xml", f"{res}/sub/b.xml"]
+    result = run("step", "--junit", pattern, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    after = json.loads(result.stdout)["tests"]["after"]
+    assert (after["tests"], after["runs"], after["time"]) == (2, 2, 2.0)
+
+
+def test_one_file_under_two_names_is_read_once(tmp_path: Path) -> None:
+    (tmp_path / "a.xml").write_text(JUNIT_ONE)
+    (tmp_path / "b.xml").symlink_to("a.xml")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "c.xml").symlink_to("../a.xml")
+    patterns = [f"{tmp_path}/*.xml", str(tmp_path / "sub" / "c.xml")]
+    assert expand(patterns, "JUnit") == [str(tmp_path / "a.xml")]
+    result = run("step", "--junit", patterns[0], "--junit", patterns[1], "--format", "json")
+    assert json.loads(result.stdout)["tests"]["after"]["runs"] == 1
+
+
+@pytest.mark.parametrize("pattern", ["/**/*.xml", "/**", "//./**/x.xml", "/../**/*.xml"])
+def test_recursive_glob_from_the_root_is_refused(pattern: str) -> None:
+    result = run("step", "--junit", pattern, "--format", "json")
+    assert_refused(result, pattern, "a recursive pattern from / would search the whole system")
+
+
+def test_absolute_globs_still_work(tmp_path: Path) -> None:
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "a.xml").write_text(JUNIT_ONE)
+    assert expand([f"{tmp_path}/x/*.xml"], "JUnit") == [f"{tmp_path}/x/a.xml"]
+    assert expand([f"{tmp_path}/**/a.xml"], "JUnit") == [f"{tmp_path}/x/a.xml"]
