@@ -4,6 +4,11 @@ globs, concurrent and killed writers, huge XML attributes, special files."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -138,3 +143,159 @@ def test_absolute_globs_still_work(tmp_path: Path) -> None:
     (tmp_path / "x" / "a.xml").write_text(JUNIT_ONE)
     assert expand([f"{tmp_path}/x/*.xml"], "JUnit") == [f"{tmp_path}/x/a.xml"]
     assert expand([f"{tmp_path}/**/a.xml"], "JUnit") == [f"{tmp_path}/x/a.xml"]
+
+
+# --- 6 and 10: concurrent and killed writers ------------------------------------------------
+
+AFTER = str(REAL)
+WRITER = """
+import sys, time
+from pathlib import Path
+from reportgen.errors import OutputError
+from reportgen.outputs.atomic_write import PlannedFile, write_all
+folder, go, me = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+while not go.exists():
+    time.sleep(0.001)
+files = [PlannedFile(folder / f"r.{ext}", f"{ext} of run {me}".encode()) for ext in ("md", "json", "html")]
+try:
+    write_all(files, force=False)
+except OutputError as err:
+    print(err)
+    sys.exit(2)
+"""
+
+
+def subprocess_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "SOURCE_DATE_EPOCH": ""}
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_concurrent_writers_never_both_win(tmp_path: Path, round_: int) -> None:
+    """Four runs write different reports to one new archive at once: one wins, the rest
+    exit 2 naming the report that appeared, and the archive holds the winner's set whole."""
+    go = tmp_path / "go"
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(tmp_path / "archive"), str(go), str(me)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=subprocess_env(),
+        )
+        for me in range(4)
+    ]
+    time.sleep(0.5)  # every interpreter started and waiting
+    go.touch()
+    results = [(run.communicate(timeout=60)[0], run.returncode)[::-1] for run in runs]
+    winners = [me for me, (code, _) in enumerate(results) if code == 0]
+    assert len(winners) == 1, results
+    for code, message in results:
+        assert code == 0 or (
+            code == 2 and "a different report appeared while this run was writing" in message
+        ), results
+    archive = tmp_path / "archive"
+    assert sorted(p.name for p in archive.iterdir()) == ["r.html", "r.json", "r.md"]
+    for ext in ("md", "json", "html"):
+        assert (archive / f"r.{ext}").read_text() == f"{ext} of run {winners[0]}"
+
+
+KILLED_STEP = """
+import os, sys, time
+from pathlib import Path
+stop_at, signal_file = sys.argv[1], Path(sys.argv[2])
+real = os.replace
+def replace(src, dst):
+    if Path(dst).name == stop_at and os.environ.get("WHEN") == "before":
+        signal_file.touch(); time.sleep(60)
+    real(src, dst)
+    if Path(dst).name == stop_at and os.environ.get("WHEN") == "after":
+        signal_file.touch(); time.sleep(60)
+os.replace = replace
+from reportgen.cli import main
+main(sys.argv[3:])
+"""
+
+
+def step_args(out: Path, date: str) -> list[str]:
+    formats = ["--format", "md", "--format", "html", "--format", "json"]
+    return ["step", "--after", AFTER, *formats, "--date", date, "--out", str(out), "--force"]
+
+
+def run_killed(tmp_path: Path, out: Path, stop_at: str, when: str) -> None:
+    """`reportgen step --force` rewriting three formats, killed -9 at one rename."""
+    signal_file = tmp_path / "reached"
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            KILLED_STEP,
+            stop_at,
+            str(signal_file),
+            *step_args(out, "2024-02-02"),
+        ],
+        env={**subprocess_env(), "WHEN": when},
+    )
+    deadline = time.monotonic() + 60
+    while not signal_file.exists():
+        assert run.poll() is None and time.monotonic() < deadline, "the run never got there"
+        time.sleep(0.01)
+    run.send_signal(signal.SIGKILL)
+    assert run.wait(timeout=30) == -signal.SIGKILL
+
+
+def reports(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture
+def archives(tmp_path: Path) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
+    """An archive of the old report, and the old and new sets as whole runs write them."""
+    out, new = tmp_path / "archive", tmp_path / "new"
+    assert run(*step_args(out, "2024-01-01")).exit_code == 0
+    assert run(*step_args(new, "2024-02-02")).exit_code == 0
+    old_set, new_set = reports(out), reports(new)
+    assert sorted(old_set) == ["report.html", "report.json", "report.md"]
+    assert all(old_set[name] != new_set[name] for name in old_set)
+    return out, old_set, new_set
+
+
+def test_kill_between_renames_is_finished_by_the_next_run(tmp_path: Path, archives) -> None:
+    out, old_set, new_set = archives
+    run_killed(tmp_path, out, "report.md", "after")
+    left = reports(out)
+    assert left["report.md"] == new_set["report.md"]
+    assert left["report.json"] == old_set["report.json"]
+    # What a reader can tell: the journal of the unfinished set is there.
+    assert ".reportgen-pending" in left
+    result = run("index", str(out))
+    assert result.exit_code == 0, result.stderr
+    after = reports(out)
+    assert {name: after[name] for name in new_set} == new_set
+    assert sorted(after) == ["index.html", "index.md", *sorted(new_set)]
+    assert "2024-02-02" in after["index.md"].decode()
+
+
+def test_kill_before_the_set_is_committed_leaves_the_old_set(tmp_path: Path, archives) -> None:
+    out, old_set, _ = archives
+    run_killed(tmp_path, out, ".reportgen-pending", "before")
+    assert {name: reports(out)[name] for name in old_set} == old_set
+    assert any(name.endswith(".reportgen-tmp") for name in reports(out))  # the killed run's
+    # The next run in the folder removes the leftovers, and the old set stands.
+    assert run(*step_args(out, "2024-01-01")).exit_code == 0
+    assert reports(out) == old_set
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_index_skips_a_fifo_named_json(tmp_path: Path, archives) -> None:
+    out, _, _ = archives
+    os.mkfifo(out / "pipe.json")
+    # A process, bounded: the FIFO once made `index` wait for a writer forever.
+    result = subprocess.run(
+        [sys.executable, "-m", "reportgen", "index", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=subprocess_env(),
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{out / 'pipe.json'}: skipped, not a regular file" in result.stdout + result.stderr
+    assert "1 step indexed" in result.stdout + result.stderr
