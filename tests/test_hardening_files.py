@@ -3,6 +3,7 @@ globs, concurrent and killed writers, huge XML attributes, special files."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -16,6 +17,8 @@ from click.testing import CliRunner
 
 from reportgen.cli import main
 from reportgen.commands.gather import expand
+from reportgen.inputs.test_results import parse_junit
+from reportgen.inputs.xml_reader import CHUNK
 
 DATA = Path(__file__).parent / "data"
 REAL = DATA / "coverage" / "7.17.4" / "branch.json"
@@ -299,3 +302,50 @@ def test_index_skips_a_fifo_named_json(tmp_path: Path, archives) -> None:
     assert result.returncode == 0, result.stderr
     assert f"{out / 'pipe.json'}: skipped, not a regular file" in result.stdout + result.stderr
     assert "1 step indexed" in result.stdout + result.stderr
+
+
+# --- 11: one huge XML attribute ---------------------------------------------------------------
+
+
+class CountedReads(io.BytesIO):
+    """A file that records the size of every read."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(data)
+        self.sizes: list[int] = []
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.sizes.append(-1 if size is None else size)
+        return super().read(size)
+
+
+@pytest.mark.parametrize("where", ["attribute", "comment"])
+def test_a_huge_token_is_read_in_growing_feeds(where: str) -> None:
+    """Expat rescans an unfinished token at every feed: 4 MiB in 64 KiB feeds scanned it 64
+    times (16 MB took 1.6 s, 64 MB 29 s). The reads now double while no event passes."""
+    huge = "y" * (4 << 20)
+    attribute, comment = (huge, "") if where == "attribute" else ("short", f"<!--{huge}-->")
+    doc = (
+        f'<testsuites><testsuite name="s">{comment}<testcase classname="c" name="t">'
+        f'<failure message="{attribute}"/></testcase></testsuite></testsuites>'
+    ).encode()
+    stream = CountedReads(doc)
+    result = parse_junit(stream, "huge.xml")
+    assert (result.tests, result.failed) == (1, 1)
+    assert len(result.failures[0].message) == (4096 if where == "attribute" else 5)
+    assert len(stream.sizes) <= 10, stream.sizes  # 64 reads before
+    assert max(stream.sizes) <= 2 * len(doc)
+
+
+def test_ordinary_results_keep_small_reads() -> None:
+    """Events in every chunk: reads stay at 64 KiB, so memory stays flat for 500,000 cases."""
+    cases = "".join(
+        f'<testcase classname="tests.test_m{n % 50}" name="test_{n}" time="0.01"/>'
+        for n in range(40_000)
+    )
+    stream = CountedReads(
+        f'<testsuites><testsuite name="s">{cases}</testsuite></testsuites>'.encode()
+    )
+    assert parse_junit(stream, "many.xml").tests == 40_000
+    assert len(stream.sizes) > 30
+    assert set(stream.sizes) == {CHUNK}
