@@ -349,3 +349,49 @@ def test_ordinary_results_keep_small_reads() -> None:
     assert parse_junit(stream, "many.xml").tests == 40_000
     assert len(stream.sizes) > 30
     assert set(stream.sizes) == {CHUNK}
+
+
+# --- source files are read only under --source-root -----------------------------------------
+
+SOURCE = "def named_here():\n    x = 1\n    return x\n"
+
+
+@pytest.mark.parametrize("how", ["absolute", "climbing", "link"])
+def test_sources_outside_the_source_root_are_not_read(tmp_path: Path, how: str) -> None:
+    """Coverage JSON older than 7.6 names functions from the sources; its paths are data."""
+    root, elsewhere = tmp_path / "root", tmp_path / "elsewhere"
+    root.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "secret.py").write_text(SOURCE.replace("named_here", "secret_name"))
+    (root / "mine.py").write_text(SOURCE)
+    (root / "link").symlink_to(elsewhere)
+    outside = {
+        "absolute": str(elsewhere / "secret.py"),
+        "climbing": "../elsewhere/secret.py",
+        "link": "link/secret.py",
+    }[how]
+    entry = {
+        "executed_lines": [1],
+        "missing_lines": [2, 3],
+        "summary": {"num_statements": 3, "missing_lines": 2},
+    }
+    cov = tmp_path / "cov.json"
+    cov.write_text(json.dumps({"files": {outside: entry, "mine.py": entry}}))
+    result = run(
+        "step",
+        "--after",
+        str(cov),
+        "--source-root",
+        str(root),
+        "--format",
+        "json",
+        "--target",
+        f"{outside}=90",
+        "--target",
+        "mine.py=90",
+        "--exit-zero",
+    )
+    assert result.exit_code == 0, result.stderr
+    targets = json.loads(result.stdout)["coverage"]["targets"]
+    functions = {t["pattern"]: [u["function"] for u in t["uncovered"]] for t in targets}
+    assert functions == {outside: [None], "mine.py": ["named_here"]}

@@ -232,10 +232,16 @@ def _with_source_regions(
     from reportgen.inputs.source_regions import regions_from_source
 
     files = dict(snapshot.files)
+    inside = os.path.realpath(root)
     for path, item in snapshot.files.items():
         if item.regions is not None or not wanted(path):
             continue
-        text = read_source(Path(root, path))
+        # Only files under the root: the JSON's paths are data, and an absolute one or one
+        # climbing out (`..`, a link) would otherwise read any file of the machine.
+        found = os.path.realpath(os.path.join(root, path))
+        if os.path.commonpath((inside, found)) != inside:
+            continue
+        text = read_source(Path(found))
         if text is not None:  # no source at hand: uncovered lines are listed without names
             files[path] = msgspec.structs.replace(item, regions=regions_from_source(text))
     return msgspec.structs.replace(snapshot, files=files)
