@@ -17,8 +17,11 @@ from click.testing import CliRunner
 
 from reportgen.cli import main
 from reportgen.commands.gather import expand
+from reportgen.errors import OutputError
 from reportgen.inputs.test_results import parse_junit
 from reportgen.inputs.xml_reader import CHUNK
+from reportgen.outputs import atomic_write
+from reportgen.outputs.atomic_write import PlannedFile, write_all
 
 DATA = Path(__file__).parent / "data"
 REAL = DATA / "coverage" / "7.17.4" / "branch.json"
@@ -157,6 +160,7 @@ from pathlib import Path
 from reportgen.errors import OutputError
 from reportgen.outputs.atomic_write import PlannedFile, write_all
 folder, go, me = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+Path(f"{go}-{me}").touch()
 while not go.exists():
     time.sleep(0.001)
 files = [PlannedFile(folder / f"r.{ext}", f"{ext} of run {me}".encode()) for ext in ("md", "json", "html")]
@@ -186,19 +190,40 @@ def test_concurrent_writers_never_both_win(tmp_path: Path, round_: int) -> None:
         )
         for me in range(4)
     ]
-    time.sleep(0.5)  # every interpreter started and waiting
+    deadline = time.monotonic() + 60
+    while not all(Path(f"{go}-{me}").exists() for me in range(4)):  # all started, waiting
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
     go.touch()
     results = [(run.communicate(timeout=60)[0], run.returncode)[::-1] for run in runs]
     winners = [me for me, (code, _) in enumerate(results) if code == 0]
     assert len(winners) == 1, results
+    # A loser that read the archive after the winner finished sees an archived report.
+    refusals = ("a different report appeared while this run was writing", "use --force")
     for code, message in results:
-        assert code == 0 or (
-            code == 2 and "a different report appeared while this run was writing" in message
-        ), results
+        assert code == 0 or (code == 2 and any(r in message for r in refusals)), results
     archive = tmp_path / "archive"
     assert sorted(p.name for p in archive.iterdir()) == ["r.html", "r.json", "r.md"]
     for ext in ("md", "json", "html"):
         assert (archive / f"r.{ext}").read_text() == f"{ext} of run {winners[0]}"
+
+
+def test_a_report_appearing_while_waiting_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another run wrote between this run's first look and its lock: refused, named so."""
+    target = tmp_path / "r.md"
+    real = atomic_write._recover
+
+    def other_run_first(folder: Path) -> None:
+        target.write_bytes(b"the other run's report")
+        real(folder)
+
+    monkeypatch.setattr(atomic_write, "_recover", other_run_first)
+    with pytest.raises(OutputError, match="r.md: a different report appeared while this run"):
+        write_all([PlannedFile(target, b"this run's report")], force=False)
+    assert target.read_bytes() == b"the other run's report"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.md"]
 
 
 KILLED_STEP = """
