@@ -420,3 +420,12 @@ def test_sources_outside_the_source_root_are_not_read(tmp_path: Path, how: str) 
     targets = json.loads(result.stdout)["coverage"]["targets"]
     functions = {t["pattern"]: [u["function"] for u in t["uncovered"]] for t in targets}
     assert functions == {outside: [None], "mine.py": ["named_here"]}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_glob_skips_fifos_and_folders(tmp_path: Path) -> None:
+    (tmp_path / "a.xml").write_text(JUNIT_ONE)
+    os.mkfifo(tmp_path / "pipe.xml")
+    (tmp_path / "folder.xml").mkdir()
+    assert expand([f"{tmp_path}/*.xml"], "JUnit") == [str(tmp_path / "a.xml")]
+    assert expand([f"{tmp_path}/**/*.xml"], "JUnit") == [str(tmp_path / "a.xml")]

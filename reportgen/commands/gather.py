@@ -70,7 +70,8 @@ def expand(patterns: Sequence[str], what: str) -> list[str]:
     paths: list[str] = []
     for pattern in patterns:
         if _GLOB_CHARS.search(pattern):
-            found = sorted(_glob(pattern))
+            # Regular files only: a FIFO that a glob happens to match would wait forever.
+            found = sorted(path for path in _glob(pattern) if os.path.isfile(path))
             if not found:
                 raise InputError(f"{pattern}: no file matches this {what} pattern")
             paths.extend(found)
