@@ -143,8 +143,8 @@ Count = Annotated[int, msgspec.Meta(ge=0, le=10**18 - 1)]
 class Numbers(msgspec.Struct, frozen=True):
     """Counts for a file or a total; the percentages derive from them.
 
-    A coverage.py JSON file's `summary` decodes straight into this (hence the JSON names
-    of two fields): no Python code runs per file for it.
+    The JSON names of two fields are coverage.py's, as in a report's `summary` (which the
+    reader checks against the listed lines before building this).
     """
 
     num_statements: Count

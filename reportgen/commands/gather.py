@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fnmatch
 import glob
 import itertools
 import mmap
@@ -63,17 +64,97 @@ def mapped(path: str) -> Iterator[bytes | mmap.mmap]:
 
 
 def expand(patterns: Sequence[str], what: str) -> list[str]:
-    """Paths from options that may be globs; a glob matching nothing is an error."""
+    """Paths from options that may be globs; a glob matching nothing is an error.
+
+    Each file is listed once, by the first name found for it: two names of one file (a
+    symbolic link beside its target) would count a shard twice.
+    """
     paths: list[str] = []
     for pattern in patterns:
         if _GLOB_CHARS.search(pattern):
-            found = sorted(glob.glob(pattern, recursive=True))
+            # Regular files only: a FIFO that a glob happens to match would wait forever.
+            found = sorted(path for path in _glob(pattern) if os.path.isfile(path))
             if not found:
                 raise InputError(f"{pattern}: no file matches this {what} pattern")
             paths.extend(found)
         else:
             paths.append(pattern)
-    return list(dict.fromkeys(paths))
+    unique: dict[str, str] = {}
+    for path in paths:
+        unique.setdefault(os.path.realpath(path), path)
+    return list(unique.values())
+
+
+def _glob(pattern: str) -> list[str]:
+    """`glob.glob`, except that `**` never enters a symbolic link to a folder.
+
+    Python 3.11's recursive glob follows them, so one link to `.` repeats every file dozens
+    of times and a few such links never finish.
+    """
+    parts = pattern.split("/")
+    if "**" not in parts:
+        return glob.glob(pattern)
+    anchor = "/" if pattern.startswith("/") else ""
+    parts = [part for part in parts if part]
+    first = parts.index("**")
+    if os.path.realpath(os.path.join(anchor, *parts[:first])) == "/":
+        raise InputError(f"{pattern}: a recursive pattern from / would search the whole system")
+    folders = [anchor]
+    for number, part in enumerate(parts):
+        last = number == len(parts) - 1
+        found: list[str] = []
+        for folder in folders:
+            if part == "**":
+                found.extend(_below(folder, files=last))
+            elif glob.has_magic(part):
+                found.extend(_matching(folder, part, folders_only=not last))
+            else:
+                path = os.path.join(folder, part)
+                if os.path.lexists(path) if last else os.path.isdir(path):
+                    found.append(path)
+        folders = found
+    return folders
+
+
+def _below(top: str, files: bool) -> Iterator[str]:
+    """`top` and the folders under it, or (`files`) the files under it, as `**` matches them:
+    hidden names skipped, symbolic links to folders not entered."""
+    if not files:
+        yield top
+    pending = [top]
+    while pending:
+        folder = pending.pop()
+        try:
+            with os.scandir(folder or ".") as entries:
+                listed = [
+                    (entry.name, entry.is_dir(follow_symlinks=False), entry.is_dir())
+                    for entry in entries
+                ]
+        except OSError:
+            continue
+        for name, real_folder, any_folder in listed:
+            if name.startswith("."):
+                continue
+            path = os.path.join(folder, name)
+            if real_folder:
+                pending.append(path)
+                if not files:
+                    yield path
+            elif files and not any_folder:
+                yield path
+
+
+def _matching(folder: str, part: str, folders_only: bool) -> Iterator[str]:
+    """The names in `folder` that one glob component matches (hidden ones only by a dot)."""
+    try:
+        with os.scandir(folder or ".") as entries:
+            listed = [entry for entry in entries if not folders_only or entry.is_dir()]
+    except OSError:
+        return
+    hidden = part.startswith(".")
+    for entry in listed:
+        if (hidden or not entry.name.startswith(".")) and fnmatch.fnmatchcase(entry.name, part):
+            yield os.path.join(folder, entry.name)
 
 
 def parse_target_option(text: str) -> Target:
@@ -191,11 +272,17 @@ def _with_source_regions(
     from reportgen.inputs.source_regions import regions_from_source
 
     files = dict(snapshot.files)
+    inside = os.path.realpath(root)
     for path, item in snapshot.files.items():
         # A file without a miss has no uncovered line to name: its source is not read.
         if item.regions is not None or not _has_misses(item) or not wanted(path):
             continue
-        text = read_source(Path(root, path))
+        # Only files under the root: the JSON's paths are data, and an absolute one or one
+        # climbing out (`..`, a link) would otherwise read any file of the machine.
+        found = os.path.realpath(os.path.join(root, path))
+        if os.path.commonpath((inside, found)) != inside:
+            continue
+        text = read_source(Path(found))
         if text is not None:  # no source at hand: uncovered lines are listed without names
             files[path] = msgspec.structs.replace(item, regions=regions_from_source(text))
     return msgspec.structs.replace(snapshot, files=files)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -10,14 +11,18 @@ import msgspec
 
 from reportgen.commands.gather import template_dir
 from reportgen.errors import InputError
-from reportgen.outputs.atomic_write import PlannedFile, write_all
+from reportgen.outputs.atomic_write import JOURNAL, PlannedFile, recover, write_all
 
 
 def _read_summary(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     """A JSON summary, or (None, why) for a corrupt one; unrelated files give (None, None)."""
 
     try:
-        with open(path, "rb") as handle:
+        # Without blocking, and only a regular file: a FIFO named *.json would wait forever.
+        handle = open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb")
+        with handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None, f"{path}: skipped, not a regular file"
             head = handle.read(256)
             if b'"schema"' not in head:
                 return None, None  # not ours (coverage data, other tools' JSON): left alone
@@ -65,6 +70,10 @@ def run_index(directory: Path, templates_option: str | None) -> list[str]:
         raise InputError(f"{directory}: not a folder")
     if not directory.is_dir():
         raise InputError(f"{directory}: no such folder")
+    # A run killed while publishing a set of reports left a journal: finish its set first,
+    # so the index never reads a new report beside an old summary.
+    for journal in sorted(directory.rglob(JOURNAL)):
+        recover(journal.parent)
     steps, messages = [], []
     for path in sorted(directory.rglob("*.json")):
         name = path.relative_to(directory).as_posix()

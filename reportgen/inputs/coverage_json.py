@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import msgspec
 
 from reportgen.analysis.models import Arc, CoverageSnapshot, FileCoverage, Region
-from reportgen.analysis.numbers import Numbers
+from reportgen.analysis.numbers import Count, Numbers
 from reportgen.errors import InputError
 
 # coverage.py keeps line numbers in 64-bit SQLite integers; a longer number is not a line, and
@@ -30,12 +30,25 @@ class _Region(msgspec.Struct):
     start_line: LineNo | None = None
 
 
+class _Summary(msgspec.Struct):
+    """A file's `summary`: the counts reportgen uses, and the two it only checks."""
+
+    num_statements: Count
+    missing_lines: Count
+    num_branches: Count = 0
+    num_partial_branches: Count = 0
+    missing_branches: Count = 0
+    # Absent from hand-made reports; when present they must agree with the counts above.
+    covered_lines: Count | None = None
+    covered_branches: Count | None = None
+
+
 class _File(msgspec.Struct):
     # The line lists, kept as JSON text: only the files a report shows or compares line by
     # line decode them, and the rest cost no Python objects (checked in `parse_coverage_json`).
     executed_lines: msgspec.Raw
     missing_lines: msgspec.Raw
-    summary: Numbers
+    summary: _Summary
     missing_branches: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
     # Kept undecoded (an empty Raw when absent): only target files need them.
     functions: msgspec.Raw = msgspec.field(default_factory=msgspec.Raw)
@@ -69,6 +82,7 @@ _REGIONS_DECODER = msgspec.json.Decoder(dict[str, _Region])
 # for the few files a report shows, cannot fail (and no output format accepts what another
 # refuses).
 _LINES_DECODER = msgspec.json.Decoder(list[int])
+_LINE_SET_DECODER = msgspec.json.Decoder(set[int])
 _ARCS_DECODER = msgspec.json.Decoder(list[tuple[int, int]])
 # Valid JSON (msgspec checked it) that keeps only "[]" without these characters is a list of
 # non-negative integers; one that keeps "[[,],[,]]" without the sign too is a list of pairs.
@@ -165,12 +179,23 @@ def parse_coverage_json(
     files = {}
     for path, raw in report.files.items():
         # Once per file of the input: every step here counts at 50,000 files.
-        numbers = raw.summary
+        summary = raw.summary
+        numbers = Numbers(
+            summary.num_statements,
+            summary.missing_lines,
+            summary.num_branches,
+            summary.num_partial_branches,
+            summary.missing_branches,
+        )
         # Copies: the input's buffer is released once parsed, and these are small.
         executed = bytes(raw.executed_lines)
         missing = bytes(raw.missing_lines)
         arcs = bytes(raw.missing_branches)
-        if executed != b"[]" and not _is_line_list(executed):
+        if executed == b"[]":
+            ran = 0
+        elif _is_line_list(executed):
+            ran = _count_items(executed)
+        else:
             raise _shape_error(path, "executed_lines", "a list of line numbers", source)
         if missing == b"[]":
             listed = 0
@@ -184,6 +209,8 @@ def parse_coverage_json(
             or numbers.num_missing_branches > numbers.num_branches
         ):
             raise _summary_error(path, numbers, listed, source)
+        if summary.covered_lines is not None or summary.covered_branches is not None:
+            _check_covered(path, summary, ran, source)
         if arcs == b"null":
             arcs = b""
         if arcs:
@@ -202,6 +229,15 @@ def parse_coverage_json(
                 {"executed_lines": executed, "missing_lines": missing, "missing_branches": arcs},
                 source,
             )
+        # A line both executed and missed is a contradiction no count shows; the lists' own
+        # sizes decide without decoding when either is empty (fully covered files).
+        if (
+            ran
+            and listed
+            and len(_LINE_SET_DECODER.decode(b"".join((executed[:-1], b",", missing[1:]))))
+            != ran + listed
+        ):
+            raise _listed_twice_error(path, executed, missing, source)
         wanted = want_regions is None or want_regions(path)
         regions = _regions(raw, source, path) if wanted else None
         kept = b""
@@ -286,6 +322,46 @@ def _summary_error(path: str, numbers: Numbers, listed: int, source: str) -> Inp
             f" but {listed} missing lines are listed"
         )
     return InputError(f"{source}: file {path!r}: more missing than measured in its summary")
+
+
+def _check_covered(path: str, summary: _Summary, ran: int, source: str) -> None:
+    """`covered_lines` and `covered_branches`, when given, must agree with the other counts.
+
+    coverage.py lists under `executed_lines` every line that ran, and before 7.x also lines
+    that are not statements, so the list may be longer than `covered_lines`, never shorter.
+    """
+    covered = summary.covered_lines
+    if covered is not None:
+        measured = summary.num_statements - summary.missing_lines
+        if covered != measured:
+            raise InputError(
+                f"{source}: file {path!r}: summary.covered_lines is {covered} but"
+                f" num_statements less missing_lines is {measured}"
+            )
+        if ran < covered:
+            raise InputError(
+                f"{source}: file {path!r}: summary.covered_lines is {covered} but"
+                f" {ran} executed lines are listed"
+            )
+    branches = summary.covered_branches
+    if branches is not None and branches != summary.num_branches - summary.missing_branches:
+        raise InputError(
+            f"{source}: file {path!r}: summary.covered_branches is {branches} but"
+            f" num_branches less missing_branches is"
+            f" {summary.num_branches - summary.missing_branches}"
+        )
+
+
+def _listed_twice_error(path: str, executed: bytes, missing: bytes, source: str) -> InputError:
+    ran = _LINES_DECODER.decode(executed)
+    both = sorted(set(ran).intersection(_LINES_DECODER.decode(missing)))
+    if both:
+        return InputError(
+            f"{source}: file {path!r}: line {both[0]} is listed in both executed_lines"
+            " and missing_lines"
+        )
+    key = "executed_lines" if len(set(ran)) != len(ran) else "missing_lines"
+    return InputError(f"{source}: file {path!r}: {key} lists a line twice")
 
 
 def _regions(raw: _File, source: str, path: str) -> tuple[Region, ...] | None:

@@ -102,9 +102,9 @@ class Text:
 # --- Reading ----------------------------------------------------------------------------
 
 
-def read_chunk(stream: BinaryIO, source: str) -> bytes:
+def read_chunk(stream: BinaryIO, source: str, size: int = CHUNK) -> bytes:
     try:
-        return stream.read(CHUNK)
+        return stream.read(size)
     except OSError as err:
         raise InputError(f"{source}: cannot read ({one_line(str(err.strerror or err))})") from None
 
