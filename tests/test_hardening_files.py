@@ -74,8 +74,8 @@ def test_contradictory_coverage_summary_is_refused(
     tmp_path: Path, executed: list[int], missing: list[int], summary: dict, message: str
 ) -> None:
     cov = coverage_file(tmp_path, executed, missing, **summary)
-    out = tmp_path / "out.md"
     for fmt in ("md", "json"):
+        out = tmp_path / f"out.{fmt}"
         result = run("step", "--after", str(cov), "--format", fmt, "--out", str(out))
         assert_refused(result, str(cov), "'pkg/a.py'", message, out=out)
 
