@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from reportgen.analysis.models import CoverageSnapshot
 from reportgen.analysis.numbers import percent
@@ -160,6 +161,11 @@ def test_only_comments_changed_is_no_code_changed(tmp_path: Path, project: Path)
     assert md.exit_code == 0
     assert "**Changed lines covered:** no code changed" in md.output
     assert "changed Python files never measured): `pkg/new.py`" in md.output
+    # The note stays a paragraph: a "---" right below it would make it a heading.
+    tokens = MarkdownIt("commonmark").enable("table").parse(md.output)
+    headings = [t.content for i, t in enumerate(tokens[1:]) if tokens[i].type == "heading_open"]
+    assert not any("never measured" in h for h in headings)
+    assert "never measured): `pkg/new.py`\n\n---\n" in md.output
 
 
 def test_markdown_section(project: Path) -> None:
