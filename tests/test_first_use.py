@@ -528,3 +528,11 @@ def test_short_names_grow_only_as_far_as_needed() -> None:
         "pkg.one::same": "same",
         "pkg.one.Inner::same": "Inner::same",
     }
+
+
+def test_before_alone_is_refused() -> None:
+    """`--before` without `--after` is a slip (every file would read as removed): one line."""
+    result = run("step", "--before", BEFORE)
+    assert result.exit_code == 2
+    assert result.stderr == "Error: --before needs --after (the after run) to compare with\n"
+    assert result.stdout == ""

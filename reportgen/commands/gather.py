@@ -350,6 +350,9 @@ def gather(
     junit_before = options.get("junit_before") or inputs.junit_before
     if junit_before and not junit:
         raise SpecError("--junit-before needs --junit (the after run) to compare with")
+    if before and not after:
+        # Without an after side every file would read as removed: a slip, not a report.
+        raise SpecError("--before needs --after (the after run) to compare with")
     if not (before or after or junit):
         raise SpecError(
             "nothing to report: give --before/--after, --junit, or a spec whose [inputs] name them"
