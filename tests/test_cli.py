@@ -495,7 +495,8 @@ def test_several_formats_into_an_existing_file_is_refused(tmp_path: Path) -> Non
     )
     assert (result.exit_code, result.stderr) == (
         2,
-        f"Error: {target}: several formats need a folder, and this is a file\n",
+        f"Error: --out {target}: names a file, but 2 formats need a folder;"
+        " give --out DIR/ or one --format\n",
     )
     assert target.read_text() == "keep\n"
 

@@ -134,3 +134,34 @@ def test_all_tests_pass_fails_on_the_example(tmp_path: Path) -> None:
     assert result.exit_code == 1
     criterion = json.loads(result.stdout)["criteria"][0]
     assert criterion["achieved"] == "40/46 passed, 4 failed, 0 errors"
+
+
+def test_lost_coverage_is_named_in_plain_text_by_the_matched_path() -> None:
+    """ "No regressions" names a target that lost coverage by the file it matched, as plain
+    text: the templates escape it, so Markdown backticks would show as written."""
+    import io
+
+    from reportgen.analysis.coverage_diff import Target, TargetResult
+    from reportgen.analysis.criteria import Evidence, evaluate_check
+    from reportgen.analysis.milestone import Criterion
+    from reportgen.analysis.numbers import Numbers
+    from reportgen.analysis.test_diff import diff_tests
+    from reportgen.analysis.test_run import TestRun
+    from reportgen.inputs.test_results import parse_junit
+
+    run = parse_junit(io.BytesIO(b'<testsuite><testcase name="t"/></testsuite>'), "j")
+    assert isinstance(run, TestRun)
+    lost = TargetResult(
+        target=Target(pattern="tax.py", min=80),
+        paths=("src/shop/tax.py",),
+        before=Numbers(num_statements=100, num_missing=14),
+        after=Numbers(num_statements=100, num_missing=18),
+        holds=True,
+        uncovered=(),
+    )
+    evidence = Evidence((lost,), None, run, diff_tests(run, run), 0)
+    result = evaluate_check(Criterion(check="no-regressions"), evidence)
+    assert (result.holds, result.achieved) == (
+        False,
+        "0 test regressions; coverage lost in src/shop/tax.py",
+    )

@@ -536,3 +536,21 @@ def test_before_alone_is_refused() -> None:
     assert result.exit_code == 2
     assert result.stderr == "Error: --before needs --after (the after run) to compare with\n"
     assert result.stdout == ""
+
+
+def test_several_formats_into_a_file_name_are_refused(tmp_path: Path) -> None:
+    """`--out one.md` with two formats would make a folder named `one.md`: refused instead."""
+    out = tmp_path / "one.md"
+    result = run("step", "--after", AFTER, "--format", "md", "--format", "html", "--out", str(out))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: --out {out}: names a file, but 2 formats need a folder;"
+        " give --out DIR/ or one --format\n"
+    )
+    assert not out.exists()
+    folder = tmp_path / "reports"
+    done = run(
+        "step", "--after", AFTER, "--format", "md", "--format", "html", "--out", f"{folder}/"
+    )
+    assert done.exit_code == 0, done.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["report.html", "report.md"]

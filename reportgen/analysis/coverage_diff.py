@@ -80,6 +80,12 @@ class TargetResult(msgspec.Struct, frozen=True):
     holds: bool
     uncovered: tuple[Uncovered, ...]
 
+    @property
+    def name(self) -> str:
+        """How reports name the target: the path it matched when that is one file (a bare
+        `slug.py` reads as `src/pkg/slug.py`), else its pattern."""
+        return self.paths[0] if len(self.paths) == 1 else self.target.pattern
+
 
 def matches(pattern: str, path: str) -> bool:
     """A glob on the measured path; a bare name or tail ("config_manager.py") also matches."""

@@ -56,7 +56,7 @@ def evaluate_target_criterion(result: TargetResult, precision: int) -> Criterion
         parts.append(f"≥{fmt_threshold(target.min)}%")
     if target.delta is not None:
         parts.append(f"gains ≥{fmt_threshold(target.delta)} points")
-    text = f"`{target.pattern}` coverage {' and '.join(parts)}"
+    text = f"`{result.name}` coverage {' and '.join(parts)}"
     achieved = pct(result.after, precision)
     if target.delta is not None:
         achieved += f", {signed_delta(result.before, result.after, precision)}"
@@ -110,13 +110,14 @@ def evaluate_check(criterion: Criterion, evidence: Evidence) -> CriterionResult:
 def _no_regressions(criterion: Criterion, ev: Evidence) -> tuple[bool, str, str]:
     regressions = ev.tests_diff.regressions
     lost = [
-        r.target.pattern
+        r.name
         for r in ev.targets
         if r.before is not None and r.after is not None and r.after.percent < r.before.percent
     ]
     parts = [f"{len(regressions)} test regression{'s' * (len(regressions) != 1)}"]
     if lost:
-        parts.append("coverage lost in " + ", ".join(f"`{p}`" for p in lost))
+        # Plain text: the templates escape it (backticks would show as written).
+        parts.append("coverage lost in " + ", ".join(lost))
     holds = not regressions and not lost
     return holds, "; ".join(parts), "No regressions in existing tests"
 

@@ -57,6 +57,12 @@ def choose_formats(formats: Sequence[str], out: str) -> list[str]:
     implied = implied_format(out) if to_file else None
     if not formats:
         return [implied or "md"]
+    if implied and len(set(formats)) > 1:
+        # A folder named like a report (`one.md/report.md`) is a trap, not a choice.
+        raise SpecError(
+            f"--out {out}: names a file, but {len(set(formats))} formats need a folder;"
+            " give --out DIR/ or one --format"
+        )
     if implied and len(set(formats)) == 1 and formats[0] not in _SAME_KIND.get(implied, {implied}):
         raise SpecError(
             f"--out {out}: the name says {implied}, but --format {formats[0]} was given;"

@@ -192,7 +192,7 @@ def target_rows(step: StepResult) -> list[dict[str, Any]]:
                 "pattern": result.target.pattern,
                 # What the target measured: its one file's path (a bare "slug.py" names
                 # "src/app/slug.py"), else the pattern of its several files.
-                "name": result.paths[0] if len(result.paths) == 1 else result.target.pattern,
+                "name": result.name,
                 "min": result.target.min,
                 "min_delta": result.target.delta,
                 "goal": goal_text(result.target.min, result.target.delta),
