@@ -24,6 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from reportgen.cli import main
+from tests.patch_project import make_project
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "reports" / "m3" / "step1.toml"
@@ -392,7 +393,7 @@ MEASURE = r"""(() => {
   });
   // A line ends after character i when the next character's box starts on a lower line.
   const breaks = [];
-  for (const e of document.querySelectorAll("code, .card .label")) {
+  for (const e of document.querySelectorAll("code, .card .label, td.mono")) {
     const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
     const chars = [];
     for (let node; (node = walker.nextNode()); ) {
@@ -425,7 +426,7 @@ MEASURE = r"""(() => {
 
 # Where a name may wrap: after a path or module separator, or between the words of a long
 # identifier; never inside a word.
-BREAK_AFTER = set("/.:_ ")
+BREAK_AFTER = set("/.:_ ")  # in a Missing list (td.mono), only after ", "
 
 VIEWS = {
     "phone": {"width": 390, "height": 844, "media": "", "dark": False},
@@ -452,7 +453,28 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     assert result.exit_code == 0, result.output
     reports = sorted((folder / "m3").glob("*.html"))
     assert len(reports) == 2
-    return {"step 1": reports[0], "step 2": reports[1], "index": folder / "index.html"}
+    # One run alone (its table is `coverage report -m`'s), and a change with its patch section.
+    after_only = folder / "after-only.html"
+    after = str(DATA / "7.17.4" / "branch.json")
+    result = CliRunner().invoke(main, ["step", "--after", after, "--out", str(after_only)])
+    assert result.exit_code == 0, result.output
+    repo = make_project(tmp_path_factory.mktemp("patch"))
+    patch = folder / "patch.html"
+    args = ["step", "--before", "../before.json", "--after", "../after.json", "--diff-base", "v1"]
+    old = os.getcwd()
+    os.chdir(repo)
+    try:
+        result = CliRunner().invoke(main, [*args, "--out", str(patch)])
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 0, result.output
+    return {
+        "step 1": reports[0],
+        "step 2": reports[1],
+        "index": folder / "index.html",
+        "after only": after_only,
+        "patch": patch,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -473,10 +495,13 @@ def layouts(pages: dict[str, Path], devtools: DevTools) -> dict[tuple[str, str],
     return measured
 
 
-CASES = [(page, view) for page in ("step 1", "step 2", "index") for view in VIEWS]
+PAGE_NAMES = ("step 1", "step 2", "index")
+CASES = [(page, view) for page in PAGE_NAMES for view in VIEWS]
+# Pages without criteria show no status; every page is checked for overflow and wrapping.
+ALL_PAGES = [(page, view) for page in (*PAGE_NAMES, "after only", "patch") for view in VIEWS]
 
 
-@pytest.mark.parametrize(("page", "view"), CASES)
+@pytest.mark.parametrize(("page", "view"), ALL_PAGES)
 def test_nothing_sticks_out(layouts: dict, page: str, view: str) -> None:
     """No horizontal scrolling, of the page or of any table; no box holds wider content."""
     measured = layouts[page, view]
@@ -497,12 +522,12 @@ def test_every_status_is_shown(layouts: dict, page: str, view: str) -> None:
     assert hidden == []
 
 
-@pytest.mark.parametrize(("page", "view"), CASES)
+@pytest.mark.parametrize(("page", "view"), ALL_PAGES)
 def test_names_wrap_between_words(layouts: dict, page: str, view: str) -> None:
     """Paths and test names wrap only after a separator, never inside a word."""
     breaks = layouts[page, view]["breaks"]
     assert [b for b in breaks if b["before"] not in BREAK_AFTER] == []
-    if page != "index" and view == "phone":
+    if page in ("step 1", "step 2") and view == "phone":
         assert len(breaks) > 5  # long names do wrap on a phone: the check above sees them
 
 

@@ -106,3 +106,15 @@ def test_html_breakable_is_html_text_with_break_points(text: str) -> None:
     """Without its <wbr> marks the output is exactly the escaped one-line text (shown in HTML
     pages, where GitHub links nothing, so mentions need no code spans as in `html_text`)."""
     assert html_breakable(text).replace("<wbr>", "") == escape(clean_text(text))
+
+
+def test_html_missing_keeps_each_item_whole() -> None:
+    """A phone may wrap a Missing list only between items: "21->26" never as "21-" / ">26"."""
+    from reportgen.outputs.escape import html_missing
+
+    assert html_missing("6, 21->26, 30-31") == (
+        '<span class="nowrap">6</span>, <span class="nowrap">21-&gt;26</span>, '
+        '<span class="nowrap">30-31</span>'
+    )
+    assert html_missing("") == ""
+    assert html_missing("<b>") == '<span class="nowrap">&lt;b&gt;</span>'

@@ -514,7 +514,10 @@ def test_html_section_and_hostile_paths(tmp_path: Path, project: Path) -> None:
         'aria-label="Changed lines covered: All changed lines 66%, pkg/calc.py 57%, run.py 100%."'
         in section
     )
-    assert '<td class="mono">10, 17, 21-24</td>' in section
+    assert (
+        '<td class="mono"><span class="nowrap">10</span>, <span class="nowrap">17</span>, '
+        '<span class="nowrap">21-24</span></td>'
+    ) in section
     assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;" in section
     md = run(project, "step", "--after", "../after.json", "--diff", str(tmp_path / "evil.diff"))
     line = next(t for t in md.output.splitlines() if t.startswith("Not in the coverage data"))

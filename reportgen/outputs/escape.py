@@ -438,3 +438,12 @@ def html_breakable(text: object, limit: int = 500) -> Markup:
     for segment in _NAME_BREAK.split(clean_text(text, limit)):
         pieces += _WORD_BREAK.split(segment) if len(segment) > _LONG_SEGMENT else [segment]
     return Markup("<wbr>").join(escape(piece) for piece in pieces if piece)
+
+
+def html_missing(text: object, limit: int = 4096) -> Markup:
+    """A Missing string ("6, 10, 16->26") as HTML whose items never wrap inside: a phone
+    would otherwise show "21-" / ">26", which reads as the start of a line range."""
+    items = clean_text(text, limit).split(", ")
+    return Markup(", ").join(
+        Markup('<span class="nowrap">%s</span>') % item for item in items if item
+    )

@@ -251,6 +251,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "prose_line": escape.md_prose_line,
     "one_line": escape.clean_text,
     "html_text": escape.html_text,
+    "html_missing": escape.html_missing,
     "html_breakable": escape.html_breakable,
     "html_prose": _lazy("reportgen.outputs.prose", "prose_to_html"),
     "html_prose_line": _lazy("reportgen.outputs.prose", "prose_inline_to_html"),
