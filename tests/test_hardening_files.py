@@ -429,3 +429,40 @@ def test_a_glob_skips_fifos_and_folders(tmp_path: Path) -> None:
     (tmp_path / "folder.xml").mkdir()
     assert expand([f"{tmp_path}/*.xml"], "JUnit") == [str(tmp_path / "a.xml")]
     assert expand([f"{tmp_path}/**/*.xml"], "JUnit") == [str(tmp_path / "a.xml")]
+
+
+def _journal(folder: Path, *pairs: tuple[str, str]) -> None:
+    entries = [[os.fsencode(a).hex(), os.fsencode(b).hex()] for a, b in pairs]
+    (folder / atomic_write.JOURNAL).write_text(json.dumps(entries), encoding="utf-8")
+
+
+def test_a_planted_journal_moves_nothing_out_of_its_folder(tmp_path: Path) -> None:
+    """A journal is data a pull request can commit: entries that leave the folder, or whose
+    temporary is not named as reportgen names its own, are ignored by `index` and `step`."""
+    archive = tmp_path / "reports" / "m9"
+    archive.mkdir(parents=True)
+    victim, other = tmp_path / "victim.txt", tmp_path / "other.txt"
+    victim.write_text("victim\n")
+    other.write_text("other\n")
+    (archive / "payload").write_text("payload\n")
+    (archive / ".r.md.abc.reportgen-tmp").write_text("planted\n")
+    _journal(
+        archive,
+        ("../../victim.txt", "../../moved.txt"),
+        (str(other), str(tmp_path / "abs-moved.txt")),
+        ("payload", "../../victim.txt"),
+        ("payload", "r.md"),  # inside, but not a temporary of r.md
+    )
+    assert run("index", str(tmp_path / "reports")).exit_code == 0
+    assert victim.read_text() == "victim\n" and other.read_text() == "other\n"
+    assert not (tmp_path / "moved.txt").exists() and not (tmp_path / "abs-moved.txt").exists()
+    assert (archive / "payload").read_text() == "payload\n"
+    assert not (archive / "r.md").exists()
+    assert not (archive / atomic_write.JOURNAL).exists()
+    assert not (archive / ".r.md.abc.reportgen-tmp").exists()  # a stale temporary: removed
+    # `step` into the folder recovers the same way.
+    _journal(archive, ("payload", "../../victim.txt"))
+    after = str(Path(__file__).parent / "data" / "coverage" / "7.17.4" / "branch.json")
+    assert run("step", "--after", after, "--out", str(archive / "r.md")).exit_code == 0
+    assert victim.read_text() == "victim\n"
+    assert (archive / "payload").read_text() == "payload\n"

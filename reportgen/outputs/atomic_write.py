@@ -133,9 +133,11 @@ def _recover(folder: Path) -> None:
     except (OSError, msgspec.DecodeError, msgspec.ValidationError):
         entries = []  # written whole by a rename, so only tampering damages it
     for temp, target in entries:
-        temp_path = folder / os.fsdecode(bytes.fromhex(temp))
-        target_path = folder / os.fsdecode(bytes.fromhex(target))
-        if temp_path.is_file():
+        paths = _journal_paths(folder, temp, target)
+        if paths is None:
+            continue  # not one of ours (a journal can be committed by anyone): never followed
+        temp_path, target_path = paths
+        if temp_path.is_file() and not temp_path.is_symlink():
             try:
                 os.replace(temp_path, target_path)
             except OSError as err:
@@ -152,6 +154,23 @@ def _recover(folder: Path) -> None:
     for name in names:
         if name.startswith("."):
             _remove(str(folder / name))
+
+
+def _journal_paths(folder: Path, temp: str, target: str) -> tuple[Path, Path] | None:
+    """A journal entry as (temporary, target) inside `folder`, or None unless both are bare
+    names and the temporary is named as this module names the target's temporaries: a
+    journal is data, and must not move a file anywhere else."""
+    try:
+        temp_name = os.fsdecode(bytes.fromhex(temp))
+        target_name = os.fsdecode(bytes.fromhex(target))
+    except ValueError:
+        return None
+    for name in (temp_name, target_name):
+        if name in ("", ".", "..") or "/" in name or "\\" in name or "\0" in name:
+            return None
+    if not (temp_name.startswith(f".{target_name}.") and temp_name.endswith(TEMP_SUFFIX)):
+        return None
+    return folder / temp_name, folder / target_name
 
 
 def _write_journal(folder: Path, temps: list[tuple[str, Path]]) -> None:
