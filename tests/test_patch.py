@@ -523,3 +523,29 @@ def test_html_section_and_hostile_paths(tmp_path: Path, project: Path) -> None:
     line = next(t for t in md.output.splitlines() if t.startswith("Not in the coverage data"))
     # In a code span (HTML there is shown as text), its table pipe escaped.
     assert line.endswith("never measured): ``<img src=x onerror=alert(1)>`\\|.py``")
+
+
+def test_gitattributes_cannot_hide_changed_lines(tmp_path: Path) -> None:
+    """A pull request's `.gitattributes` marking Python files binary (or giving them a
+    textconv driver) does not turn its changes into "Binary files differ"."""
+    from reportgen.commands.git_diff import git_diff
+
+    repo = tmp_path / "r"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "mod.py").write_text("a = 1\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "one")
+    git(repo, "switch", "-q", "-c", "change")
+    (repo / "mod.py").write_text("a = 1\nb = 2\nc = 3\n")
+    (repo / ".gitattributes").write_text("*.py -diff\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "two")
+    old = os.getcwd()
+    os.chdir(repo)
+    try:
+        changes = git_diff("main")
+    finally:
+        os.chdir(old)
+    files = {f.path: f.lines for f in changes.files}
+    assert files["mod.py"] == (2, 3)

@@ -19,6 +19,10 @@ def git_command(base: str) -> list[str]:
         "diff",
         "--no-color",
         "--no-ext-diff",
+        # A pull request's .gitattributes (`*.py -diff`, a textconv driver) must not turn its
+        # changes into "Binary files differ" and so hide them from the patch figures.
+        "--text",
+        "--no-textconv",
         "--src-prefix=a/",
         "--dst-prefix=b/",
         "-M",
