@@ -549,3 +549,36 @@ def test_gitattributes_cannot_hide_changed_lines(tmp_path: Path) -> None:
         os.chdir(old)
     files = {f.path: f.lines for f in changes.files}
     assert files["mod.py"] == (2, 3)
+
+
+def test_one_measured_file_is_matched_to_one_diff_path() -> None:
+    """Two services' `pkg/x.py` in a diff, coverage run in one of them: neither is taken for
+    the measured `pkg/x.py` (it would count twice); an exact match takes it from any
+    suffix match, and the other path is a file coverage never measured."""
+    assert match_paths(["svcA/pkg/x.py", "svcB/pkg/x.py"], ["pkg/x.py"]) == (
+        {},
+        ["svcA/pkg/x.py", "svcB/pkg/x.py"],
+    )
+    assert match_paths(["legacy/pkg/x.py", "pkg/x.py"], ["pkg/x.py"]) == (
+        {"pkg/x.py": "pkg/x.py"},
+        [],
+    )
+
+
+def test_a_file_the_diff_only_removes_lines_from_is_not_indirect(
+    tmp_path: Path, project: Path
+) -> None:
+    """`pkg/other.py` moved 75% -> 100%: an indirect change, unless the diff names it, even
+    with lines removed only (or as a rename's old name)."""
+    only_removed = "--- a/pkg/other.py\n+++ b/pkg/other.py\n@@ -2 +1,0 @@\n-    y = 2\n"
+    renamed = (
+        "diff --git a/old/other.py b/pkg/other.py\nsimilarity index 100%\n"
+        "rename from old/other.py\nrename to pkg/other.py\n"
+    )
+    for name, text in (("removed.diff", only_removed), ("renamed.diff", renamed)):
+        (tmp_path / name).write_text(text)
+        data = summary(project, "--diff", str(tmp_path / name))
+        assert "pkg/other.py" not in [i["path"] for i in data["patch"]["indirect"]], name
+    (tmp_path / "elsewhere.diff").write_text(only_removed.replace("other.py", "calc.py"))
+    data = summary(project, "--diff", str(tmp_path / "elsewhere.diff"))
+    assert [i["path"] for i in data["patch"]["indirect"]] == ["pkg/other.py", "run.py"]

@@ -113,22 +113,36 @@ def match_paths(
     by_name: dict[str, list[str]] = {}
     for path in measured:
         by_name.setdefault(basename(_normal(path)), []).append(path)
+    diff_paths = list(diff_paths)
     found: dict[str, str] = {}
     ambiguous: list[str] = []
     for diff_path in diff_paths:
         wanted = _normal(diff_path)
         if wanted in exact:
             found[diff_path] = exact[wanted]
+    # A measured file is one file of the diff: one matched exactly is no other path's, and
+    # one that fits several diff paths (two services' `pkg/x.py`) is none of theirs.
+    claims: dict[str, list[str]] = {}
+    for diff_path in diff_paths:
+        if diff_path in found:
             continue
+        wanted = _normal(diff_path)
         fits = [
             p
             for p in by_name.get(basename(wanted), ())
             if _suffix_of(_normal(p), wanted) or _suffix_of(wanted, _normal(p))
         ]
-        if len(fits) == 1:
-            found[diff_path] = fits[0]
-        elif fits:
+        free = [p for p in fits if p not in found.values()]
+        if len(free) == 1:
+            claims.setdefault(free[0], []).append(diff_path)
+        elif len(free) > 1:
             ambiguous.append(diff_path)
+    for measured_path, claimants in claims.items():
+        if len(claimants) == 1:
+            found[claimants[0]] = measured_path
+        else:
+            ambiguous.extend(claimants)
+    ambiguous.sort(key=diff_paths.index)
     return found, ambiguous
 
 
@@ -238,8 +252,23 @@ def compute_patch(
         has_branches=after.has_branches and with_arcs,
         unmeasured=unmeasured,
         ambiguous=tuple(ambiguous),
-        indirect=_indirect(coverage, set(found.values())) if coverage else (),
+        indirect=_indirect(coverage, _named_by(changes, coverage)) if coverage else (),
     )
+
+
+def _named_by(changes: ChangeSet, coverage: CoverageDiff) -> set[str]:
+    """The measured files the diff names at all: changed in any way (lines only removed,
+    renamed, deleted), under either name, matched as the patch matches its files."""
+    names = {_normal(p) for f in changes.files for p in (f.path, f.old_path) if p}
+    tails = {basename(n) for n in names}
+    named = set()
+    for item in coverage.files:
+        path = _normal(item.path)
+        if basename(path) in tails and any(
+            _suffix_of(path, n) or _suffix_of(n, path) for n in names
+        ):
+            named.add(item.path)
+    return named
 
 
 def _indirect(coverage: CoverageDiff, touched: set[str]) -> tuple[IndirectChange, ...]:
