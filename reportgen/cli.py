@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import math
 import os
 import re
 import sys
@@ -125,6 +126,21 @@ def path(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
+def revision(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A git revision as text; an empty one is refused (an unset variable, not "no diff")."""
+    value = text(ctx, param, value)
+    if value == "":
+        raise CliError(f"{param.opts[0]}: empty revision")
+    return value
+
+
+def finite(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """click's FloatRange lets "nan" through: no comparison with it means anything."""
+    if value is not None and not math.isfinite(value):
+        raise CliError(f"{param.opts[0]}: expected a number from 0 to 100, not {value}")
+    return value
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reportgen")
 @click.option(
@@ -214,18 +230,20 @@ def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--diff",
             metavar="FILE",
+            callback=path,
             help="A unified diff (- for stdin): its added lines are the change's (patch) lines.",
         ),
         click.option(
             "--diff-base",
             metavar="REF",
-            callback=text,
+            callback=revision,
             help="The change is `git diff REF...HEAD` in the working directory.",
         ),
         click.option(
             "--patch-min",
             metavar="PCT",
             type=click.FloatRange(0, 100),
+            callback=finite,
             help="Criterion: the changed lines covered at least PCT% (needs a diff).",
         ),
         click.option(

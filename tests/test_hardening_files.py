@@ -466,3 +466,19 @@ def test_a_planted_journal_moves_nothing_out_of_its_folder(tmp_path: Path) -> No
     assert run("step", "--after", after, "--out", str(archive / "r.md")).exit_code == 0
     assert victim.read_text() == "victim\n"
     assert (archive / "payload").read_text() == "payload\n"
+
+
+@pytest.mark.parametrize("option", ["--junit", "--after", "--spec"])
+def test_a_fifo_named_as_an_input_is_refused_without_waiting(tmp_path: Path, option: str) -> None:
+    """Opening a FIFO for reading blocks until a writer comes: inputs are opened without
+    blocking and must be regular files (a spec from a pull request can name any path)."""
+    fifo = tmp_path / "input.xml"
+    os.mkfifo(fifo)
+    code = (
+        "import sys\nfrom click.testing import CliRunner\nfrom reportgen.cli import main\n"
+        f"r = CliRunner().invoke(main, ['step', {option!r}, {str(fifo)!r}])\n"
+        "sys.stderr.write(r.stderr); sys.exit(r.exit_code)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == f"Error: {fifo}: not a regular file\n"

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -582,3 +583,45 @@ def test_a_file_the_diff_only_removes_lines_from_is_not_indirect(
     (tmp_path / "elsewhere.diff").write_text(only_removed.replace("other.py", "calc.py"))
     data = summary(project, "--diff", str(tmp_path / "elsewhere.diff"))
     assert [i["path"] for i in data["patch"]["indirect"]] == ["pkg/other.py", "run.py"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--diff", ""], "Error: --diff: empty path\n"),
+        (["--diff-base", ""], "Error: --diff-base: empty revision\n"),
+        (["--diff-base", "v1", "--patch-min", "nan"], "Error: --patch-min: expected a number"),
+    ],
+)
+def test_empty_change_options_and_nan_are_refused(
+    project: Path, args: list[str], message: str
+) -> None:
+    """An empty --diff or --diff-base is an unset variable, not "no change"; NaN is no
+    minimum (every comparison with it is false)."""
+    result = run(project, "step", "--after", "../after.json", *args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+
+
+def test_a_diff_that_is_no_regular_file_is_refused(tmp_path: Path, project: Path) -> None:
+    """A FIFO (or /dev/zero, named by a spec) would never end: one line, exit 2."""
+    fifo = tmp_path / "change.diff"
+    os.mkfifo(fifo)
+    result = run(project, "step", "--after", "../after.json", "--diff", str(fifo))
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: {fifo}: not a regular file\n"
+
+
+def test_a_file_named_many_times_merges_in_linear_time() -> None:
+    """40,000 sections for one file: their lines merge once (a re-sort per section took 28 s)."""
+    import io
+
+    from reportgen.inputs.unified_diff import parse_unified_diff
+
+    one = "--- a/x.py\n+++ b/x.py\n@@ -{n},0 +{m} @@\n+x = {n}\n"
+    text = "".join(one.format(n=n, m=n + 1) for n in range(1, 40_001))
+    start = time.perf_counter()
+    changes = parse_unified_diff(io.BytesIO(text.encode()), "many.diff")
+    assert time.perf_counter() - start < 10  # generous: the quadratic merge took 28 s
+    [changed] = changes.files
+    assert changed.lines == tuple(range(2, 40_002))

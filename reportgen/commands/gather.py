@@ -10,6 +10,7 @@ import itertools
 import mmap
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePath
@@ -30,7 +31,23 @@ _GLOB_CHARS = re.compile(r"[*?\[]")
 def opened(path: str) -> Iterator[IO[bytes]]:
     """An input file opened for reading, or one clear line saying why it cannot be."""
     try:
-        with open(path, "rb") as handle:
+        # Opened without blocking, so a FIFO named by a spec cannot hang the run before it is
+        # seen: inputs are regular files (a device or pipe may never end).
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError:
+            os.close(fd)
+            raise
+        if stat.S_ISDIR(mode):
+            os.close(fd)
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(mode):
+            os.close(fd)
+            raise InputError(f"{path}: not a regular file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb") as handle:
             yield handle
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None

@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from typing import IO
 
+import msgspec
 from unidiff import PatchedFile, PatchSet
 from unidiff.errors import UnidiffParseError
 
@@ -176,14 +177,17 @@ def _parse(stream: IO[bytes], source: str, counts_only: bool) -> ChangeSet:
     if seen_text and not patch.reduced:
         raise InputError(f"{source}: not a unified diff (no file header such as '--- a/x.py')")
     files: dict[str, ChangedFile] = {}
+    more: dict[str, set[int]] = {}  # lines of a file named again, merged once at the end
     for item in patch.reduced:
         if not item.path:
             raise InputError(f"{source}: not a valid unified diff (a file header names no path)")
-        if item.path in files:  # the same file twice (concatenated diffs): lines add up
-            earlier = files[item.path]
-            merged = tuple(sorted({*earlier.lines, *item.lines}))
-            item = ChangedFile(item.path, item.status, merged, item.old_path or earlier.old_path)
+        earlier = files.get(item.path)
+        if earlier is not None:  # the same file twice (concatenated diffs): lines add up
+            more.setdefault(item.path, set(earlier.lines)).update(item.lines)
+            item = ChangedFile(item.path, item.status, (), item.old_path or earlier.old_path)
         files[item.path] = item
+    for path, lines in more.items():
+        files[path] = msgspec.structs.replace(files[path], lines=tuple(sorted(lines)))
     return ChangeSet(source=source, files=tuple(files[p] for p in sorted(files)))
 
 
