@@ -368,6 +368,69 @@ def comment_command(
         sys.exit(EXIT_CRITERIA)
 
 
+@main.command("check")
+@step_options
+@click.option(
+    "--comment-id",
+    metavar="ID",
+    callback=text,
+    help="Names the check run 'reportgen ID' (default: the spec's milestone and step).",
+)
+@click.option(
+    "--repo", metavar="OWNER/NAME", callback=text, help="owner/name (default: GITHUB_REPOSITORY)."
+)
+@click.option(
+    "--sha",
+    metavar="SHA",
+    callback=text,
+    help="The commit (default: the pull request's head from the event, else GITHUB_SHA).",
+)
+@click.option(
+    "--token-env",
+    metavar="NAME",
+    default="GITHUB_TOKEN",
+    show_default=True,
+    help="Environment variable holding the token (needs checks: write).",
+)
+@click.option(
+    "--max-annotations",
+    metavar="N",
+    type=click.IntRange(0, 50_000),
+    default=1000,
+    show_default=True,
+    help="Annotations sent at most, the most important first.",
+)
+@click.option(
+    "--exit-zero", is_flag=True, help="Exit 0 and conclude 'neutral' when a criterion fails."
+)
+@reported
+def check_command(
+    comment_id: str | None,
+    repo: str | None,
+    sha: str | None,
+    token_env: str,
+    max_annotations: int,
+    exit_zero: bool,
+    **options: Any,
+) -> None:
+    """Publish the report as a GitHub check run on the head commit, with line annotations."""
+    from reportgen.commands.check import run_check
+
+    outcome = run_check(
+        options,
+        comment_id=comment_id,
+        repo=repo,
+        sha=sha,
+        token_env=token_env,
+        env=os.environ,
+        exit_zero=exit_zero,
+        max_annotations=max_annotations,
+    )
+    say(outcome.message)
+    if not outcome.criteria_ok and not exit_zero:
+        sys.exit(EXIT_CRITERIA)
+
+
 @main.command("index")
 @click.argument("directory", callback=path)
 @click.option(
