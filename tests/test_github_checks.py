@@ -33,7 +33,7 @@ from reportgen.publish.github_checks import (
     publish_check_run,
     resolve_check_target,
 )
-from tests.loopback import _loopback_only, serve  # noqa: F401 -- fixtures
+from tests import loopback
 from tests.patch_project import git, git_env
 
 TOKEN = "ghs_checksTokenDistinctive5Kq8Lw"
@@ -42,6 +42,9 @@ SHA = "a" * 40
 _RUNS = re.compile(r"/repos/([^/]+/[^/]+)/check-runs(?:/(\d+))?(/annotations)?")
 _LIST = re.compile(r"/repos/([^/]+/[^/]+)/commits/([0-9a-f]+)/check-runs")
 _LEVELS = {"notice", "warning", "failure"}
+
+# The stand-in server and the proxy guard, as this module's fixtures.
+serve, _loopback_only = loopback.serve, loopback._loopback_only
 
 
 @dataclass
