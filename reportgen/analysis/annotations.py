@@ -113,7 +113,7 @@ def _resolve_id(test_id: str, changed: Sequence[str]) -> str | None:
     """The changed Python file the test id's class path names (``tests.test_x.TestY::t``
     resolves to ``tests/test_x.py``, or ``src/tests/test_x.py``), the longest such match."""
     classname = test_id.partition("::")[0]
-    best: tuple[int, str] | None = None
+    best: tuple[int, int, str] | None = None
     for path in changed:
         if not path.endswith(".py"):
             continue
@@ -122,10 +122,12 @@ def _resolve_id(test_id: str, changed: Sequence[str]) -> str | None:
         for skip in range(len(parts)):
             dotted = ".".join(parts[skip:])
             if classname == dotted or classname.startswith(dotted + "."):
-                if best is None or len(dotted) > best[0]:
-                    best = (len(dotted), path)
+                # The longest module wins; among equals the path with no root left out.
+                key = (len(dotted), -skip, path)
+                if best is None or key[:2] > best[:2] or (key[:2] == best[:2] and path < best[2]):
+                    best = key
                 break
-    return None if best is None else best[1]
+    return None if best is None else best[2]
 
 
 def _failure_line(failure: Failure, path: str) -> int | None:
