@@ -329,9 +329,12 @@ def step_command(
 @click.option(
     "--token-env",
     metavar="NAME",
-    default="GITHUB_TOKEN",
-    show_default=True,
-    help="Environment variable holding the token.",
+    help="Environment variable holding the token (default: GITHUB_TOKEN, GITLAB_TOKEN).",
+)
+@click.option(
+    "--host",
+    type=click.Choice(("github", "gitlab")),
+    help="Pull-request comment or merge-request note (default: gitlab when GITLAB_CI is set).",
 )
 @click.option(
     "--bot-login",
@@ -346,22 +349,25 @@ def comment_command(
     comment_id: str | None,
     repo: str | None,
     pr: int | None,
-    token_env: str,
+    token_env: str | None,
+    host: str | None,
     bot_login: str | None,
     exit_zero: bool,
     **options: Any,
 ) -> None:
-    """Post the report as a pull-request comment, updating its own earlier one."""
+    """Post the report as a pull-request comment or GitLab note, editing its earlier one."""
     from reportgen.commands.comment import run_comment
 
+    host = host or ("gitlab" if os.environ.get("GITLAB_CI") else "github")
     outcome = run_comment(
         options,
         comment_id=comment_id,
         repo=repo,
         pr=pr,
-        token_env=token_env,
+        token_env=token_env or ("GITLAB_TOKEN" if host == "gitlab" else "GITHUB_TOKEN"),
         env=os.environ,
         bot_login=bot_login,
+        host=host,
     )
     say(outcome.message)
     if not outcome.criteria_ok and not exit_zero:
