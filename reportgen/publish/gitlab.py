@@ -258,10 +258,15 @@ def _message(response: gh._Response) -> str:
     if isinstance(data, dict):
         text = data.get("message", data.get("error"))
         if isinstance(text, dict):
-            text = "; ".join(f"{key} {value}" for key, value in text.items())
+            text = "; ".join(f"{key} {_joined(value)}" for key, value in text.items())
     if not isinstance(text, str) or not text:
         text = response.reason
     return " ".join(text.split())[:200]
+
+
+def _joined(value: object) -> str:
+    """A field's errors as GitLab lists them (``["can't be blank"]``), as words."""
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 # --- the wire ---------------------------------------------------------------------------------
