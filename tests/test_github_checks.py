@@ -59,6 +59,8 @@ class Recorded:
 class FakeChecks:
     prefix: str = ""
     base_url: str = ""
+    link_base: str | None = None  # where pagination links point (default: this server)
+    raw: dict[str, bytes] = field(default_factory=dict)  # method -> a verbatim 200/201 answer
     commits: set[str] = field(default_factory=lambda: {SHA})
     runs: dict[int, dict[str, Any]] = field(default_factory=dict)
     annotations: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
@@ -87,6 +89,8 @@ class FakeChecks:
                     self.faults.remove(fault)
                     return fault[1], fault[3], {"message": fault[2]}
             status, extra, payload = self._route(method, parts.path, query, body)
+            if method in self.raw:
+                payload = self.raw.pop(method)
             return status, limits + extra, payload
 
     def _route(self, method: str, path: str, query: dict, body: Any) -> tuple:
@@ -126,7 +130,9 @@ class FakeChecks:
         chunk = items[(page - 1) * per_page : page * per_page]
         last = max(1, -(-len(items) // per_page))
         keep = {k: v[0] for k, v in query.items() if k != "page"}
-        base = f"{self.base_url}{path}?" + "&".join(f"{k}={v}" for k, v in keep.items())
+        base = f"{self.link_base or self.base_url}{path}?" + "&".join(
+            f"{k}={v}" for k, v in keep.items()
+        )
         link = f'<{base}&page={last}>; rel="last"'
         if page < last:
             link = f'<{base}&page={page + 1}>; rel="next", {link}'
@@ -504,3 +510,34 @@ def test_check_without_a_token_or_with_one_that_may_not_write(
     )
     assert "checks: write" in result.output and TOKEN not in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_token_never_follows_a_page_link_to_another_host(
+    serve: Callable[[Any], Any],
+) -> None:
+    elsewhere, fake = serve(FakeChecks()), serve(FakeChecks())
+    fake.link_base = elsewhere.base_url
+    publish_check_run(_target(fake), TOKEN, _run([_annotation(n) for n in range(1, 150)]))
+    with pytest.raises(GitHubError, match="refusing to send the token to http://127.0.0.1:"):
+        publish_check_run(_target(fake), TOKEN, _run([_annotation(1)]))
+    assert elsewhere.requests == []
+
+
+@pytest.mark.parametrize(
+    ("method", "raw", "words"),
+    [
+        ("GET", b"<html>", "HTTP 200 answer is not JSON"),
+        ("GET", b"[]", "the answer has no 'check_runs' list"),
+        ("GET", b'{"check_runs": {"id": 1}}', "the answer has no 'check_runs' list"),
+        ("POST", b'{"id": "4001"}', "the answer names no check run 'id'"),
+        ("POST", b"[1]", "the answer is not a check run object"),
+        ("POST", b"[" * 100_000, "answer is not JSON"),
+    ],
+)
+def test_hostile_answers_are_one_line(
+    checks: FakeChecks, method: str, raw: bytes, words: str
+) -> None:
+    checks.raw[method] = raw
+    with pytest.raises(GitHubError) as caught:
+        publish_check_run(_target(checks), TOKEN, _run([_annotation(1)]))
+    assert words in str(caught.value) and "\n" not in str(caught.value)

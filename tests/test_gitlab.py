@@ -50,6 +50,7 @@ class FakeGitLab:
     requests: list[tuple[str, str, dict, Any]] = field(default_factory=list)
     faults: list[tuple[str, int, Any, tuple, bool]] = field(default_factory=list)
     writable: bool = True
+    raw: dict[str, tuple[bytes, tuple]] = field(default_factory=dict)  # path end -> answer
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, body: str, author: int = OTHER, system: bool = False) -> int:
@@ -85,6 +86,10 @@ class FakeGitLab:
                         self._route(method, parts.path, query, body)
                     return fault[1], limits + fault[3], fault[2]
             status, extra, payload = self._route(method, parts.path, query, body)
+            for end, (data, headers) in list(self.raw.items()):
+                if parts.path.endswith(end) and method == "GET":
+                    del self.raw[end]
+                    return 200, limits + headers, data
             return status, limits + extra, payload
 
     def _route(self, method: str, path: str, query: dict, body: Any) -> tuple:
@@ -336,3 +341,35 @@ def test_comment_host_and_token_env(project: Path, gitlab: FakeGitLab) -> None:
     assert named.exit_code == 0 and named.output.startswith("created note ")
     outside = _comment(project, gitlab, "--host", "gitlab", CI_MERGE_REQUEST_IID="")
     assert outside.exit_code == 2 and "not a merge request" in outside.output
+
+
+@pytest.mark.parametrize(
+    ("end", "data", "headers", "words"),
+    [
+        ("/user", b'{"username": "x"}', (), "GET /user: the answer names no user 'id'".replace("GET ", "")),
+        ("/user", b'{"id": true}', (), "the answer names no user 'id'"),
+        ("/notes", b'{"id": 1}', (), "the answer is not a list of notes"),
+        ("/notes", b'[{"id": "1"}]', (), "a note without a numeric 'id'"),
+        ("/notes", b"[7]", (), "the answer is not a note object"),
+        ("/notes", b"[]", (("X-Next-Page", "http://elsewhere.test/"),), "X-Next-Page 'http://elsewhere.test/' is not a page number"),
+        ("/notes", b"<html>", (), "HTTP 200 answer is not JSON"),
+    ],
+)  # fmt: skip
+def test_hostile_answers(
+    gitlab: FakeGitLab, end: str, data: bytes, headers: tuple, words: str
+) -> None:
+    gitlab.raw[end] = (data, headers)
+    with pytest.raises(GitLabError) as caught:
+        _upsert(gitlab)
+    assert words in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_every_page_is_read_however_many(serve) -> None:
+    fake = serve(FakeGitLab())
+    for n in range(450):
+        fake.add(f"note {n}")
+    ours = fake.add(BODY, author=ME)
+    result = _upsert(fake, BODY + "new\n")
+    assert (result.action, result.note_id) == ("updated", ours)
+    pages = [q["page"][0] for m, p, q, _ in fake.requests if m == "GET" and p.endswith("/notes")]
+    assert pages == ["1", "2", "3", "4", "5"]
