@@ -85,11 +85,27 @@ def test_only_paths_inside_the_repository(path: str, expected: str | None) -> No
         ("test_big::test_fail", "src/tests/test_big.py"),
         ("pkg.sub.test_mod::t", "pkg/sub/test_mod.py"),
         ("tests.test_bigger::t", None),
+        ("com.acme.FooTest::testAdd", "src/test/java/com/acme/FooTest.java"),
+        ("com.acme.FooTest$Inner::testAdd", "src/test/java/com/acme/FooTest.java"),
+        ("com.acme.FooTestx::testAdd", None),
         ("other::t", None),
     ],
 )
 def test_a_test_id_resolved_against_the_changed_files(test_id: str, expected: str | None) -> None:
-    changed = ["README.md", "src/tests/test_big.py", "tests/test_big.py", "pkg/sub/test_mod.py"]
+    changed = ["README.md", "src/tests/test_big.py", "tests/test_big.py", "pkg/sub/test_mod.py",
+               "src/test/java/com/acme/FooTest.java", "Makefile"]  # fmt: skip
     if test_id.startswith("test_big"):
         changed = ["src/tests/test_big.py"]
     assert _resolve_id(test_id, changed) == expected
+
+
+JAVA_TEXT = """java.lang.AssertionError: expected:<3> but was:<4>
+\tat org.junit.Assert.fail(Assert.java:89)
+\tat org.junit.Assert.assertEquals(Assert.java:120)
+\tat com.acme.FooTest.helper(FooTest.java:31)
+\tat com.acme.FooTest.testAdd(FooTest.java:17)"""
+
+
+def test_a_jvm_stack_trace_gives_the_innermost_frame_in_the_tests_file() -> None:
+    assert _failure_line(_failure(JAVA_TEXT), "src/test/java/com/acme/FooTest.java") == 31
+    assert _failure_line(_failure(JAVA_TEXT), "src/test/java/com/acme/BarTest.java") is None

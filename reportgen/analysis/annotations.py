@@ -110,18 +110,21 @@ def _clean_path(path: str) -> str | None:
 
 
 def _resolve_id(test_id: str, changed: Sequence[str]) -> str | None:
-    """The changed Python file the test id's class path names (``tests.test_x.TestY::t``
-    resolves to ``tests/test_x.py``, or ``src/tests/test_x.py``), the longest such match."""
+    """The changed source file the test id's class path names (``tests.test_x.TestY::t``
+    resolves to ``tests/test_x.py`` or ``src/tests/test_x.py``, ``com.acme.FooTest::t`` to
+    ``src/test/java/com/acme/FooTest.java``), the longest such match."""
     classname = test_id.partition("::")[0]
     best: tuple[int, int, str] | None = None
     for path in changed:
-        if not path.endswith(".py"):
+        stem, extension = posixpath.splitext(path)
+        if not extension:
             continue
-        parts = path[:-3].split("/")
+        parts = stem.split("/")
         # The module may sit below a source root the class path leaves out: try each suffix.
         for skip in range(len(parts)):
             dotted = ".".join(parts[skip:])
-            if classname == dotted or classname.startswith(dotted + "."):
+            # "." starts a class inside the module, "$" a JVM nested class.
+            if classname == dotted or classname.startswith((dotted + ".", dotted + "$")):
                 # The longest module wins; among equals the path with no root left out.
                 key = (len(dotted), -skip, path)
                 if best is None or key[:2] > best[:2] or (key[:2] == best[:2] and path < best[2]):
@@ -131,12 +134,18 @@ def _resolve_id(test_id: str, changed: Sequence[str]) -> str | None:
 
 
 def _failure_line(failure: Failure, path: str) -> int | None:
-    """The last ``path:LINE:`` of the failure's text: pytest ends each traceback entry with
-    one, and the last one in the test's own file is where the test stopped."""
+    """Where the test stopped in its own file, from the failure's traceback: pytest ends each
+    entry with ``path:LINE:``, innermost last, so the last one in the file; a JVM stack trace
+    names frames ``(Name.java:LINE)``, innermost first, so the first one."""
     found = None
     name = re.escape(path)
     for match in re.finditer(rf"(?:^|[\s/\\]){name}:([0-9]{{1,9}}):", failure.text, re.MULTILINE):
         found = int(match.group(1))
+    if found is None and not path.endswith(".py"):
+        frame = re.search(
+            rf"\({re.escape(posixpath.basename(path))}:([0-9]{{1,9}})\)", failure.text
+        )
+        found = int(frame.group(1)) if frame else None
     return found if found else None
 
 
