@@ -381,6 +381,7 @@ def test_a_commit_that_is_not_a_hash() -> None:
 
 BIG_1 = "def f0():\n    return 0\n"
 TEST_1 = "from pkg.big import f0\n\n\ndef test_ok():\n    assert f0() == 0\n"
+SMALL = "def s(x):\n    if x:\n        return 1\n    return 0\n"
 TEST_2 = TEST_1 + "\n\ndef test_fail():\n    assert f0() == 1\n"
 
 
@@ -395,7 +396,8 @@ def _measure(repo: Path, out: Path, junit: Path) -> None:
 
 @pytest.fixture(scope="module")
 def big_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Commit 2 adds 300 functions none of the tests call, and a failing test."""
+    """Commit 2 adds 300 functions none of the tests call, a module whose function no test
+    calls (imported by the package), and a failing test."""
     root = tmp_path_factory.mktemp("checks")
     repo = root / "repo"
     (repo / "pkg").mkdir(parents=True)
@@ -412,6 +414,8 @@ def big_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     functions = "".join(f"\n\ndef f{n}():\n    return {n}\n" for n in range(1, 301))
     (repo / "pkg" / "big.py").write_text(BIG_1 + functions)
     (repo / "tests" / "test_big.py").write_text(TEST_2)
+    (repo / "pkg" / "__init__.py").write_text("from pkg import small  # noqa: F401\n")
+    (repo / "pkg" / "small.py").write_text(SMALL)
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "two")
     _measure(repo, root / "after.json", root / "junit.xml")
@@ -449,20 +453,21 @@ def test_check_on_a_real_change(big_project: Path, checks: FakeChecks) -> None:
     assert result.exit_code == 1, result.output  # the changed lines miss --patch-min
     assert (
         result.output
-        == f"created check run https://github.test/{REPO}/runs/4001 (301 annotations sent)\n"
+        == f"created check run https://github.test/{REPO}/runs/4001 (302 annotations sent)\n"
     )
     after = json.loads((big_project.parent / "after.json").read_text())["totals"]
     before = json.loads((big_project.parent / "before.json").read_text())["totals"]
     run = checks.runs[4001]
     assert run["name"] == "reportgen pr" and run["conclusion"] == "failure"
-    # coverage.py's own displays; the changed lines: 602 statements, the 300 returns missed.
+    # coverage.py's own displays; the changed lines: 607 statements and 2 branches, the 300
+    # returns and small.py's body (3 statements, both branches) missed: 304 of 609.
     assert run["output"]["title"] == (
         f"Coverage {after['percent_covered_display']}% (was {before['percent_covered_display']}%),"
         " changed lines 50%, 1 of 2 tests failing, 0/1 criteria hold"
     )
     assert run["output"]["summary"].startswith("<!-- reportgen:pr -->\n")
     stored = checks.annotations[4001]
-    failing, *uncovered = stored
+    failing, *uncovered, small = stored
     line = TEST_2.splitlines().index("    assert f0() == 1") + 1
     assert (failing["path"], failing["start_line"], failing["annotation_level"]) == (
         "tests/test_big.py",
@@ -476,27 +481,22 @@ def test_check_on_a_real_change(big_project: Path, checks: FakeChecks) -> None:
         ("pkg/big.py", 6 + 4 * k, 6 + 4 * k) for k in range(300)
     ]
     assert {a["annotation_level"] for a in uncovered} == {"warning"}
-    assert [len(r.body["output"]["annotations"]) for r in checks.requests if r.method != "GET"] == [
-        50,
-        50,
-        50,
-        50,
-        50,
-        50,
-        1,
-    ]
+    assert (small["path"], small["start_line"], small["end_line"]) == ("pkg/small.py", 2, 4)
+    assert small["message"] == "Lines 2-4 added or changed here never ran in the tests."
+    sizes = [len(r.body["output"]["annotations"]) for r in checks.requests if r.method != "GET"]
+    assert sizes == [50] * 6 + [2]
 
 
 def test_check_with_a_cap_and_exit_zero(big_project: Path, checks: FakeChecks) -> None:
     result = _check(big_project, checks, "--max-annotations", "100", "--exit-zero")
 
     assert result.exit_code == 0, result.output
-    assert result.output.endswith("(100 annotations sent, 201 over the cap)\n")
+    assert result.output.endswith("(100 annotations sent, 202 over the cap)\n")
     run = checks.runs[4001]
     assert run["conclusion"] == "neutral"
     assert len(checks.annotations[4001]) == 100
     assert checks.annotations[4001][0]["annotation_level"] == "failure"
-    assert "_201 more annotations not sent: at most 100 per run" in run["output"]["summary"]
+    assert "_202 more annotations not sent: at most 100 per run" in run["output"]["summary"]
 
 
 def test_check_without_a_token_or_with_one_that_may_not_write(
@@ -541,3 +541,14 @@ def test_hostile_answers_are_one_line(
     with pytest.raises(GitHubError) as caught:
         publish_check_run(_target(checks), TOKEN, _run([_annotation(1)]))
     assert words in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_target_files_come_before_the_others(big_project: Path, checks: FakeChecks) -> None:
+    result = _check(big_project, checks, "--target", "pkg/small.py=0", "--max-annotations", "2")
+
+    assert result.exit_code == 1, result.output  # the target holds, --patch-min does not
+    assert [(a["path"], a["start_line"]) for a in checks.annotations[4001]] == [
+        ("tests/test_big.py", TEST_2.splitlines().index("    assert f0() == 1") + 1),
+        ("pkg/small.py", 2),
+    ]
+    assert checks.runs[4001]["output"]["title"].endswith(", 1/2 criteria hold")
