@@ -552,3 +552,29 @@ def test_target_files_come_before_the_others(big_project: Path, checks: FakeChec
         ("pkg/small.py", 2),
     ]
     assert checks.runs[4001]["output"]["title"].endswith(", 1/2 criteria hold")
+
+
+def test_a_huge_report_is_cut_to_the_summarys_limit(
+    tmp_path: Path, checks: FakeChecks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cases = "".join(
+        f'<testcase classname="tests.test_m{n % 7}" name="test_{n}" time="0.1">'
+        f'<failure message="{"ü" * 300} {n}">trace</failure></testcase>'
+        for n in range(3000)
+    )
+    junit = tmp_path / "junit.xml"
+    junit.write_text(f'<testsuite name="s" tests="3000" failures="3000">{cases}</testsuite>')
+    monkeypatch.chdir(tmp_path)
+    env = {"GITHUB_API_URL": checks.base_url, "GITHUB_REPOSITORY": REPO, "GITHUB_SHA": SHA,
+           "GITHUB_TOKEN": TOKEN, "GITHUB_EVENT_PATH": "", "SOURCE_DATE_EPOCH": ""}  # fmt: skip
+    result = CliRunner().invoke(main, ["check", "--junit", str(junit)], env=env)
+
+    # No criterion was set (no spec, no --patch-min): the conclusion follows the criteria.
+    assert result.exit_code == 0, result.output
+    run = checks.runs[4001]
+    assert run["conclusion"] == "success"
+    assert run["output"]["title"] == "3000 of 3000 tests failing"
+    assert len(run["output"]["summary"].encode("utf-8")) <= 65535 - 200
+    assert "test_0" in run["output"]["summary"]
+    # No file, no diff: the failures have no place on the diff, and none is invented.
+    assert checks.annotations[4001] == []

@@ -373,3 +373,12 @@ def test_every_page_is_read_however_many(serve) -> None:
     assert (result.action, result.note_id) == ("updated", ours)
     pages = [q["page"][0] for m, p, q, _ in fake.requests if m == "GET" and p.endswith("/notes")]
     assert pages == ["1", "2", "3", "4", "5"]
+
+
+def test_githubs_options_are_refused_on_gitlab(project: Path, gitlab: FakeGitLab) -> None:
+    result = _comment(project, gitlab, "--pr", "3", "--repo", "a/b")
+    assert result.exit_code == 2 and gitlab.requests == []
+    assert result.output.strip().endswith(
+        "--repo, --pr: GitHub's; on GitLab the merge request comes from CI_PROJECT_ID and"
+        " CI_MERGE_REQUEST_IID"
+    )

@@ -35,6 +35,18 @@ def run_comment(
     """
     if host == "gitlab":
         from reportgen.commands.gitlab_comment import run_gitlab_comment
+        from reportgen.publish.gitlab import GitLabError
+
+        given = [
+            name
+            for name, value in (("--repo", repo), ("--pr", pr), ("--bot-login", bot_login))
+            if value
+        ]
+        if given:
+            raise GitLabError(
+                f"{', '.join(given)}: GitHub's; on GitLab the merge request comes from"
+                " CI_PROJECT_ID and CI_MERGE_REQUEST_IID"
+            )
 
         ok, message = run_gitlab_comment(
             options, comment_id=comment_id, token_env=token_env, env=env
