@@ -382,3 +382,21 @@ def test_githubs_options_are_refused_on_gitlab(project: Path, gitlab: FakeGitLab
         "--repo, --pr: GitHub's; on GitLab the merge request comes from CI_PROJECT_ID and"
         " CI_MERGE_REQUEST_IID"
     )
+
+
+def test_a_429_without_retry_after_waits_until_the_reset(gitlab: FakeGitLab) -> None:
+    """RateLimit-Reset is the server's clock: measured against its Date header, not ours."""
+    waits: list[float] = []
+    date = "Wed, 21 Oct 2015 07:28:00 GMT"  # epoch 1445412480
+    limited = (("Date", date), ("RateLimit-Remaining", "0"), ("RateLimit-Reset", "1445412485"))
+    gitlab.faults.append(("GET", 429, b"Retry later", limited, False))
+    assert _upsert(gitlab, sleep=waits.append).action == "created"
+    assert waits == [6.0]
+
+
+def test_a_server_error_on_a_read_is_retried(gitlab: FakeGitLab) -> None:
+    waits: list[float] = []
+    gitlab.faults.append(("GET", 503, {"message": "503 Service Unavailable"}, (), False))
+    gitlab.faults.append(("GET", 500, {"message": "500 Internal Server Error"}, (), False))
+    assert _upsert(gitlab, sleep=waits.append).action == "created"
+    assert waits == [1.0, 2.0]
