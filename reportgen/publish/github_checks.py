@@ -20,6 +20,7 @@ Choices a user may notice:
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import urllib.parse
@@ -29,7 +30,8 @@ from typing import Any, Literal
 import msgspec
 
 from reportgen.analysis.annotations import Annotation
-from reportgen.publish import github as gh
+from reportgen.publish import github_api as api
+from reportgen.publish.github_api import GitHubError
 
 BATCH = 50  # the Checks API refuses more annotations per request
 MAX_SUMMARY_CHARS = 65535  # output.summary's limit
@@ -59,6 +61,14 @@ class CheckRun(msgspec.Struct, frozen=True):
     annotations: tuple[Annotation, ...]
 
 
+class _Session(msgspec.Struct, frozen=True):
+    api_url: str
+    token: str
+    sleep: Callable[[float], object]
+    max_retries: int
+    timeout: float
+
+
 class CheckResult(msgspec.Struct, frozen=True):
     action: CheckAction
     check_run_id: int
@@ -69,7 +79,7 @@ class CheckResult(msgspec.Struct, frozen=True):
 def resolve_check_target(env: Any, repo: str | None, sha: str | None) -> CheckTarget:
     """``--repo``/``--sha``, falling back on the Actions environment: the pull request's head
     commit from the event payload (GITHUB_SHA is the merge commit there), else GITHUB_SHA."""
-    api_url = gh._api_url(env.get("GITHUB_API_URL") or gh.DEFAULT_API_URL)
+    api_url = api.check_api_url(env.get("GITHUB_API_URL") or api.DEFAULT_API_URL)
     source, value = "--sha", sha
     if value is None:
         source, value = "GITHUB_SHA", _head_from_event(env.get("GITHUB_EVENT_PATH"))
@@ -78,16 +88,16 @@ def resolve_check_target(env: Any, repo: str | None, sha: str | None) -> CheckTa
         else:
             value = env.get("GITHUB_SHA")
     if not value:
-        raise gh.GitHubError("no commit: pass --sha SHA or set GITHUB_SHA")
+        raise GitHubError("no commit: pass --sha SHA or set GITHUB_SHA")
     if not _SHA.fullmatch(value.strip().lower()):
-        raise gh.GitHubError(f"{source} {value!r}: not a full commit hash (40 hex digits)")
-    return CheckTarget(api_url, gh._repo(env, repo), value.strip().lower())
+        raise GitHubError(f"{source} {value!r}: not a full commit hash (40 hex digits)")
+    return CheckTarget(api_url, api.repo_name(env, repo), value.strip().lower())
 
 
 def _head_from_event(path: str | None) -> str | None:
     if not path:
         return None
-    pull = gh._read_event(path).get("pull_request")
+    pull = api.read_event(path).get("pull_request")
     head = pull.get("head") if isinstance(pull, dict) else None
     sha = head.get("sha") if isinstance(head, dict) else None
     return sha if isinstance(sha, str) and sha else None
@@ -112,25 +122,23 @@ def publish_check_run(
     with one line naming the request and GitHub's reason, never the token."""
     token = token.strip()
     if not token:
-        raise gh.GitHubError("no GitHub token: the token is empty")
-    if not gh._TOKEN.fullmatch(token):
-        raise gh.GitHubError("the GitHub token holds spaces, control or non-ASCII characters")
+        raise GitHubError("no GitHub token: the token is empty")
+    if not api.TOKEN_CHARS.fullmatch(token):
+        raise GitHubError("the GitHub token holds spaces, control or non-ASCII characters")
     if len(run.summary) > MAX_SUMMARY_CHARS:
-        raise gh.GitHubError(
+        raise GitHubError(
             f"the check run's summary has {len(run.summary)} characters;"
             f" GitHub accepts at most {MAX_SUMMARY_CHARS}"
         )
     # The comment's session; its pull-request number is not used on these paths.
-    session = gh._Session(
-        gh.PullRequestTarget(target.api_url, target.repo, 1), token, sleep, max_retries, timeout
-    )
+    session = _Session(target.api_url, token, sleep, max_retries, timeout)
     try:
         return _publish(session, target, run)
-    except gh.GitHubError as err:
-        raise gh.GitHubError(gh._redact(str(err), token)) from None
+    except GitHubError as err:
+        raise GitHubError(api.redact(str(err), token)) from None
 
 
-def _publish(session: gh._Session, target: CheckTarget, run: CheckRun) -> CheckResult:
+def _publish(session: _Session, target: CheckTarget, run: CheckRun) -> CheckResult:
     wanted = [a.as_api() for a in run.annotations]
     output = {"title": run.title[:MAX_TITLE_CHARS], "summary": run.summary}
     fields = {"status": "completed", "conclusion": run.conclusion}
@@ -148,25 +156,23 @@ def _publish(session: gh._Session, target: CheckTarget, run: CheckRun) -> CheckR
     created = _send_batch(session, "POST", url, body, wanted)
     number = created.get("id")
     if not isinstance(number, int) or isinstance(number, bool):
-        raise gh.GitHubError(f"POST {url}: the answer names no check run 'id'")
+        raise GitHubError(f"POST {url}: the answer names no check run 'id'")
     _send_rest(session, _run_url(target, number), output, wanted)
     action: CheckAction = "created" if existing is None else "replaced"
     return CheckResult(action, number, _html_url(created), len(wanted))
 
 
 def _send_batch(
-    session: gh._Session, method: str, url: str, body: dict[str, Any], annotations: list[Any]
+    session: _Session, method: str, url: str, body: dict[str, Any], annotations: list[Any]
 ) -> dict[str, Any]:
     output = {**body["output"], "annotations": annotations[:BATCH]}
     answer = _expect(session, method, url, {**body, "output": output})
     if not isinstance(answer, dict):
-        raise gh.GitHubError(f"{method} {url}: the answer is not a check run object")
+        raise GitHubError(f"{method} {url}: the answer is not a check run object")
     return answer
 
 
-def _send_rest(
-    session: gh._Session, url: str, output: dict[str, str], annotations: list[Any]
-) -> None:
+def _send_rest(session: _Session, url: str, output: dict[str, str], annotations: list[Any]) -> None:
     """Every further 50: each edit adds its annotations to those the run has."""
     for start in range(BATCH, len(annotations), BATCH):
         batch = annotations[start : start + BATCH]
@@ -191,14 +197,14 @@ def _key(item: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(item.get(name) for name in names)
 
 
-def _latest_named(session: gh._Session, target: CheckTarget, name: str) -> int | None:
+def _latest_named(session: _Session, target: CheckTarget, name: str) -> int | None:
     query = urllib.parse.urlencode({"check_name": name, "filter": "latest", "per_page": 100})
     url = f"{_repo_url(target)}/commits/{target.head_sha}/check-runs?{query}"
     runs: list[tuple[str, int]] = []
     for page in _pages(session, url):
         items = page.get("check_runs") if isinstance(page, dict) else None
         if not isinstance(items, list):
-            raise gh.GitHubError(f"GET {url}: the answer has no 'check_runs' list")
+            raise GitHubError(f"GET {url}: the answer has no 'check_runs' list")
         for item in items:
             number = item.get("id") if isinstance(item, dict) else None
             if isinstance(number, int) and item.get("name") == name:
@@ -206,40 +212,49 @@ def _latest_named(session: gh._Session, target: CheckTarget, name: str) -> int |
     return max(runs)[1] if runs else None
 
 
-def _annotations_of(session: gh._Session, target: CheckTarget, number: int) -> Iterator[Any]:
+def _annotations_of(session: _Session, target: CheckTarget, number: int) -> Iterator[Any]:
     url = f"{_run_url(target, number)}/annotations?per_page=100"
     for page in _pages(session, url):
         if not isinstance(page, list):
-            raise gh.GitHubError(f"GET {url}: the answer is not a list of annotations")
+            raise GitHubError(f"GET {url}: the answer is not a list of annotations")
         yield from (item for item in page if isinstance(item, dict))
 
 
-def _pages(session: gh._Session, url: str) -> Iterator[Any]:
+def _pages(session: _Session, url: str) -> Iterator[Any]:
     next_url: str | None = url
     for _ in range(MAX_PAGES):
         if next_url is None:
             return
-        response = gh._send(session, "GET", next_url, None)
+        response = api.send(session, "GET", next_url, None)
         yield _checked(session, "GET", next_url, response)
-        next_url = gh._next_page(session.target, next_url, response.headers.get("Link"))
+        next_url = api.next_page(session.api_url, next_url, response.headers.get("Link"))
     if next_url is not None:
-        raise gh.GitHubError(f"GET {url}: more than {MAX_PAGES} pages; not read to the end")
+        raise GitHubError(f"GET {url}: more than {MAX_PAGES} pages; not read to the end")
 
 
-def _expect(session: gh._Session, method: str, url: str, payload: object) -> Any:
-    return _checked(session, method, url, gh._send(session, method, url, payload))
+def _expect(session: _Session, method: str, url: str, payload: object) -> Any:
+    return _checked(session, method, url, api.send(session, method, url, payload))
 
 
-def _checked(session: gh._Session, method: str, url: str, response: Any) -> Any:
-    if 200 <= response.status < 300 or response.status in gh._REDIRECTS:
-        if response.status in gh._REDIRECTS:
-            raise gh.GitHubError(f"{method} {url}: {gh._failure(session.target, response)}")
-        return gh._expect_ok(session, method, url, response)
-    said = f"HTTP {response.status} {gh._github_message(response)}".rstrip()
-    if response.status == 0 or gh._is_rate_limited(response):
-        raise gh.GitHubError(f"{method} {url}: {gh._failure(session.target, response)}")
-    hint = _HINTS.get(response.status)
-    raise gh.GitHubError(f"{method} {url}: {said}; {hint}" if hint else f"{method} {url}: {said}")
+def _checked(session: _Session, method: str, url: str, response: api.Response) -> Any:
+    if 200 <= response.status < 300:
+        try:
+            return json.loads(response.data)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise GitHubError(
+                f"{method} {url}: HTTP {response.status} answer is not JSON"
+            ) from None
+    if response.status == 0:
+        raise GitHubError(f"{method} {url}: no answer ({response.reason})")
+    said = f"HTTP {response.status} {api.github_message(response)}".rstrip()
+    if response.status in api.REDIRECTS:
+        location = response.headers.get("Location", "?")
+        hint = f"redirect to {location} not followed: check the repository and API URL"
+    elif api.is_rate_limited(response):
+        hint = "rate limited: run again later"
+    else:
+        hint = _HINTS.get(response.status, "")
+    raise GitHubError(f"{method} {url}: {said}; {hint}" if hint else f"{method} {url}: {said}")
 
 
 _HINTS = {
@@ -255,7 +270,7 @@ _HINTS = {
 
 
 def _repo_url(target: CheckTarget) -> str:
-    return f"{target.api_url}/repos/{gh._quoted(target.repo)}"
+    return f"{target.api_url}/repos/{api.quoted(target.repo)}"
 
 
 def _run_url(target: CheckTarget, number: int) -> str:

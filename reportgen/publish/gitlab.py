@@ -24,7 +24,8 @@ import msgspec
 
 from reportgen import __version__
 from reportgen.errors import ReportgenError
-from reportgen.publish import github as gh
+from reportgen.publish import github_api as api
+from reportgen.publish.github import normalised, starts_with_marker
 
 MAX_NOTE_CHARS = 1_000_000  # GitLab refuses longer note bodies
 MAX_PAGES = 100
@@ -75,8 +76,8 @@ def resolve_gitlab_target(env: Mapping[str, str]) -> MergeRequestTarget:
     if not url:
         raise GitLabError("no GitLab API: set CI_API_V4_URL (e.g. https://gitlab.com/api/v4)")
     try:
-        api_url = gh._api_url(url)
-    except gh.GitHubError as err:
+        api_url = api.check_api_url(url)
+    except api.GitHubError as err:
         raise GitLabError(str(err).replace("GITHUB_API_URL", "CI_API_V4_URL")) from None
     project = env.get("CI_PROJECT_ID", "").strip()
     if not _PROJECT.fullmatch(project):
@@ -107,9 +108,9 @@ def upsert_note(
     token = token.strip()
     if not token:
         raise GitLabError("no GitLab token: the token is empty")
-    if not gh._TOKEN.fullmatch(token):
+    if not api.TOKEN_CHARS.fullmatch(token):
         raise GitLabError("the GitLab token holds spaces, control or non-ASCII characters")
-    if not gh._starts_with_marker(body, marker):
+    if not starts_with_marker(body, marker):
         raise GitLabError(f"the note must start with its marker {marker} on a line of its own")
     if len(body) > MAX_NOTE_CHARS:
         raise GitLabError(f"the note has {len(body)} characters; GitLab accepts {MAX_NOTE_CHARS}")
@@ -117,7 +118,7 @@ def upsert_note(
     try:
         return _upsert(session, body, marker)
     except GitLabError as err:
-        raise GitLabError(gh._redact(str(err), token)) from None
+        raise GitLabError(api.redact(str(err), token)) from None
 
 
 def _upsert(session: _Session, body: str, marker: str) -> NoteResult:
@@ -127,7 +128,7 @@ def _upsert(session: _Session, body: str, marker: str) -> NoteResult:
         ours = [n for n in _notes(session) if n.author_id == me and _marked(n, marker)]
         if ours:
             note = min(ours, key=lambda n: n.id)
-            if gh._normalised(note.body) == gh._normalised(body):
+            if normalised(note.body) == normalised(body):
                 return NoteResult(
                     "created" if attempt else "unchanged", note.id, _url(session, note)
                 )
@@ -147,7 +148,7 @@ def _upsert(session: _Session, body: str, marker: str) -> NoteResult:
 
 
 def _marked(note: _Note, marker: str) -> bool:
-    return gh._starts_with_marker(note.body, marker)
+    return starts_with_marker(note.body, marker)
 
 
 def _my_id(session: _Session) -> int:
@@ -215,7 +216,7 @@ def _url(session: _Session, note: _Note) -> str:
 # --- answers ---------------------------------------------------------------------------------
 
 
-def _expect(session: _Session, method: str, url: str, response: gh._Response) -> Any:
+def _expect(session: _Session, method: str, url: str, response: api.Response) -> Any:
     if not 200 <= response.status < 300:
         raise GitLabError(f"{method} {url}: {_failure(session.target, response)}")
     try:
@@ -224,11 +225,11 @@ def _expect(session: _Session, method: str, url: str, response: gh._Response) ->
         raise GitLabError(f"{method} {url}: HTTP {response.status} answer is not JSON") from None
 
 
-def _failure(target: MergeRequestTarget, response: gh._Response) -> str:
+def _failure(target: MergeRequestTarget, response: api.Response) -> str:
     if response.status == 0:
         return f"no answer ({response.reason})"
     said = f"HTTP {response.status} {_message(response)}".rstrip()
-    if response.status in gh._REDIRECTS:
+    if response.status in api.REDIRECTS:
         location = response.headers.get("Location", "?")
         return f"{said}; redirect to {location} not followed: check CI_API_V4_URL"
     if response.status == 429:
@@ -247,7 +248,7 @@ _HINTS = {
 }
 
 
-def _message(response: gh._Response) -> str:
+def _message(response: api.Response) -> str:
     """GitLab's reason: ``{"message": ...}`` (a string, or fields and their errors), or
     ``{"error": ...}``, on one short line."""
     try:
@@ -272,7 +273,7 @@ def _joined(value: object) -> str:
 # --- the wire ---------------------------------------------------------------------------------
 
 
-def _send(session: _Session, method: str, url: str, payload: object) -> gh._Response:
+def _send(session: _Session, method: str, url: str, payload: object) -> api.Response:
     for attempt in range(session.max_retries):
         response = _send_once(session, method, url, payload)
         delay = _retry_delay(response, attempt, method != "POST")
@@ -282,12 +283,12 @@ def _send(session: _Session, method: str, url: str, payload: object) -> gh._Resp
     return _send_once(session, method, url, payload)
 
 
-def _retry_delay(response: gh._Response, attempt: int, idempotent: bool) -> float | None:
+def _retry_delay(response: api.Response, attempt: int, idempotent: bool) -> float | None:
     if response.status == 429:
-        asked = gh._retry_after(response.headers)
+        asked = api.retry_after(response.headers)
         if asked is None:
-            reset = gh._seconds(response.headers.get("RateLimit-Reset", ""))
-            now = gh._server_time(response.headers.get("Date")) or time.time()
+            reset = api.seconds(response.headers.get("RateLimit-Reset", ""))
+            now = api.server_time(response.headers.get("Date")) or time.time()
             asked = None if reset is None else max(0.0, reset - now) + 1.0
         asked = MAX_WAIT if asked is None else asked
         if asked > MAX_WAIT:
@@ -301,7 +302,7 @@ def _retry_delay(response: gh._Response, attempt: int, idempotent: bool) -> floa
     return None
 
 
-def _send_once(session: _Session, method: str, url: str, payload: object) -> gh._Response:
+def _send_once(session: _Session, method: str, url: str, payload: object) -> api.Response:
     import http.client
     import urllib.error
     import urllib.request
@@ -315,17 +316,17 @@ def _send_once(session: _Session, method: str, url: str, payload: object) -> gh.
     if payload is not None:
         request.add_header("Content-Type", "application/json")
     try:
-        with gh._opener().open(request, timeout=session.timeout) as answer:
-            return gh._Response(answer.status, answer.reason, answer.headers, _read(answer))
+        with api.opener().open(request, timeout=session.timeout) as answer:
+            return api.Response(answer.status, answer.reason, answer.headers, _read(answer))
     except urllib.error.HTTPError as err:
         with err:
-            return gh._Response(err.code, str(err.reason), err.headers, _read(err))
+            return api.Response(err.code, str(err.reason), err.headers, _read(err))
     except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
-        return gh._Response(0, gh._network_reason(err), Message(), b"")
+        return api.Response(0, api.network_reason(err), Message(), b"")
 
 
 def _read(answer: Any) -> bytes:
     try:
-        return gh._read(answer)
-    except gh.GitHubError as err:
+        return api.read(answer)
+    except api.GitHubError as err:
         raise GitLabError(str(err)) from None
