@@ -347,9 +347,12 @@ def step_command(
 @click.option(
     "--token-env",
     metavar="NAME",
-    default="GITHUB_TOKEN",
-    show_default=True,
-    help="Environment variable holding the token.",
+    help="Environment variable holding the token (default: GITHUB_TOKEN, GITLAB_TOKEN).",
+)
+@click.option(
+    "--host",
+    type=click.Choice(("github", "gitlab")),
+    help="Pull-request comment or merge-request note (default: gitlab when GITLAB_CI is set).",
 )
 @click.option(
     "--bot-login",
@@ -364,22 +367,88 @@ def comment_command(
     comment_id: str | None,
     repo: str | None,
     pr: int | None,
-    token_env: str,
+    token_env: str | None,
+    host: str | None,
     bot_login: str | None,
     exit_zero: bool,
     **options: Any,
 ) -> None:
-    """Post the report as a pull-request comment, updating its own earlier one."""
+    """Post the report as a pull-request comment or GitLab note, editing its earlier one."""
     from reportgen.commands.comment import run_comment
 
+    host = host or ("gitlab" if os.environ.get("GITLAB_CI") else "github")
     outcome = run_comment(
         options,
         comment_id=comment_id,
         repo=repo,
         pr=pr,
-        token_env=token_env,
+        token_env=token_env or ("GITLAB_TOKEN" if host == "gitlab" else "GITHUB_TOKEN"),
         env=os.environ,
         bot_login=bot_login,
+        host=host,
+    )
+    say(outcome.message)
+    if not outcome.criteria_ok and not exit_zero:
+        sys.exit(EXIT_CRITERIA)
+
+
+@main.command("check")
+@step_options
+@click.option(
+    "--comment-id",
+    metavar="ID",
+    callback=text,
+    help="Names the check run 'reportgen ID' (default: the spec's milestone and step).",
+)
+@click.option(
+    "--repo", metavar="OWNER/NAME", callback=text, help="owner/name (default: GITHUB_REPOSITORY)."
+)
+@click.option(
+    "--sha",
+    metavar="SHA",
+    callback=text,
+    help="The commit (default: the pull request's head from the event, else GITHUB_SHA).",
+)
+@click.option(
+    "--token-env",
+    metavar="NAME",
+    default="GITHUB_TOKEN",
+    show_default=True,
+    help="Environment variable holding the token (needs checks: write).",
+)
+@click.option(
+    "--max-annotations",
+    metavar="N",
+    type=click.IntRange(0, 50_000),
+    default=1000,
+    show_default=True,
+    help="Annotations sent at most, the most important first.",
+)
+@click.option(
+    "--exit-zero", is_flag=True, help="Exit 0 and conclude 'neutral' when a criterion fails."
+)
+@reported
+def check_command(
+    comment_id: str | None,
+    repo: str | None,
+    sha: str | None,
+    token_env: str,
+    max_annotations: int,
+    exit_zero: bool,
+    **options: Any,
+) -> None:
+    """Publish the report as a GitHub check run on the head commit, with line annotations."""
+    from reportgen.commands.check import run_check
+
+    outcome = run_check(
+        options,
+        comment_id=comment_id,
+        repo=repo,
+        sha=sha,
+        token_env=token_env,
+        env=os.environ,
+        exit_zero=exit_zero,
+        max_annotations=max_annotations,
     )
     say(outcome.message)
     if not outcome.criteria_ok and not exit_zero:

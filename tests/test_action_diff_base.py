@@ -67,7 +67,8 @@ def test_shallow_checkout_gets_the_history_it_needs(tmp_path: Path) -> None:
     )
     for name in ("IN_BEFORE", "IN_JUNIT", "IN_JUNIT_BEFORE", "IN_TARGET", "IN_SPEC", "IN_SCOPE",
                  "IN_TITLE", "IN_DATE", "IN_PRECISION", "IN_TEMPLATES", "IN_SOURCE_ROOT",
-                 "IN_COMMENT_ID", "IN_REPO", "IN_PR", "IN_EXIT_ZERO"):  # fmt: skip
+                 "IN_COMMENT_ID", "IN_REPO", "IN_PR", "IN_EXIT_ZERO", "IN_CHECK",
+                 "IN_MAX_ANNOTATIONS"):  # fmt: skip
         env.setdefault(name, "")
     done = subprocess.run(
         ["bash", "-c", comment_script()], cwd=clone, env=env, capture_output=True, text=True
@@ -86,3 +87,49 @@ def test_shallow_checkout_gets_the_history_it_needs(tmp_path: Path) -> None:
     assert "m.py | 4 +---" in done.stdout.replace("  ", " ")
     assert git(clone, "rev-parse", "--is-shallow-repository").strip() == "false"
     assert os.path.exists(clone / ".git")
+
+
+def _run_action(tmp_path: Path, fake_exit: str, **inputs: str) -> subprocess.CompletedProcess:
+    """The comment step with a stand-in reportgen that prints its arguments and exits with
+    the status `fake_exit` gives its command (comment or check)."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "reportgen").write_text(f'#!/bin/sh\necho "$*"\n{fake_exit}\n')
+    (fake / "reportgen").chmod(0o755)
+    names = ("IN_BEFORE", "IN_AFTER", "IN_JUNIT", "IN_JUNIT_BEFORE", "IN_TARGET", "IN_SPEC",
+             "IN_SCOPE", "IN_TITLE", "IN_DATE", "IN_PRECISION", "IN_TEMPLATES", "IN_SOURCE_ROOT",
+             "IN_COMMENT_ID", "IN_REPO", "IN_PR", "IN_EXIT_ZERO", "IN_CHECK", "IN_DIFF_BASE",
+             "IN_MAX_ANNOTATIONS", "IN_PATCH_MIN")  # fmt: skip
+    env = dict(os.environ, REPORTGEN_BIN=str(fake), **dict.fromkeys(names, ""))
+    env.update(inputs)
+    return subprocess.run(
+        ["bash", "-c", comment_script()], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+
+
+def test_check_true_also_publishes_a_check_run(tmp_path: Path) -> None:
+    done = _run_action(
+        tmp_path, "exit 0", IN_AFTER="a.json", IN_PR="4", IN_CHECK="true", IN_MAX_ANNOTATIONS="9"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "comment --after a.json --pr 4",
+        "check --after a.json --max-annotations 9",
+    ]
+
+
+def test_a_failed_criterion_still_publishes_the_check_and_fails_the_step(tmp_path: Path) -> None:
+    failing = 'case "$1" in comment) exit 1;; esac; exit 0'
+    done = _run_action(tmp_path, failing, IN_AFTER="a.json", IN_CHECK="true")
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == ["comment --after a.json", "check --after a.json"]
+
+
+def test_bad_input_stops_before_the_check(tmp_path: Path) -> None:
+    done = _run_action(tmp_path, "exit 2", IN_AFTER="a.json", IN_CHECK="true")
+    assert done.returncode == 2 and done.stdout.splitlines() == ["comment --after a.json"]
+
+
+def test_without_check_only_the_comment(tmp_path: Path) -> None:
+    done = _run_action(tmp_path, "exit 0", IN_AFTER="a.json")
+    assert (done.returncode, done.stdout) == (0, "comment --after a.json\n")

@@ -274,7 +274,7 @@ def test_help_imports_no_heavy_modules() -> None:
     assert done.stdout.strip().splitlines()[-1] == "HEAVY:"
 
 
-@pytest.mark.parametrize("command", ["", "step", "index", "templates", "comment"])
+@pytest.mark.parametrize("command", ["", "step", "index", "templates", "comment", "check"])
 def test_help_golden(command: str, regen_golden: bool) -> None:
     """Every command's --help is reviewed like code (the README documents these options)."""
     args = [command, "--help"] if command else ["--help"]

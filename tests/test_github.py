@@ -22,6 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import reportgen.publish.github
+import reportgen.publish.github_api
 from reportgen import __version__
 from reportgen.publish.github import (
     CommentResult,
@@ -481,7 +482,7 @@ def test_too_many_pages_are_refused(github: FakeGitHub, monkeypatch: pytest.Monk
 
 def test_oversized_answer_is_refused(github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> None:
     """An answer larger than the byte cap is cut off with an error instead of filling memory."""
-    monkeypatch.setattr(reportgen.publish.github, "MAX_RESPONSE_BYTES", 1000)
+    monkeypatch.setattr(reportgen.publish.github_api, "MAX_RESPONSE_BYTES", 1000)
 
     with pytest.raises(
         GitHubError, match=r"comments\?per_page=100: answer larger than 1000 bytes$"

@@ -26,11 +26,32 @@ def run_comment(
     token_env: str,
     env: Mapping[str, str],
     bot_login: str | None = None,
+    host: str = "github",
 ) -> CommentOutcome:
     """Render the github format and create or update this report's comment.
 
     ``bot_login`` (else ``REPORTGEN_BOT_LOGIN``) names the bot an installation token writes as.
+    ``host`` "gitlab" makes it a merge-request note instead.
     """
+    if host == "gitlab":
+        from reportgen.commands.gitlab_comment import run_gitlab_comment
+        from reportgen.publish.gitlab import GitLabError
+
+        given = [
+            name
+            for name, value in (("--repo", repo), ("--pr", pr), ("--bot-login", bot_login))
+            if value
+        ]
+        if given:
+            raise GitLabError(
+                f"{', '.join(given)}: GitHub's; on GitLab the merge request comes from"
+                " CI_PROJECT_ID and CI_MERGE_REQUEST_IID"
+            )
+
+        ok, message = run_gitlab_comment(
+            options, comment_id=comment_id, token_env=token_env, env=env
+        )
+        return CommentOutcome(criteria_ok=ok, message=message)
     from reportgen.analysis.criteria import automatic_ok
     from reportgen.publish.github import (
         GitHubError,

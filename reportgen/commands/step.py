@@ -138,8 +138,10 @@ def render_formats(
     templates: Path | None,
     comment_id: str | None = None,
     badge: str = "coverage",
+    comment_limit: int = COMMENT_LIMIT,
 ) -> dict[str, str]:
-    """Every requested format rendered in memory (nothing is written yet)."""
+    """Every requested format rendered in memory (nothing is written yet); the github format
+    cut to fit ``comment_limit`` bytes."""
     from reportgen.outputs.context import build_context
     from reportgen.outputs.summary import as_json, build_summary
 
@@ -161,7 +163,7 @@ def render_formats(
             context["marker"] = marker_for(comment_id_for(step.spec, comment_id))
             context["badge_figure"] = badge
         if name == "github":
-            rendered[name] = render_comment(env, template, context, COMMENT_LIMIT)
+            rendered[name] = render_comment(env, template, context, comment_limit)
         else:
             rendered[name] = render(env, template, context)
     return rendered

@@ -28,56 +28,48 @@ Choices a user may notice:
 - The token goes only to the API URL's own host: redirects are not followed and pagination
   links to another host are refused. No message names it.
 
-The standard library speaks HTTP here (no new dependency); ``urllib.request`` is imported when a
-request is made, so importing this module stays cheap. The module is one cohesive thing over
-500 lines: the comment's search, create and edit share one session, its retry and rate-limit
-rules and its error wording; a second publisher (GitLab, check runs) will take the transport
-out into a module of its own when it has a second user.
+The transport (requests, retries, rate limits, redirects, paging links) lives in
+``publish.github_api``, shared with the check run (``publish.github_checks``); this module holds
+what is the comment's own: its target, its marker rules, its search, create and edit.
 """
 
 import json
 import re
 import time
-import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Literal
 
 import msgspec
 
-from reportgen import __version__
-from reportgen.errors import ReportgenError
+# The transport, shared with the check run; the local names keep this module's code as it was.
+from reportgen.publish.github_api import (
+    DEFAULT_API_URL,
+    GitHubError,
+    next_page,
+)
+from reportgen.publish.github_api import REDIRECTS as _REDIRECTS
+from reportgen.publish.github_api import TOKEN_CHARS as _TOKEN
+from reportgen.publish.github_api import Response as _Response
+from reportgen.publish.github_api import ambiguous as _ambiguous
+from reportgen.publish.github_api import backoff as _backoff
+from reportgen.publish.github_api import check_api_url as _api_url
+from reportgen.publish.github_api import github_message as _github_message
+from reportgen.publish.github_api import is_rate_limited as _is_rate_limited
+from reportgen.publish.github_api import quoted as _quoted
+from reportgen.publish.github_api import read_event as _read_event
+from reportgen.publish.github_api import redact as _redact
+from reportgen.publish.github_api import repo_name as _repo
+from reportgen.publish.github_api import send as _send
 
-if TYPE_CHECKING:  # the email package is needed only once a request is made
-    from email.message import Message
-
-DEFAULT_API_URL = "https://api.github.com"
 MAX_BODY_CHARS = 65536  # GitHub refuses longer comment bodies with 422 "Body is too long"
 MAX_PAGES = 100  # 100 pages of 100 comments; a longer thread is refused, not half-read
-MAX_WAIT = 60.0  # seconds; a longer Retry-After ends the run instead of blocking CI
-MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # 100 comments of 65536 characters fit with room
 
-_HEADERS = {
-    "Accept": "application/vnd.github+json",
-    "X-GitHub-Api-Version": "2022-11-28",
-    "User-Agent": f"reportgen/{__version__}",
-}
-_REPO = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*)/[A-Za-z0-9._-]+")
 _PULL_REF = re.compile(r"refs/pull/([1-9][0-9]{0,17})/(?:merge|head)")  # int() refuses 4300
 _NOT_ID_CHAR = re.compile(r"[^\w.]+")  # also swallows "-", so no "--" can survive
-_LINK = re.compile(r"<([^>]*)>([^,]*)")
 # A bot account's login: an app's slug and "[bot]"; no person's login holds brackets.
 _BOT_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,98})\[bot\]")
-_TOKEN = re.compile(r"[\x21-\x7e]+")  # printable ASCII: anything else breaks the header line
-_ASCII_DIGITS = re.compile(r"[0-9]+")  # [0-9] in a str pattern: ASCII only, unlike \d
-_MAX_DIGITS = 12
-_MAX_SECONDS = 10**_MAX_DIGITS - 1
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 Action = Literal["created", "updated", "unchanged"]
-
-
-class GitHubError(ReportgenError):
-    """The GitHub API refused or failed a request; the message is one line without the token."""
 
 
 class PullRequestTarget(msgspec.Struct, frozen=True):
@@ -104,15 +96,6 @@ class _Comment(msgspec.Struct, frozen=True):
     bot: bool = False
 
 
-class _Response(msgspec.Struct, frozen=True):
-    """An HTTP answer, or a failure to get one (``status`` 0, ``reason`` says why)."""
-
-    status: int
-    reason: str
-    headers: "Message"  # http.client's: names compare case-insensitively
-    data: bytes
-
-
 class _Session(msgspec.Struct, frozen=True):
     target: PullRequestTarget
     token: str
@@ -135,31 +118,6 @@ def resolve_target(env: Mapping[str, str], repo: str | None, pr: int | None) -> 
     """
     api_url = _api_url(env.get("GITHUB_API_URL") or DEFAULT_API_URL)
     return PullRequestTarget(api_url, _repo(env, repo), _pr_number(env, pr))
-
-
-def _api_url(value: str) -> str:
-    try:
-        parts = urllib.parse.urlsplit(value.strip())
-        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
-    except ValueError:
-        raise GitHubError(f"GITHUB_API_URL {value!r}: not a valid URL") from None
-    if parts.username is not None or parts.password is not None:
-        # Never echo it: the user part may be a credential.
-        raise GitHubError("GITHUB_API_URL: must not contain a user name or password")
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise GitHubError(f"GITHUB_API_URL {value!r}: not an http(s) URL like {DEFAULT_API_URL}")
-    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
-
-
-def _repo(env: Mapping[str, str], repo: str | None) -> str:
-    source, value = "--repo", repo
-    if repo is None:
-        source, value = "GITHUB_REPOSITORY", env.get("GITHUB_REPOSITORY")
-    if not value:
-        raise GitHubError("no repository: pass --repo OWNER/NAME or set GITHUB_REPOSITORY")
-    if not _REPO.fullmatch(value) or value.endswith(("/.", "/..")):
-        raise GitHubError(f"{source} {value!r}: not a repository name like OWNER/NAME")
-    return value
 
 
 def _pr_number(env: Mapping[str, str], pr: int | None) -> int:
@@ -194,25 +152,6 @@ def _positive_number(section: object) -> int | None:
     if isinstance(number, int) and not isinstance(number, bool) and number > 0:
         return number
     return None
-
-
-def _read_event(path: str) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as stream:
-            payload = json.load(stream)
-    except OSError as err:
-        raise GitHubError(
-            f"{path}: cannot read the GitHub event payload ({err.strerror})"
-        ) from None
-    except (ValueError, UnicodeDecodeError) as err:
-        raise GitHubError(f"{path}: the GitHub event payload is not JSON ({err})") from None
-    except RecursionError:
-        raise GitHubError(
-            f"{path}: the GitHub event payload is not JSON (nested too deep)"
-        ) from None
-    if not isinstance(payload, dict):
-        raise GitHubError(f"{path}: the GitHub event payload is not a JSON object")
-    return payload
 
 
 def _number_from_ref(env: Mapping[str, str]) -> int | None:
@@ -283,7 +222,7 @@ def _check_request(token: str, body: str, marker: str) -> None:
         raise GitHubError(
             f"the comment does not contain its marker {marker} (keep it in github.md)"
         )
-    if not _starts_with_marker(body, marker):
+    if not starts_with_marker(body, marker):
         # The next run looks for the marker on the first line only; text from the data lower
         # down can never be mistaken for it there.
         raise GitHubError(
@@ -311,7 +250,7 @@ def _upsert(session: _Session, body: str, marker: str) -> CommentResult:
 
 def _oldest_with_marker(session: _Session, marker: str) -> _Comment | None:
     """Our earlier comment: it starts with the marker and was written by the token's account."""
-    marked = [c for c in _list_comments(session) if _starts_with_marker(c.body, marker)]
+    marked = [c for c in _list_comments(session) if starts_with_marker(c.body, marker)]
     if not marked:
         return None
     me = _token_login(session, marked)
@@ -352,7 +291,7 @@ def _token_login(session: _Session, marked: list[_Comment]) -> str | None:
 def _update(
     session: _Session, comment: _Comment, body: str, *, after_failed_create: bool
 ) -> CommentResult:
-    if _normalised(comment.body) == _normalised(body):
+    if normalised(comment.body) == normalised(body):
         # Our own POST got through although GitHub answered it with an error.
         action: Action = "created" if after_failed_create else "unchanged"
         return CommentResult(action, comment.id, comment.url)
@@ -368,14 +307,14 @@ def _created(session: _Session, response: _Response) -> CommentResult:
     return CommentResult("created", created.id, created.url)
 
 
-def _starts_with_marker(body: str, marker: str) -> bool:
+def starts_with_marker(body: str, marker: str) -> bool:
     """The marker counts only as a comment's whole first line: test names, messages and paths
     from a pull request appear further down, so a marker quoted in them is never found."""
     first_line = body.partition("\n")[0]
     return first_line.rstrip() == marker
 
 
-def _normalised(body: str) -> str:
+def normalised(body: str) -> str:
     return body.replace("\r\n", "\n").rstrip()
 
 
@@ -389,54 +328,12 @@ def _list_comments(session: _Session) -> Iterator[_Comment]:
         if not isinstance(items, list):
             raise GitHubError(f"GET {url}: the answer is not a list of comments")
         yield from (_parse_comment(item, f"GET {url}") for item in items)
-        url = _next_page(session.target, url, response.headers.get("Link"))
+        url = next_page(session.target.api_url, url, response.headers.get("Link"))
     if url is not None:
         raise GitHubError(
             f"{_name(session.target)} has more than {MAX_PAGES * 100} comments;"
             " not adding another without reading them all"
         )
-
-
-def _next_page(target: PullRequestTarget, current: str, link: str | None) -> str | None:
-    """The ``rel="next"`` address of a Link header, only on the API's own host."""
-    for address, params in _LINK.findall(link or ""):
-        if "next" in _rels(params):
-            try:
-                url = urllib.parse.urljoin(current, str(address).strip())
-                origin = _origin(url)  # reads the port, which raises for one that is no number
-            except ValueError:
-                raise GitHubError(
-                    f"GET {current}: the Link header's next page is not a URL: {address!r}"
-                ) from None
-            if origin != _origin(target.api_url):
-                raise GitHubError(
-                    f"GET {current}: refusing to send the token to {_origin_text(url)},"
-                    f" another host than {_origin_text(target.api_url)} (Link header)"
-                )
-            return url
-    return None
-
-
-def _rels(params: str) -> list[str]:
-    """The relation types of one Link entry: ``; rel="next last"`` gives next and last."""
-    pairs = (param.partition("=") for param in params.split(";"))
-    return [
-        rel
-        for name, _, value in pairs
-        if name.strip().lower() == "rel"
-        for rel in value.strip().strip('"').lower().split()
-    ]
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urllib.parse.urlsplit(url)
-    default = {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or ""), parts.port or default
-
-
-def _origin_text(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
 
 
 def _parse_comment(item: object, what: str) -> _Comment:
@@ -464,10 +361,6 @@ def _comments_url(target: PullRequestTarget) -> str:
 
 def _comment_url(target: PullRequestTarget, comment_id: int) -> str:
     return f"{target.api_url}/repos/{_quoted(target.repo)}/issues/comments/{comment_id}"
-
-
-def _quoted(repo: str) -> str:
-    return urllib.parse.quote(repo, safe="/")
 
 
 def _name(target: PullRequestTarget) -> str:
@@ -511,160 +404,4 @@ _HINTS = {
 }
 
 
-def _github_message(response: _Response) -> str:
-    """GitHub's own reason (``{"message": "Bad credentials"}``) on one short line."""
-    try:
-        message = json.loads(response.data).get("message")
-    except (ValueError, UnicodeDecodeError, AttributeError, RecursionError):
-        message = None
-    text = message if isinstance(message, str) and message else response.reason
-    return " ".join(text.split())[:200]
-
-
-def _ambiguous(response: _Response) -> bool:
-    """True when the server may have acted although it did not say so."""
-    return response.status == 0 or response.status >= 500
-
-
-def _retry_delay(response: _Response, attempt: int, idempotent: bool) -> float | None:
-    """Seconds to wait before trying again, or None to give this answer to the caller."""
-    if response.status in (403, 429):
-        return _rate_limit_wait(response)
-    if idempotent and _ambiguous(response):
-        asked = _retry_after(response.headers)
-        # A 5xx's Retry-After is a hint, not a limit: shortening it risks no ban.
-        return _backoff(attempt) if asked is None else min(asked, MAX_WAIT)
-    return None
-
-
-def _rate_limit_wait(response: _Response) -> float | None:
-    headers = response.headers
-    asked = _retry_after(headers)
-    if asked is None and headers.get("x-ratelimit-remaining") == "0":
-        asked = _until_reset(headers)
-    if asked is None and _is_secondary_limit(response):
-        asked = MAX_WAIT  # GitHub: "otherwise, wait for at least one minute"
-    if asked is not None and asked > MAX_WAIT:
-        raise GitHubError(
-            f"HTTP {response.status} rate limited: GitHub asks to wait {asked:.0f} s"
-            f" (more than {MAX_WAIT:.0f} s); run again later"
-        )
-    return asked
-
-
-def _retry_after(headers: "Message") -> float | None:
-    return _seconds(headers.get("Retry-After", ""))
-
-
-def _until_reset(headers: "Message") -> float | None:
-    reset = _seconds(headers.get("x-ratelimit-reset", ""))
-    if reset is None:
-        return None
-    # The reset is the server's clock in epoch seconds: compare with the server's Date header so
-    # a skewed runner clock neither hammers the API nor waits for nothing.
-    now = _server_time(headers.get("Date")) or time.time()
-    return max(0.0, reset - now) + 1.0
-
-
-def _seconds(value: str) -> float | None:
-    """A header's whole seconds, written in ASCII digits as HTTP says; anything else is absent.
-
-    ``str.isdigit`` also takes "²" and other scripts' digits, which ``int()`` then refuses or
-    reads; ``int()`` refuses more than 4300 digits. A longer number is capped at
-    ``_MAX_SECONDS`` (millennia): any wait over ``MAX_WAIT`` is refused all the same.
-    """
-    value = value.strip()
-    if not _ASCII_DIGITS.fullmatch(value):
-        return None
-    digits = value.lstrip("0") or "0"
-    return float(int(digits)) if len(digits) <= _MAX_DIGITS else float(_MAX_SECONDS)
-
-
-def _server_time(date: str | None) -> float | None:
-    from email.utils import parsedate_to_datetime
-
-    try:
-        return parsedate_to_datetime(date).timestamp() if date else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _is_rate_limited(response: _Response) -> bool:
-    headers = response.headers
-    limited = _retry_after(headers) is not None or headers.get("x-ratelimit-remaining") == "0"
-    return response.status in (403, 429) and (limited or _is_secondary_limit(response))
-
-
-def _is_secondary_limit(response: _Response) -> bool:
-    message = _github_message(response).lower()
-    return response.status == 429 or "secondary rate limit" in message or "abuse" in message
-
-
-def _backoff(attempt: int) -> float:
-    return min(2.0**attempt, MAX_WAIT)
-
-
 # --- the wire ---------------------------------------------------------------------------------
-
-
-def _send(session: _Session, method: str, url: str, payload: object) -> _Response:
-    """One request, tried again on rate limits, and on 5xx or no answer unless it is a POST."""
-    idempotent = method != "POST"
-    for attempt in range(session.max_retries):
-        response = _send_once(session, method, url, payload)
-        delay = _retry_delay(response, attempt, idempotent)
-        if delay is None:
-            return response
-        session.sleep(delay)
-    return _send_once(session, method, url, payload)
-
-
-def _send_once(session: _Session, method: str, url: str, payload: object) -> _Response:
-    import http.client
-    import urllib.error
-    import urllib.request
-    from email.message import Message
-
-    request = urllib.request.Request(url, data=_encode(payload), method=method, headers=_HEADERS)
-    # Unredirected: urllib copies ordinary headers onto a redirect to any host.
-    request.add_unredirected_header("Authorization", f"Bearer {session.token}")
-    if payload is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with _opener().open(request, timeout=session.timeout) as answer:
-            return _Response(answer.status, answer.reason, answer.headers, _read(answer))
-    except urllib.error.HTTPError as err:
-        with err:
-            return _Response(err.code, str(err.reason), err.headers, _read(err))
-    except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
-        return _Response(0, _network_reason(err), Message(), b"")
-
-
-def _read(answer: Any) -> bytes:
-    data: bytes = answer.read(MAX_RESPONSE_BYTES + 1)
-    if len(data) > MAX_RESPONSE_BYTES:
-        raise GitHubError(f"{answer.url}: answer larger than {MAX_RESPONSE_BYTES} bytes")
-    return data
-
-
-def _encode(payload: object) -> bytes | None:
-    return None if payload is None else json.dumps(payload).encode("utf-8")
-
-
-def _network_reason(err: Exception) -> str:
-    reason = getattr(err, "reason", None) or err
-    return " ".join(str(reason).split())[:200] or type(err).__name__
-
-
-def _opener() -> Any:
-    import urllib.request
-
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-            return None  # the 3xx comes back as an answer and ends in a clear error
-
-    return urllib.request.build_opener(NoRedirect)
-
-
-def _redact(text: str, token: str) -> str:
-    return text.replace(token, "***") if token else text
