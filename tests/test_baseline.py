@@ -1,0 +1,279 @@
+"""Baselines end to end: a pull request measured once equals the two-run report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.baseline_project import (
+    change_on_branch,
+    json_report,
+    make_repo,
+    measure,
+    reportgen,
+)
+from tests.patch_project import git
+
+STORE = "git:reportgen-baselines"
+
+
+class Project:
+    """Main measured at its first commit; `feature` changes code and tests, measured too."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.repo = make_repo(root)
+        self.base_sha = git(self.repo, "rev-parse", "HEAD").strip()
+        self.base_json, self.base_xml = measure(self.repo, "base")
+        change_on_branch(self.repo)
+        self.head_json, self.head_xml = measure(self.repo, "head")
+
+    def save(self, store: str, *extra: str) -> Any:
+        git(self.repo, "checkout", "-q", "main")
+        try:
+            return reportgen(
+                self.repo,
+                "baseline",
+                "save",
+                "--after",
+                str(self.base_json),
+                "--junit",
+                str(self.base_xml),
+                "--store",
+                store,
+                *extra,
+            )
+        finally:
+            git(self.repo, "checkout", "-q", "feature")
+
+    def two_runs(self, *extra: str) -> dict[str, Any]:
+        return json_report(
+            self.repo,
+            "--before",
+            str(self.base_json),
+            "--junit-before",
+            str(self.base_xml),
+            *self.head(),
+            *extra,
+        )
+
+    def head(self) -> list[str]:
+        return ["--after", str(self.head_json), "--junit", str(self.head_xml)]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return Project(tmp_path_factory.mktemp("baseline"))
+
+
+def test_git_store_report_equals_the_two_run_report(project: Project) -> None:
+    saved = project.save(STORE)
+    assert saved.returncode == 0, saved.stderr
+    assert saved.stdout == f"saved the snapshot of {project.base_sha[:7]} to {STORE}\n"
+    # The store is an orphan branch of origin holding only the snapshot.
+    origin = project.root / "origin.git"
+    assert git(origin, "ls-tree", "--name-only", "reportgen-baselines").split() == [
+        f"{project.base_sha}.snapshot"
+    ]
+    assert git(origin, "rev-list", "--count", "reportgen-baselines").strip() == "1"
+    assert "main" in git(origin, "branch")  # the main line is untouched
+
+    expected = project.two_runs()
+    got = json_report(project.repo, *project.head(), "--baseline", STORE)
+    baseline = got.pop("baseline")
+    assert got == expected
+    assert baseline == {
+        "store": STORE,
+        "commit": project.base_sha,
+        "merge_base": project.base_sha,
+        "distance": 0,
+        "text": f"Baseline from {project.base_sha[:7]}, the merge base with main.",
+    }
+    # The figures are coverage.py's and pytest's own.
+    base = json.loads(project.base_json.read_text())
+    assert got["coverage"]["before"]["display"] == base["totals"]["percent_covered_display"]
+    assert got["coverage"]["before"]["statements"] == base["totals"]["num_statements"]
+    tests = got["tests"]
+    assert tests["before"]["tests"] == 4 and tests["before"]["failed"] == 1
+    assert tests["added"] == ["tests.test_shapes::test_negative", "tests.test_shapes::test_scale"]
+    assert tests["removed"] == ["tests.test_shapes::test_gone"]
+    assert tests["fixed"] == ["tests.test_shapes::test_perimeter"]
+    files = {f["path"]: f for f in got["coverage"]["files"]}
+    assert files["pkg/shapes.py"]["missing"] == coverage_missing(project)
+
+
+def coverage_missing(project: Project) -> str:
+    """The Missing column `coverage report -m` prints for pkg/shapes.py after the change."""
+    import subprocess
+    import sys
+
+    data = project.root / ".coverage"
+    assert data.exists()
+    # The last run measured is head's: report it.
+    done = subprocess.run(
+        [sys.executable, "-m", "coverage", "report", "-m", "--data-file", str(data)],
+        cwd=project.repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    row = next(line for line in done.stdout.splitlines() if line.startswith("pkg/shapes.py"))
+    return row.split("%", 1)[1].strip()
+
+
+def test_markdown_differs_only_by_the_baseline_line(project: Project) -> None:
+    assert project.save(STORE).returncode == 0
+    two = reportgen(
+        project.repo,
+        "step",
+        "--before",
+        str(project.base_json),
+        "--junit-before",
+        str(project.base_xml),
+        *project.head(),
+        "--exit-zero",
+        "--date",
+        "2026-01-01",
+    )
+    one = reportgen(
+        project.repo,
+        "step",
+        *project.head(),
+        "--baseline",
+        STORE,
+        "--exit-zero",
+        "--date",
+        "2026-01-01",
+    )
+    line = f"Baseline from {project.base_sha[:7]}, the merge base with main.\n\n"
+    assert line in one.stdout
+    assert one.stdout.replace(line, "") == two.stdout
+
+
+def test_folder_store_works_the_same(project: Project, tmp_path: Path) -> None:
+    store = tmp_path / "snapshots"
+    saved = project.save(str(store))
+    assert saved.returncode == 0, saved.stderr
+    assert [p.name for p in store.iterdir()] == [f"{project.base_sha}.snapshot"]
+    expected = project.two_runs()
+    got = json_report(project.repo, *project.head(), "--baseline", str(store))
+    assert got.pop("baseline")["commit"] == project.base_sha
+    assert got == expected
+
+
+def test_an_ancestor_of_the_merge_base_serves_and_is_named(tmp_path: Path) -> None:
+    project = Project(tmp_path)
+    assert project.save(STORE).returncode == 0
+    # Main moves on by two commits that change no measured code, and are never measured.
+    git(project.repo, "checkout", "-q", "main")
+    for number in (1, 2):
+        (project.repo / f"NOTES{number}.md").write_text("notes\n")
+        git(project.repo, "add", "-A")
+        git(project.repo, "commit", "-q", "-m", f"notes {number}")
+    git(project.repo, "push", "-q", "origin", "main")
+    merge_base = git(project.repo, "rev-parse", "HEAD").strip()
+    git(project.repo, "checkout", "-q", "feature")
+    git(project.repo, "rebase", "-q", "main")
+    expected = project.two_runs()
+    got = json_report(project.repo, *project.head(), "--baseline", STORE, "--baseline-ref", "main")
+    assert got.pop("baseline") == {
+        "store": STORE,
+        "commit": project.base_sha,
+        "merge_base": merge_base,
+        "distance": 2,
+        "text": f"Baseline from {project.base_sha[:7]}, 2 commits before the merge base.",
+    }
+    assert got == expected
+    # GITHUB_BASE_REF names the base the same way.
+    done = reportgen(
+        project.repo,
+        "step",
+        *project.head(),
+        "--baseline",
+        STORE,
+        "--format",
+        "json",
+        "--exit-zero",
+        env={"GITHUB_BASE_REF": "main"},
+    )
+    assert json.loads(done.stdout)["baseline"]["merge_base"] == merge_base
+
+
+def test_no_snapshot_is_a_report_without_a_before_side(project: Project, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    alone = json_report(project.repo, *project.head())
+    got = json_report(project.repo, *project.head(), "--baseline", str(empty))
+    assert got.pop("baseline") == {
+        "store": str(empty),
+        "commit": None,
+        "merge_base": None,
+        "distance": 0,
+        "text": f"No baseline: {empty} holds no snapshot yet; this report has no before side.",
+    }
+    assert got == alone
+    assert got["coverage"]["before"] is None and got["tests"]["before"] is None
+    # A store that has snapshots, none of this history's: said so, still no error.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / ("f" * 40 + ".snapshot")).write_bytes(b"never read")
+    done = reportgen(project.repo, "step", *project.head(), "--baseline", str(other), "--exit-zero")
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"No baseline: {other} holds no snapshot of the merge base with main"
+        f" ({project.base_sha[:7]}) nor of its last 1000 ancestors; this report has no before side."
+    ) in done.stdout
+
+
+def test_baseline_and_before_together_are_refused(project: Project) -> None:
+    done = reportgen(
+        project.repo,
+        "step",
+        *project.head(),
+        "--before",
+        str(project.base_json),
+        "--baseline",
+        STORE,
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        "Error: --baseline is the before side: drop --before and --junit-before\n"
+    )
+
+
+def test_saving_twice_gives_equal_bytes_and_one_file(project: Project, tmp_path: Path) -> None:
+    store = tmp_path / "s"
+    assert project.save(str(store)).returncode == 0
+    first = (store / f"{project.base_sha}.snapshot").read_bytes()
+    assert project.save(str(store)).returncode == 0
+    assert (store / f"{project.base_sha}.snapshot").read_bytes() == first
+    assert len(list(store.iterdir())) == 1
+    # GITHUB_SHA names the commit when --commit does not.
+    other = "ab" * 20
+    done = reportgen(
+        project.repo,
+        "baseline",
+        "save",
+        "--after",
+        str(project.base_json),
+        "--store",
+        str(store),
+        env={"GITHUB_SHA": other},
+    )
+    assert done.returncode == 0, done.stderr
+    assert (store / f"{other}.snapshot").is_file()
+    bad = reportgen(
+        project.repo,
+        "baseline",
+        "save",
+        "--after",
+        str(project.base_json),
+        "--store",
+        str(store),
+        "--commit",
+        "no-such-ref",
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("Error: --commit 'no-such-ref': not a commit of this repository")
