@@ -277,3 +277,75 @@ def test_saving_twice_gives_equal_bytes_and_one_file(project: Project, tmp_path:
     )
     assert bad.returncode == 2
     assert bad.stderr.startswith("Error: --commit 'no-such-ref': not a commit of this repository")
+
+
+SPEC = """\
+milestone = "M1"
+step = "{step}"
+date = 2026-01-0{day}
+
+[[target]]
+path = "pkg/shapes.py"
+min = 50
+
+[inputs]
+{inputs}
+"""
+
+
+def test_before_previous_chains_the_archive(project: Project, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    runs = {
+        "1": f'after = "{project.base_json}"\njunit = "{project.base_xml}"',
+        "2": f'before = "previous"\nafter = "{project.head_json}"\njunit = "{project.head_xml}"',
+        "two-run": f'before = "{project.base_json}"\njunit_before = "{project.base_xml}"\n'
+        f'after = "{project.head_json}"\njunit = "{project.head_xml}"',
+    }
+    for name, inputs in runs.items():
+        step = "Step 2" if name == "two-run" else f"Step {name}"
+        day = 2 if name == "two-run" else int(name)
+        (specs / f"{name}.toml").write_text(SPEC.format(step=step, day=day, inputs=inputs))
+
+    def step(name: str, *args: str) -> Any:
+        return reportgen(
+            project.repo, "step", "--spec", str(specs / f"{name}.toml"), "--exit-zero", *args
+        )
+
+    # Step 2 before step 1 is archived: said in the report, not an error.
+    alone = step("2", "--format", "json", "--out", str(archive) + "/")
+    assert alone.returncode == 0, alone.stderr
+    first = json.loads((archive / "m1--step-2.json").read_text())
+    assert first["baseline"]["text"] == (
+        f"No baseline: no step of M1 before Step 2 is archived in {archive}/;"
+        " this report has no before side."
+    )
+    assert first["coverage"]["before"] is None
+
+    done = step("1", "--format", "md", "--format", "json", "--out", str(archive))
+    assert done.returncode == 0, done.stderr
+    assert f"wrote {archive / 'm1--step-1.snapshot'}" in done.stdout
+    done = step("2", "--format", "md", "--format", "json", "--out", str(archive), "--force")
+    assert done.returncode == 0, done.stderr
+    got = json.loads((archive / "m1--step-2.json").read_text())
+    assert got.pop("baseline") == {
+        "store": str(archive),
+        "commit": None,
+        "merge_base": None,
+        "distance": 0,
+        "text": "Before side: the after side of Step 1, as archived.",
+    }
+    expected = json.loads(step("two-run", "--format", "json").stdout)
+    assert got == expected
+    assert (
+        got["coverage"]["targets"][0]["before"]["display"]
+        == json.loads(project.base_json.read_text())["files"]["pkg/shapes.py"]["summary"][
+            "percent_covered_display"
+        ]
+    )
+    # Rebuilding the archive changes nothing: the snapshots are keyed by step, not by commit.
+    again = step("1", "--format", "md", "--format", "json", "--out", str(archive))
+    assert again.returncode == 0, again.stderr
+    assert f"unchanged {archive / 'm1--step-1.snapshot'}" in again.stdout

@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from reportgen.analysis.milestone import Spec
 from reportgen.analysis.snapshot import SUFFIX, BaselineNote, first_stored
 from reportgen.errors import InputError, OutputError, SpecError
 
@@ -332,15 +333,18 @@ def baseline_text(commit: str, distance: int, base: str) -> str:
 
 def baseline_side(
     options: Mapping[str, Any],
+    spec: Spec,
     before: Sequence[str],
     junit_before: Sequence[str],
     wanted: Callable[[str], bool] | None,
     source_root: str,
     env: Mapping[str, str],
 ) -> BaselineSide:
-    """`--baseline STORE`: the before side from the store, read as `--before` would be."""
+    """`--baseline STORE` (or the spec's `before = "previous"`): the before side from a
+    stored snapshot, read as `--before` would be."""
+    what = "--baseline" if options.get("baseline") else 'the spec\'s before = "previous"'
     if before or junit_before:
-        raise SpecError("--baseline is the before side: drop --before and --junit-before")
+        raise SpecError(f"{what} is the before side: drop --before and --junit-before")
     from reportgen.commands.gather import _no_file, _with_source_regions
     from reportgen.inputs.snapshot import read_snapshot
 
@@ -351,4 +355,77 @@ def baseline_side(
             coverage = _with_source_regions(coverage, wanted, source_root)
         return coverage, found.tests
 
+    if not options.get("baseline"):
+        return previous_step(options.get("archive"), spec, reader)
     return find_baseline(options["baseline"], options.get("baseline_ref"), env, reader)
+
+
+# --- The archive chains itself: before = "previous" --------------------------------------
+
+
+def archive_snapshot(out: str, formats: int, inputs: Any) -> list[Any]:
+    """The snapshot archived beside a step's reports in a folder (its after side), when the
+    step is an archived one (a milestone and a step) and has a run to store. No commit: the
+    archive is keyed by step, and its bytes must not change with the checkout."""
+    from reportgen.commands.step import archive_stem
+    from reportgen.outputs.atomic_write import PlannedFile
+    from reportgen.outputs.snapshot import encode_snapshot
+
+    spec = inputs.spec
+    to_folder = out.endswith(("/", "\\")) or Path(out).is_dir() or formats > 1
+    if not to_folder or not (spec.milestone and spec.step):
+        return []
+    if inputs.after is None and inputs.tests_after is None:
+        return []
+    data = encode_snapshot("", inputs.after, inputs.tests_after)
+    return [PlannedFile(Path(out) / f"{archive_stem(spec)}{SUFFIX}", data)]
+
+
+def previous_step(
+    archive: str | None, spec: Spec, reader: Callable[[bytes, str], tuple[Any, Any]]
+) -> BaselineSide:
+    """The after side archived with the milestone's latest earlier step in `archive`."""
+    # The index's own order of steps ("Step 10" after "Step 9").
+    from reportgen.outputs.index import _natural as natural_key
+
+    if not archive or archive == "-" or not Path(archive).is_dir():
+        raise SpecError(
+            'before = "previous" needs the archive: step --out DIR (an existing folder)'
+        )
+    if not (spec.milestone and spec.step):
+        raise SpecError('before = "previous" needs the spec\'s milestone and step')
+    folder = Path(archive)
+    earlier: list[tuple[Any, str, Path]] = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            summary = msgspec.json.decode(path.read_bytes())
+        except (OSError, msgspec.DecodeError):
+            continue  # not an archived summary: the index command reports those
+        if not isinstance(summary, dict) or summary.get("milestone") != spec.milestone:
+            continue
+        step = summary.get("step")
+        if isinstance(step, str) and natural_key(step) < natural_key(spec.step):
+            earlier.append((natural_key(step), step, path))
+    store = str(folder)
+    if not earlier:
+        text = (
+            f"No baseline: no step of {spec.milestone} before {spec.step} is archived in"
+            f" {archive}; this report has no before side."
+        )
+        return BaselineSide(None, None, BaselineNote(store=store, text=text))
+    _, step, path = max(earlier)
+    snapshot = path.with_suffix(SUFFIX)
+    if not snapshot.is_file():
+        text = (
+            f"No baseline: {step} was archived without a snapshot ({snapshot.name});"
+            " this report has no before side."
+        )
+        return BaselineSide(None, None, BaselineNote(store=store, text=text))
+    from reportgen.commands.gather import read_bytes
+
+    coverage, tests = reader(read_bytes(str(snapshot)), str(snapshot))
+    return BaselineSide(
+        coverage,
+        tests,
+        BaselineNote(store=store, text=f"Before side: the after side of {step}, as archived."),
+    )

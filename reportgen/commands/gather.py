@@ -349,10 +349,10 @@ def gather(
     junit = options.get("junit") or inputs.junit
     junit_before = options.get("junit_before") or inputs.junit_before
     baseline = None
-    if options.get("baseline"):
+    if options.get("baseline") or (inputs.before_previous and not options.get("before")):
         from reportgen.commands.baseline import baseline_side
 
-        baseline = baseline_side(options, before, junit_before, wanted, source_root, env)
+        baseline = baseline_side(options, spec, before, junit_before, wanted, source_root, env)
         before = junit_before = ()
     if junit_before and not junit:
         raise SpecError("--junit-before needs --junit (the after run) to compare with")

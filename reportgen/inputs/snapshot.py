@@ -17,7 +17,8 @@ from reportgen.errors import InputError
 # what a zlib bomb of a few KB would otherwise take.
 MAX_INFLATED = 1 << 30
 _DECODER = msgspec.msgpack.Decoder(Snapshot)
-_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+# Empty for a snapshot archived beside a step's reports (keyed by step, not by commit).
+_COMMIT = re.compile(r"|[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 class Baseline(msgspec.Struct, frozen=True):
