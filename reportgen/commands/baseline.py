@@ -363,11 +363,10 @@ def baseline_side(
 # --- The archive chains itself: before = "previous" --------------------------------------
 
 
-def archive_snapshot(out: str, formats: int, inputs: Any) -> list[Any]:
+def archive_snapshot(out: str, formats: int, inputs: Any, stem: str) -> list[Any]:
     """The snapshot archived beside a step's reports in a folder (its after side), when the
     step is an archived one (a milestone and a step) and has a run to store. No commit: the
     archive is keyed by step, and its bytes must not change with the checkout."""
-    from reportgen.commands.step import archive_stem
     from reportgen.outputs.atomic_write import PlannedFile
     from reportgen.outputs.snapshot import encode_snapshot
 
@@ -378,7 +377,7 @@ def archive_snapshot(out: str, formats: int, inputs: Any) -> list[Any]:
     if inputs.after is None and inputs.tests_after is None:
         return []
     data = encode_snapshot("", inputs.after, inputs.tests_after)
-    return [PlannedFile(Path(out) / f"{archive_stem(spec)}{SUFFIX}", data)]
+    return [PlannedFile(Path(out) / f"{stem}{SUFFIX}", data)]
 
 
 def previous_step(

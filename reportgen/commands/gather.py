@@ -316,9 +316,14 @@ def load_tests(patterns: Sequence[str]) -> Any:
 
 
 def gather(
-    options: Mapping[str, Any], env: Mapping[str, str], stdin: IO[bytes] | None = None
+    options: Mapping[str, Any],
+    env: Mapping[str, str],
+    stdin: IO[bytes] | None = None,
+    stored_before: Callable[..., Any] | None = None,
 ) -> StepInputs:
-    """Every input of a step, from the options and the spec's [inputs]."""
+    """Every input of a step, from the options and the spec's [inputs]. `stored_before`
+    reads a stored before side (`--baseline`, `before = "previous"`); the commands pass
+    reportgen.commands.baseline's, which itself reads files through this module."""
     spec = load_spec(options.get("spec_path"))
     inputs = spec.inputs
     spec = msgspec.structs.replace(
@@ -350,9 +355,9 @@ def gather(
     junit_before = options.get("junit_before") or inputs.junit_before
     baseline = None
     if options.get("baseline") or (inputs.before_previous and not options.get("before")):
-        from reportgen.commands.baseline import baseline_side
-
-        baseline = baseline_side(options, spec, before, junit_before, wanted, source_root, env)
+        if stored_before is None:
+            raise SpecError("a stored before side (--baseline) is not available here")
+        baseline = stored_before(options, spec, before, junit_before, wanted, source_root, env)
         before = junit_before = ()
     if junit_before and not junit:
         raise SpecError("--junit-before needs --junit (the after run) to compare with")
