@@ -16,6 +16,7 @@ from tests.baseline_project import (
     reportgen,
 )
 from tests.patch_project import git
+from tests.test_github import serve  # noqa: F401 (the loopback GitHub stand-in fixture)
 
 STORE = "git:reportgen-baselines"
 
@@ -349,3 +350,45 @@ def test_before_previous_chains_the_archive(project: Project, tmp_path: Path) ->
     again = step("1", "--format", "md", "--format", "json", "--out", str(archive))
     assert again.returncode == 0, again.stderr
     assert f"unchanged {archive / 'm1--step-1.snapshot'}" in again.stdout
+
+
+def test_comment_from_a_baseline_equals_the_two_run_comment(
+    project: Project,
+    serve: Any,  # noqa: F811 (the fixture imported above)
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+    from tests.patch_project import git_env
+    from tests.test_github import ACTIONS_BOT, NUMBER, REPO, TOKEN, FakeGitHub
+
+    assert project.save(STORE).returncode == 0
+    fake = serve(FakeGitHub())
+    for key, value in git_env().items():
+        monkeypatch.setenv(key, value)
+    for name in ("http_proxy", "https_proxy", "all_proxy"):  # loopback only
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("no_proxy", "*")
+    monkeypatch.chdir(project.repo)
+    env = {
+        "GITHUB_API_URL": fake.base_url,
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_EVENT_PATH": "",
+        "GITHUB_BASE_REF": "main",
+        "REPORTGEN_BOT_LOGIN": ACTIONS_BOT,
+    }
+    common = ["comment", "--repo", REPO, "--pr", str(NUMBER), "--exit-zero", *project.head()]
+    two = CliRunner().invoke(
+        main,
+        [*common, "--comment-id", "two", "--before", str(project.base_json),
+         "--junit-before", str(project.base_xml)],
+        env=env,
+    )  # fmt: skip
+    one = CliRunner().invoke(main, [*common, "--comment-id", "one", "--baseline", STORE], env=env)
+    assert two.exit_code == 0 and one.exit_code == 0, two.output + one.output
+    bodies = list(fake.comments.values())
+    line = f"Baseline from {project.base_sha[:7]}, the merge base with main.\n\n"
+    assert line in bodies[1] and line not in bodies[0]
+    assert bodies[1].replace(line, "").replace("reportgen:one", "reportgen:two") == bodies[0]
