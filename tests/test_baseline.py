@@ -392,3 +392,52 @@ def test_comment_from_a_baseline_equals_the_two_run_comment(
     line = f"Baseline from {project.base_sha[:7]}, the merge base with main.\n\n"
     assert line in bodies[1] and line not in bodies[0]
     assert bodies[1].replace(line, "").replace("reportgen:one", "reportgen:two") == bodies[0]
+
+
+def test_a_snapshot_filed_under_another_commit_is_refused(project: Project, tmp_path: Path) -> None:
+    store = tmp_path / "s"
+    other = "cd" * 20
+    done = project.save(str(store), "--commit", other)
+    assert done.returncode == 0, done.stderr
+    (store / f"{other}.snapshot").rename(store / f"{project.base_sha}.snapshot")
+    out = tmp_path / "out"
+    done = reportgen(
+        project.repo,
+        "step",
+        *project.head(),
+        "--baseline",
+        str(store),
+        "--out",
+        str(out) + "/",
+        "--format",
+        "json",
+    )
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"Error: {store}/{project.base_sha}.snapshot: holds the snapshot of {other[:12]}\n"
+    )
+    assert not out.exists()
+
+
+def test_outside_a_repository_there_is_no_baseline_and_no_error(
+    project: Project, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    store = tmp_path / "s"
+    assert project.save(str(store)).returncode == 0
+    done = reportgen(
+        outside,
+        "step",
+        *project.head(),
+        "--baseline",
+        str(store),
+        "--format",
+        "json",
+        "--exit-zero",
+        env={"GIT_CEILING_DIRECTORIES": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    text = json.loads(done.stdout)["baseline"]["text"]
+    assert text.startswith(f"No baseline: git could not read {store} or find the merge base (")
+    assert "git repository" in text  # git's own reason

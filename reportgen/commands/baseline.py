@@ -280,7 +280,7 @@ def find_baseline(
     store_spec: str,
     ref_option: str | None,
     env: Mapping[str, str],
-    reader: Callable[[bytes, str], tuple[Any, Any]],
+    reader: Callable[[bytes, str], tuple[Any, Any, str]],
 ) -> BaselineSide:
     """The snapshot of the merge base of HEAD and the base branch, else of its newest
     first-parent ancestor that has one; without one, a side with nothing and the reason."""
@@ -300,7 +300,7 @@ def find_baseline(
             git("rev-list", "--first-parent", f"--max-count={HISTORY}", merge_base, "--")
         )
     except GitError as err:
-        return nothing(f"git could not tell the merge base ({err})")
+        return nothing(f"git could not read {store.name} or find the merge base ({err})")
     found = first_stored(history, stored)
     if found is None:
         return nothing(
@@ -309,7 +309,9 @@ def find_baseline(
         )
     commit, distance = found
     source = store.path(commit)
-    coverage, tests = reader(store.read(commit), source)
+    coverage, tests, claimed = reader(store.read(commit), source)
+    if claimed != commit:  # a snapshot filed under another commit's name measures another run
+        raise InputError(f"{source}: holds the snapshot of {claimed[:12] or 'no commit'}")
     return BaselineSide(
         coverage,
         tests,
@@ -348,12 +350,12 @@ def baseline_side(
     from reportgen.commands.gather import _no_file, _with_source_regions
     from reportgen.inputs.snapshot import read_snapshot
 
-    def reader(data: bytes, source: str) -> tuple[Any, Any]:
+    def reader(data: bytes, source: str) -> tuple[Any, Any, str]:
         found = read_snapshot(data, source, wanted or _no_file)
         coverage = found.coverage
         if coverage is not None and wanted is not None:
             coverage = _with_source_regions(coverage, wanted, source_root)
-        return coverage, found.tests
+        return coverage, found.tests, found.commit
 
     if not options.get("baseline"):
         return previous_step(options.get("archive"), spec, reader)
@@ -381,7 +383,7 @@ def archive_snapshot(out: str, formats: int, inputs: Any, stem: str) -> list[Any
 
 
 def previous_step(
-    archive: str | None, spec: Spec, reader: Callable[[bytes, str], tuple[Any, Any]]
+    archive: str | None, spec: Spec, reader: Callable[[bytes, str], tuple[Any, Any, str]]
 ) -> BaselineSide:
     """The after side archived with the milestone's latest earlier step in `archive`."""
     # The index's own order of steps ("Step 10" after "Step 9").
@@ -422,7 +424,7 @@ def previous_step(
         return BaselineSide(None, None, BaselineNote(store=store, text=text))
     from reportgen.commands.gather import read_bytes
 
-    coverage, tests = reader(read_bytes(str(snapshot)), str(snapshot))
+    coverage, tests, _ = reader(read_bytes(str(snapshot)), str(snapshot))
     return BaselineSide(
         coverage,
         tests,
