@@ -441,3 +441,24 @@ def test_outside_a_repository_there_is_no_baseline_and_no_error(
     text = json.loads(done.stdout)["baseline"]["text"]
     assert text.startswith(f"No baseline: git could not read {store} or find the merge base (")
     assert "git repository" in text  # git's own reason
+
+
+def test_the_baseline_line_is_escaped_in_every_format(project: Project, tmp_path: Path) -> None:
+    store = tmp_path / "a|b <script>alert(1)</script> **x**"
+    out = tmp_path / "out"
+    done = reportgen(project.repo, "step", *project.head(), "--baseline", str(store),
+                     "--format", "md", "--format", "html", "--format", "github",
+                     "--out", str(out), "--exit-zero")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    md = (out / "report.md").read_text()
+    line = next(x for x in md.splitlines() if x.startswith("No baseline:"))
+    # Markdown's own escapes: the text stays literal, the table-safe `|` included.
+    assert line.endswith(
+        "a\\|b \\<script>alert(1)\\</script> \\*\\*x\\*\\* holds no snapshot yet;"
+        " this report has no before side."
+    )
+    github = (out / "report.github.md").read_text()
+    assert line in github
+    html = (out / "report.html").read_text()
+    assert "<script>alert" not in html
+    assert "a|b &lt;script&gt;alert(1)&lt;/script&gt; **x** holds no snapshot yet" in html
