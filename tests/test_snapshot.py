@@ -178,6 +178,25 @@ def with_changed(**changes: object) -> bytes:
     return framed(msgspec.msgpack.encode(body))
 
 
+FILE_FIELDS = ("path", "counts", "executed", "missing", "arcs", "regions")
+
+
+def with_file(**changes: object) -> bytes:
+    """A valid snapshot whose one file has other values."""
+    body = body_of(valid())
+    stored = body["coverage"]["files"][0]
+    for key, value in changes.items():
+        stored[FILE_FIELDS.index(key)] = value
+    return framed(msgspec.msgpack.encode(body))
+
+
+def wide_file(**changes: object) -> bytes:
+    """As `with_file`, in a snapshot whose lines are stored 8 bytes wide."""
+    body = body_of(with_file(**changes))
+    body["coverage"]["width"] = 8
+    return framed(msgspec.msgpack.encode(body))
+
+
 HOSTILE = {
     "empty": (b"", "truncated snapshot"),
     "foreign": (b'{"meta": {}, "files": {}}', "not a reportgen snapshot"),
@@ -201,17 +220,43 @@ HOSTILE = {
         "corrupt snapshot (Object contains unknown field `extra`",
     ),
     "bad commit": (with_changed(commit="../../etc"), "corrupt snapshot (commit '../../etc')"),
-    "coverage lies": (
-        with_changed(
-            coverage=coverage_json({"a.py": ([1], [2])}, False).replace(
-                b'"missing_lines": 1', b'"missing_lines": 2'
-            )
-        ),
-        "file 'a.py': summary.missing_lines is 2 but 1 missing lines are listed",
+    "counts lie": (
+        with_file(counts=[2, 2, 0, 0, 0]),
+        "corrupt snapshot (file 'a.py': its counts contradict its lines)",
+    ),
+    "negative count": (with_file(counts=[2, -1, 0, 0, 0]), "corrupt snapshot (Expected `int` >= 0"),
+    "line twice": (
+        with_file(executed=struct.pack("<II", 1, 0)),
+        "corrupt snapshot (a line is listed twice)",
+    ),
+    "executed and missing": (
+        with_file(executed=struct.pack("<II", 1, 2), missing=struct.pack("<I", 3)),  # 1, 3 and 3
+        "corrupt snapshot (file 'a.py': a line is both executed and missing)",
+    ),
+    "huge line": (
+        wide_file(executed=struct.pack("<QQ", 1, 10**18), missing=struct.pack("<Q", 3)),
+        "corrupt snapshot (line 1000000000000000001 is not a line number)",
+    ),
+    "cut array": (with_file(executed=b"\1\0\0"), "corrupt snapshot (an array is cut short)"),
+    "line width": (
+        with_changed(**{"coverage.width": 3}),
+        "corrupt snapshot (line width 3)",
+    ),
+    "arcs lie": (
+        with_file(arcs=struct.pack("<qqqq", 1, 2, 1, -1)),
+        "corrupt snapshot (file 'a.py': its missing branches contradict their count)",
+    ),
+    "region kind": (
+        with_file(regions=[["module", "m", 1, b""]]),
+        "corrupt snapshot (file 'a.py': region kind 'module')",
     ),
     "branches lie": (
-        with_changed(branches=False),
-        "corrupt snapshot (branch measurement contradicts itself)",
+        with_changed(**{"coverage.branches": False}),
+        "corrupt snapshot (file 'a.py' has branches in a run measured without them)",
+    ),
+    "files twice": (
+        with_changed(**{"coverage.files": body_of(valid())["coverage"]["files"] * 2}),
+        "corrupt snapshot (file 'a.py' is out of order or listed twice)",
     ),
 }
 
@@ -297,3 +342,44 @@ def test_cli_refuses_a_corrupt_baseline_and_writes_nothing(tmp_path: Path) -> No
     assert done.returncode == 2
     assert done.stderr == f"Error: {store}/{sha}.snapshot: truncated snapshot\n"
     assert not out.exists()
+
+
+REAL = sorted((DATA / "real").glob("toolz-*/*.json"))
+
+
+@pytest.mark.parametrize("path", REAL, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_real_project_snapshots_are_small_and_report_the_same(path: Path) -> None:
+    from reportgen.analysis.milestone import Spec
+    from reportgen.analysis.step import StepInputs, build_step
+    from reportgen.outputs.summary import build_summary
+
+    report = path.read_bytes()
+    whole = parse_coverage_json(report, str(path), None)
+    data = encode_snapshot(COMMIT, whole, None, "7.6.1")
+    assert len(data) <= len(report) / 10, (len(data), len(report))
+    after_path = DATA / "real" / "toolz-1.1.0" / path.name
+    if not after_path.exists():
+        return
+    after = parse_coverage_json(after_path.read_bytes(), "after", lambda p: False)
+    from_json = parse_coverage_json(report, "before", lambda p: False)
+    from_snapshot = reader.read_snapshot(data, "s", lambda p: False).coverage
+
+    def summary(before: object) -> dict:
+        step = build_step(StepInputs(spec=Spec(), precision=1, before=before, after=after))
+        return build_summary(step)
+
+    assert summary(from_snapshot) == summary(from_json)
+
+
+def test_lines_beyond_32_bits_are_stored_wide() -> None:
+    big = 5_000_000_000
+    original = parse_coverage_json(coverage_json({"a.py": ([1, big], [2])}, False), "in.json")
+    data = encode_snapshot(COMMIT, original, None)
+    assert body_of(data)["coverage"]["width"] == 8
+    back = reader.read_snapshot(data, "s").coverage.files["a.py"]
+    assert back.executed_lines == [1, big] and back.missing_lines == [2]
+    assert back.regions == original.files["a.py"].regions
+    small = encode_snapshot(
+        COMMIT, parse_coverage_json(coverage_json({"a.py": ([1, 3], [2])}, False), "i"), None
+    )
+    assert body_of(small)["coverage"]["width"] == 4

@@ -1,12 +1,13 @@
-"""A stored snapshot of one run (a baseline): its wire model, and its tests packed and unpacked.
+"""A stored snapshot of one run (a baseline): its wire model, packed and unpacked.
 
-The snapshot holds what a report needs of one side and nothing else: the coverage as a
-minimal coverage.py JSON report (per file the summary, executed and missing lines, missed
-arcs, functions and classes), read back by the coverage reader with all of its checks; and
-the tests as per-class blocks of names, packed states, times and files, the layout of
+The snapshot holds what a report needs of one side and nothing else: per file the counts,
+the executed and missed lines, the missed arcs, functions and classes; per test its packed
+state (outcome, flaky, runs), time, file, and the failures' messages. Line lists are stored as
+the differences between consecutive lines (little-endian uint64), which zlib shrinks to a
+small fraction of their decimal text; tests as per-class blocks, the layout of
 `reportgen.analysis.test_run`'s store. On disk: `MAGIC`, the format number as one byte, then
-the model as zlib-compressed MessagePack (see reportgen.inputs.snapshot and
-reportgen.outputs.snapshot).
+the model as zlib-compressed MessagePack (reportgen.inputs.snapshot reads it back and checks
+every part; reportgen.outputs.snapshot writes it).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from __future__ import annotations
 import math
 import sys
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import accumulate
+from typing import Annotated
 
 import msgspec
 
@@ -72,14 +75,87 @@ class StoredTests(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     unlisted: list[StoredSuite] = []
 
 
-class Snapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """What is stored of one run. `coverage` is a minimal coverage.py JSON report."""
+# As coverage.py's own counts are bounded (64-bit SQLite integers).
+Count = Annotated[int, msgspec.Meta(ge=0, le=10**18 - 1)]
 
-    commit: str
+
+class StoredRegion(msgspec.Struct, array_like=True, frozen=True):
+    kind: str  # "function" or "class"
+    name: str
+    start_line: Count
+    lines: bytes  # packed lines
+
+
+class StoredFile(msgspec.Struct, array_like=True, frozen=True):
+    """One measured file: coverage.py's five counts, packed executed and missed lines, the
+    missed arcs as little-endian int64 pairs (None: the input had no per-arc list)."""
+
+    path: str
+    counts: tuple[
+        Count, Count, Count, Count, Count
+    ]  # statements, missing, branches, partial, missing branches
+    executed: bytes
+    missing: bytes
+    arcs: bytes | None
+    # A MessagePack list of StoredRegion, or nil: decoded only for the files that need them.
+    regions: msgspec.Raw
+
+
+class StoredCoverage(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    branches: bool  # measured with --branch
+    files: list[StoredFile]  # sorted by path
+    # Bytes per packed line difference: 4, or 8 when a difference does not fit 32 bits.
+    width: int = 4
+
+
+class Snapshot(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """What is stored of one run."""
+
+    commit: str  # the full commit id measured; empty for a step archived beside its reports
     coverage_version: str | None
-    branches: bool
-    coverage: bytes | None
+    coverage: StoredCoverage | None
     tests: StoredTests | None
+
+
+_TYPECODES = {4: "I", 8: "Q"}
+
+
+def line_width(lists: Iterable[Sequence[int]]) -> int:
+    """4 when every line number fits 32 bits (then so does every difference), else 8."""
+    return 8 if any(lines and lines[-1] >= 1 << 32 for lines in lists) else 4
+
+
+def pack_lines(lines: Sequence[int], width: int = 4) -> bytes:
+    """Sorted, distinct, non-negative line numbers as the differences between neighbours."""
+    deltas = array(_TYPECODES[width], [lines[0]] if lines else [])
+    deltas.extend(map(int.__sub__, lines[1:], lines[:-1]))
+    return _little(deltas)
+
+
+def unpack_lines(data: bytes, width: int = 4) -> list[int]:
+    """The line numbers back; SnapshotError when they are not a sorted list of distinct lines."""
+    typecode = _TYPECODES.get(width)
+    if typecode is None:
+        raise SnapshotError(f"line width {width}")
+    deltas = _from_little(typecode, data)
+    if 0 in deltas[1:]:
+        raise SnapshotError("a line is listed twice")
+    lines = list(accumulate(deltas))
+    if lines and lines[-1] >= 10**18:
+        raise SnapshotError(f"line {lines[-1]} is not a line number")
+    return lines
+
+
+def pack_arcs(arcs: Iterable[tuple[int, int]]) -> bytes:
+    return _little(array("q", [line for arc in arcs for line in arc]))
+
+
+def unpack_arcs(data: bytes) -> list[tuple[int, int]]:
+    flat = _from_little("q", data)
+    if len(flat) % 2:
+        raise SnapshotError("an arc is cut short")
+    pairs = iter(flat)
+    return list(zip(pairs, pairs, strict=True))
 
 
 def _little(values: array) -> bytes:
@@ -92,7 +168,7 @@ def _little(values: array) -> bytes:
 def _from_little(typecode: str, data: bytes) -> array:
     values = array(typecode)
     if len(data) % values.itemsize:
-        raise SnapshotError("a test block's arrays are cut short")
+        raise SnapshotError("an array is cut short")
     values.frombytes(data)
     if sys.byteorder == "big":
         values.byteswap()

@@ -9,8 +9,19 @@ from typing import Any
 
 import msgspec
 
-from reportgen.analysis.models import CoverageSnapshot
-from reportgen.analysis.snapshot import FORMAT, MAGIC, Snapshot, SnapshotError, unpack_tests
+from reportgen.analysis.models import Arc, CoverageSnapshot, FileCoverage, Region
+from reportgen.analysis.numbers import Numbers
+from reportgen.analysis.snapshot import (
+    FORMAT,
+    MAGIC,
+    Snapshot,
+    SnapshotError,
+    StoredCoverage,
+    StoredRegion,
+    unpack_arcs,
+    unpack_lines,
+    unpack_tests,
+)
 from reportgen.errors import InputError
 
 # A snapshot inflates to at most this: far above the 5,000-file benchmark's few MB, far below
@@ -34,25 +45,107 @@ def read_snapshot(
     data: bytes,
     source: str,
     want_regions: Callable[[str], bool] | None = None,
-    want_arcs: Callable[[str], bool] | None = None,
 ) -> Baseline:
-    """A snapshot's coverage and tests; `want_regions` as for a coverage JSON report."""
+    """A snapshot's coverage and tests; `want_regions(path)` says which files keep their
+    functions and classes (all when omitted), as for a coverage JSON report."""
     snapshot = decode_snapshot(data, source)
-    coverage = None
-    if snapshot.coverage is not None:
-        from reportgen.inputs.coverage_json import parse_coverage_json
-
-        # The coverage reader's own checks: a snapshot is trusted no more than a report.
-        coverage = parse_coverage_json(snapshot.coverage, source, want_regions, want_arcs)
-        if coverage.has_branches != snapshot.branches:
-            raise InputError(f"{source}: corrupt snapshot (branch measurement contradicts itself)")
-    tests = None
-    if snapshot.tests is not None:
-        try:
-            tests = unpack_tests(snapshot.tests)
-        except SnapshotError as err:
-            raise InputError(f"{source}: corrupt snapshot ({err})") from None
+    try:
+        coverage = None
+        if snapshot.coverage is not None:
+            coverage = _coverage(snapshot.coverage, source, want_regions)
+        tests = None if snapshot.tests is None else unpack_tests(snapshot.tests)
+    except SnapshotError as err:
+        raise InputError(f"{source}: corrupt snapshot ({err})") from None
     return Baseline(snapshot.commit, snapshot.coverage_version, coverage, tests)
+
+
+class PackedLines(msgspec.Struct, frozen=True, eq=False):
+    """A file's line lists as stored (checked when read), unpacked each time they are asked
+    for: memory holds only the compact bytes."""
+
+    executed_data: bytes
+    missing_data: bytes
+    arcs_data: bytes | None
+    width: int = 4
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PackedLines):
+            return NotImplemented
+        return (
+            self.executed_data == other.executed_data
+            and self.missing_data == other.missing_data
+            and self.arcs_data == other.arcs_data
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.executed_data, self.missing_data, self.arcs_data))
+
+    def executed(self) -> list[int]:
+        return unpack_lines(self.executed_data, self.width)
+
+    def missing(self) -> list[int]:
+        return unpack_lines(self.missing_data, self.width)
+
+    def missing_arcs(self) -> tuple[Arc, ...] | None:
+        return None if self.arcs_data is None else tuple(unpack_arcs(self.arcs_data))
+
+    def executed_arcs(self) -> tuple[Arc, ...] | None:
+        return None  # a before side never needs them
+
+
+def _coverage(
+    stored: StoredCoverage, source: str, want_regions: Callable[[str], bool] | None
+) -> CoverageSnapshot:
+    """The stored coverage with every check the coverage JSON reader makes."""
+    files: dict[str, FileCoverage] = {}
+    previous = None
+    width = stored.width
+    for item in stored.files:
+        path = item.path
+        if previous is not None and path <= previous:
+            raise SnapshotError(f"file {path!r} is out of order or listed twice")
+        previous = path
+        numbers = Numbers(*item.counts)
+        executed = unpack_lines(item.executed, width)
+        missing = unpack_lines(item.missing, width)
+        if (
+            len(missing) != numbers.num_missing
+            or numbers.num_missing > numbers.num_statements
+            or numbers.num_missing_branches > numbers.num_branches
+            or numbers.num_partial_branches > numbers.num_branches
+        ):
+            raise SnapshotError(f"file {path!r}: its counts contradict its lines")
+        if executed and missing and not set(executed).isdisjoint(missing):
+            raise SnapshotError(f"file {path!r}: a line is both executed and missing")
+        if item.arcs is not None and len(unpack_arcs(item.arcs)) != numbers.num_missing_branches:
+            raise SnapshotError(f"file {path!r}: its missing branches contradict their count")
+        if numbers.num_branches and not stored.branches:
+            raise SnapshotError(f"file {path!r} has branches in a run measured without them")
+        regions = None
+        if want_regions is None or want_regions(path):
+            regions = _regions(path, item.regions, width)
+        lines = PackedLines(item.executed, item.missing, item.arcs, width)
+        files[path] = FileCoverage(path, numbers, lines, regions)
+    return CoverageSnapshot(files=files, has_branches=stored.branches, sources=(source,))
+
+
+_REGIONS = msgspec.msgpack.Decoder(list[StoredRegion] | None)
+
+
+def _regions(path: str, raw: msgspec.Raw, width: int) -> tuple[Region, ...] | None:
+    try:
+        stored = _REGIONS.decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError) as err:
+        raise SnapshotError(f"file {path!r}: {str(err).splitlines()[0]}") from None
+    if stored is None:
+        return None
+    regions = []
+    for region in stored:
+        if region.kind not in ("function", "class"):
+            raise SnapshotError(f"file {path!r}: region kind {region.kind[:40]!r}")
+        lines = frozenset(unpack_lines(region.lines, width))
+        regions.append(Region(region.kind, region.name, region.start_line, lines))
+    return tuple(sorted(regions, key=lambda r: (r.start_line, r.kind, r.name)))
 
 
 def decode_snapshot(data: bytes, source: str) -> Snapshot:

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import zlib
-from collections import Counter
 from typing import Any
 
 import msgspec
 
-from reportgen.analysis.models import CoverageSnapshot, FileCoverage, Region
-from reportgen.analysis.snapshot import FORMAT, MAGIC, Snapshot, pack_tests
+from reportgen.analysis.models import CoverageSnapshot, FileCoverage
+from reportgen.analysis.snapshot import (
+    FORMAT,
+    MAGIC,
+    Snapshot,
+    StoredCoverage,
+    StoredFile,
+    StoredRegion,
+    line_width,
+    pack_arcs,
+    pack_lines,
+    pack_tests,
+)
 
 _LEVEL = 9  # saved once per main-line run, read on every pull request: smallest wins
 
@@ -24,62 +34,46 @@ def encode_snapshot(
     snapshot = Snapshot(
         commit=commit,
         coverage_version=coverage_version,
-        branches=bool(coverage and coverage.has_branches),
-        coverage=None if coverage is None else coverage_report(coverage, coverage_version),
+        coverage=None if coverage is None else stored_coverage(coverage),
         tests=None if tests is None else pack_tests(tests),
     )
     body = msgspec.msgpack.encode(snapshot)
     return MAGIC + bytes([FORMAT]) + zlib.compress(body, _LEVEL)
 
 
-def coverage_report(coverage: CoverageSnapshot, version: str | None) -> bytes:
-    """The coverage as a minimal coverage.py JSON report: what a report reads, nothing else.
+def stored_coverage(coverage: CoverageSnapshot) -> StoredCoverage:
+    items = [item for _, item in sorted(coverage.files.items())]
+    lists = [(i.executed_lines, i.missing_lines) for i in items]
+    width = line_width(lines for pair in lists for lines in pair)
+    regions = [sorted(r.lines) for i in items for r in i.regions or ()]
+    width = max(width, line_width(regions))
+    files = [
+        _file(item, executed, missing, width)
+        for item, (executed, missing) in zip(items, lists, strict=True)
+    ]
+    return StoredCoverage(branches=coverage.has_branches, files=files, width=width)
 
-    Lists are written as `coverage json` writes them ("[1, 2, 3]"), so a file the pull
-    request left alone compares equal to its after side without being decoded.
-    """
-    files = {path: _file(item) for path, item in sorted(coverage.files.items())}
-    meta: dict[str, Any] = {"branch_coverage": coverage.has_branches}
-    if version is not None:
-        meta["version"] = version
-    return msgspec.json.encode({"meta": meta, "files": files})
 
-
-def _file(item: FileCoverage) -> dict[str, Any]:
+def _file(item: FileCoverage, executed: Any, missing: Any, width: int) -> StoredFile:
     n = item.numbers
-    entry: dict[str, Any] = {
-        "executed_lines": _lines(item.executed_lines),
-        "missing_lines": _lines(item.missing_lines),
-        "summary": {
-            "num_statements": n.num_statements,
-            "missing_lines": n.num_missing,
-            "num_branches": n.num_branches,
-            "num_partial_branches": n.num_partial_branches,
-            "missing_branches": n.num_missing_branches,
-        },
-    }
     arcs = item.missing_branches
-    if arcs is not None:
-        entry["missing_branches"] = msgspec.Raw(
-            ("[" + ", ".join(f"[{a}, {b}]" for a, b in arcs) + "]").encode()
-        )
+    regions = None
     if item.regions is not None:
-        entry["functions"] = _regions([r for r in item.regions if r.kind == "function"])
-        entry["classes"] = _regions([r for r in item.regions if r.kind == "class"])
-    return entry
-
-
-def _lines(lines: Any) -> msgspec.Raw:
-    return msgspec.Raw(("[" + ", ".join(map(str, lines)) + "]").encode())
-
-
-def _regions(regions: list[Region]) -> dict[str, Any]:
-    # coverage.py's own convention for a name used twice: "name@start" (the reader drops it).
-    repeated = Counter(r.name for r in regions)
-    return {
-        (f"{r.name}@{r.start_line}" if repeated[r.name] > 1 else r.name): {
-            "executed_lines": sorted(r.lines),
-            "start_line": r.start_line,
-        }
-        for r in regions
-    }
+        regions = [
+            StoredRegion(r.kind, r.name, r.start_line, pack_lines(sorted(r.lines), width))
+            for r in item.regions
+        ]
+    return StoredFile(
+        path=item.path,
+        counts=(
+            n.num_statements,
+            n.num_missing,
+            n.num_branches,
+            n.num_partial_branches,
+            n.num_missing_branches,
+        ),
+        executed=pack_lines(executed, width),
+        missing=pack_lines(missing, width),
+        arcs=None if arcs is None else pack_arcs(arcs),
+        regions=msgspec.Raw(msgspec.msgpack.encode(regions)),
+    )
