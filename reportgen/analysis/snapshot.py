@@ -3,11 +3,11 @@
 The snapshot holds what a report needs of one side and nothing else: per file the counts,
 the executed and missed lines, the missed arcs, functions and classes; per test its packed
 state (outcome, flaky, runs), time, file, and the failures' messages. Line lists are stored as
-the differences between consecutive lines (little-endian uint64), which zlib shrinks to a
-small fraction of their decimal text; tests as per-class blocks, the layout of
-`reportgen.analysis.test_run`'s store. On disk: `MAGIC`, the format number as one byte, then
-the model as zlib-compressed MessagePack (reportgen.inputs.snapshot reads it back and checks
-every part; reportgen.outputs.snapshot writes it).
+the differences between consecutive lines (little-endian uint32, uint64 when a line needs
+it), which zlib shrinks to a small fraction of their decimal text; tests as per-class blocks,
+the layout of `reportgen.analysis.test_run`'s store. On disk: `MAGIC`, the format number as
+one byte, then the model as zlib-compressed MessagePack (reportgen.inputs.snapshot reads it
+back and checks every part; reportgen.outputs.snapshot writes it).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import sys
 from array import array
 from collections.abc import Iterable, Sequence
 from itertools import accumulate
-from typing import Annotated
 
 import msgspec
 
+from reportgen.analysis.numbers import Count
 from reportgen.analysis.test_run import (
     _FLAKY,
     OUTCOMES,
@@ -73,10 +73,6 @@ class StoredTests(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     failures: list[StoredFailure]
     flaky: list[str]
     unlisted: list[StoredSuite] = []
-
-
-# As coverage.py's own counts are bounded (64-bit SQLite integers).
-Count = Annotated[int, msgspec.Meta(ge=0, le=10**18 - 1)]
 
 
 class StoredRegion(msgspec.Struct, array_like=True, frozen=True):
