@@ -253,6 +253,20 @@ def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
             callback=path,
             help="Templates overriding the built-ins (default: reports/templates/ if present).",
         ),
+        click.option(
+            "--baseline",
+            metavar="STORE",
+            callback=path,
+            help="The before side from a stored snapshot: a folder or git:BRANCH"
+            " (see `reportgen baseline save`).",
+        ),
+        click.option(
+            "--baseline-ref",
+            metavar="REF",
+            callback=text,
+            help="With --baseline: the branch whose merge base with HEAD is the before side"
+            " (default: GITHUB_BASE_REF, else origin's default branch).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -488,6 +502,42 @@ def templates_command(export_dir: str | None, force: bool) -> None:
     from reportgen.commands.templates import run_templates
 
     for line in run_templates(None if export_dir is None else Path(export_dir), force):
+        say(line)
+
+
+@main.group("baseline")
+def baseline_group() -> None:
+    """Stored snapshots of runs, so a pull request is measured once (see --baseline)."""
+
+
+@baseline_group.command("save")
+@click.option(
+    "--after",
+    multiple=True,
+    callback=path,
+    metavar="PATH",
+    help="Coverage JSON of the run (repeatable, globs; shards merge).",
+)
+@click.option("--junit", multiple=True, callback=path, metavar="PATH", help="JUnit XML of the run.")
+@click.option(
+    "--store",
+    required=True,
+    metavar="STORE",
+    callback=path,
+    help="A folder, or git:BRANCH (a branch of origin holding only snapshots).",
+)
+@click.option(
+    "--commit",
+    metavar="SHA",
+    callback=text,
+    help="The commit measured (default: GITHUB_SHA, else git rev-parse HEAD).",
+)
+@reported
+def baseline_save_command(**options: Any) -> None:
+    """Store a snapshot of one run, keyed by its commit."""
+    from reportgen.commands.baseline import save_baseline
+
+    for line in save_baseline(options, os.environ):
         say(line)
 
 

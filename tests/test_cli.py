@@ -192,7 +192,12 @@ def test_out_dir_names_files_from_spec_and_refuses_overwrite(tmp_path: Path) -> 
     )
     assert first.exit_code == 0, first.stderr
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["p0-4-milestone-3--step-1.json", "p0-4-milestone-3--step-1.md"]
+    # The after side's snapshot too: a later step's before = "previous" reads it.
+    assert names == [
+        "p0-4-milestone-3--step-1.json",
+        "p0-4-milestone-3--step-1.md",
+        "p0-4-milestone-3--step-1.snapshot",
+    ]
     md = out / "p0-4-milestone-3--step-1.md"
     before_bytes, before_mtime = md.read_bytes(), md.stat().st_mtime_ns
     os.utime(md, ns=(before_mtime - 10**9, before_mtime - 10**9))

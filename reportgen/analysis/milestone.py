@@ -30,6 +30,8 @@ class Inputs(msgspec.Struct, frozen=True):
     source_root: str | None = None
     diff: str | None = None  # a unified diff file (already resolved), or "-"
     diff_base: str | None = None  # a git revision: the change is `git diff REF...HEAD`
+    # `before = "previous"`: the after side archived with the milestone's latest earlier step.
+    before_previous: bool = False
 
 
 class Spec(msgspec.Struct, frozen=True):

@@ -23,6 +23,7 @@ from reportgen.analysis.patch import ChangeSet, PatchResult, compute_patch, patc
 from reportgen.errors import SpecError
 
 if TYPE_CHECKING:
+    from reportgen.analysis.snapshot import BaselineNote
     from reportgen.analysis.test_diff import TestsDiff
     from reportgen.analysis.test_run import TestRun
 
@@ -41,6 +42,7 @@ class StepInputs(msgspec.Struct, frozen=True):
     source_root: str = "."  # where the measured sources and the tests' sources are
     changes: ChangeSet | None = None  # the diff whose added lines are the patch
     patch_min: float | None = None
+    baseline: BaselineNote | None = None  # where the before side came from (--baseline)
 
 
 class StepResult(msgspec.Struct, frozen=True):
@@ -60,6 +62,7 @@ class StepResult(msgspec.Struct, frozen=True):
     test_docs: dict[str, str] = msgspec.field(default_factory=dict)
     patch: PatchResult | None = None
     patch_min: float | None = None
+    baseline: BaselineNote | None = None
 
 
 def build_step(inputs: StepInputs) -> StepResult:
@@ -104,6 +107,7 @@ def build_step(inputs: StepInputs) -> StepResult:
         status=decide_status(criteria, evidence),
         patch=patch,
         patch_min=inputs.patch_min,
+        baseline=inputs.baseline,
     )
 
 

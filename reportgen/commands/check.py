@@ -49,7 +49,9 @@ def run_check(
     token = env.get(token_env, "")
     if not token.strip():
         raise GitHubError(f"no token: set {token_env} (or name another variable with --token-env)")
-    inputs = gather(options, env)
+    from reportgen.commands.baseline import baseline_side
+
+    inputs = gather(options, env, stored_before=baseline_side)
     step = build_step(inputs)
     templates = template_dir(options.get("templates_dir"))
     limit = MAX_SUMMARY_CHARS - _NOTE_ROOM

@@ -69,7 +69,9 @@ def run_comment(
     token = env.get(token_env, "")
     if not token.strip():
         raise GitHubError(f"no token: set {token_env} (or name another variable with --token-env)")
-    step = build_step(gather(options, env))
+    from reportgen.commands.baseline import baseline_side
+
+    step = build_step(gather(options, env, stored_before=baseline_side))
     templates = template_dir(options.get("templates_dir"))
     body = render_formats(step, ["github"], templates, comment_id)["github"]
     marker = marker_for(comment_id_for(step.spec, comment_id))

@@ -333,9 +333,14 @@ def load_tests(patterns: Sequence[str]) -> Any:
 
 
 def gather(
-    options: Mapping[str, Any], env: Mapping[str, str], stdin: IO[bytes] | None = None
+    options: Mapping[str, Any],
+    env: Mapping[str, str],
+    stdin: IO[bytes] | None = None,
+    stored_before: Callable[..., Any] | None = None,
 ) -> StepInputs:
-    """Every input of a step, from the options and the spec's [inputs]."""
+    """Every input of a step, from the options and the spec's [inputs]. `stored_before`
+    reads a stored before side (`--baseline`, `before = "previous"`); the commands pass
+    reportgen.commands.baseline's, which itself reads files through this module."""
     spec = load_spec(options.get("spec_path"))
     inputs = spec.inputs
     spec = msgspec.structs.replace(
@@ -365,6 +370,12 @@ def gather(
     wanted = targeted if targets else None
     junit = options.get("junit") or inputs.junit
     junit_before = options.get("junit_before") or inputs.junit_before
+    baseline = None
+    if options.get("baseline") or (inputs.before_previous and not options.get("before")):
+        if stored_before is None:
+            raise SpecError("a stored before side (--baseline) is not available here")
+        baseline = stored_before(options, spec, before, junit_before, wanted, source_root, env)
+        before = junit_before = ()
     if junit_before and not junit:
         raise SpecError("--junit-before needs --junit (the after run) to compare with")
     if before and not after:
@@ -374,20 +385,26 @@ def gather(
         raise SpecError(
             "nothing to report: give --before/--after, --junit, or a spec whose [inputs] name them"
         )
+    before_coverage = load_coverage(before, wanted, source_root)
+    before_tests = load_tests(junit_before)
+    if baseline is not None:
+        before_coverage = baseline.coverage
+        before_tests = baseline.tests if junit else None
     return StepInputs(
         spec=spec,
         precision=precision,
-        before=load_coverage(before, wanted, source_root),
+        before=before_coverage,
         after=load_coverage(after, wanted_after, source_root, in_diff)
-        if before
+        if before_coverage is not None
         else load_after_alone(after, wanted_after, source_root, in_diff),
-        tests_before=load_tests(junit_before),
+        tests_before=before_tests,
         tests_after=load_tests(junit),
         targets=targets,
         scope=scope,
         source_root=source_root,
         changes=changes,
         patch_min=patch_min,
+        baseline=baseline and baseline.note,
     )
 
 

@@ -32,7 +32,9 @@ def run_gitlab_comment(
     token = env.get(token_env, "")
     if not token.strip():
         raise GitLabError(f"no token: set {token_env} (or name another variable with --token-env)")
-    step = build_step(gather(options, env))
+    from reportgen.commands.baseline import baseline_side
+
+    step = build_step(gather(options, env, stored_before=baseline_side))
     templates = template_dir(options.get("templates_dir"))
     rendered = render_formats(step, ["github"], templates, comment_id, comment_limit=MAX_NOTE_CHARS)
     marker = marker_for(comment_id_for(step.spec, comment_id))

@@ -261,7 +261,10 @@ def run_step(
     formats = list(dict.fromkeys(choose_formats(formats, out)))
     if out == "-" and len(formats) > 1:
         raise SpecError("several formats need --out DIR (one file each), not stdout")
-    inputs = gather(options, env)
+    from reportgen.commands.baseline import archive_snapshot, baseline_side
+
+    # The archive: where before = "previous" finds the earlier steps.
+    inputs = gather({**options, "archive": out}, env, stored_before=baseline_side)
     step = with_test_docs(build_step(inputs), inputs.source_root)
     wanted = list(formats)
     if step_summary and "github" not in wanted:
@@ -285,6 +288,7 @@ def run_step(
         write_stdout(stdout, next(iter(shown.values())))
     else:
         planned = plan_outputs(shown, out, step.spec)
+        planned += archive_snapshot(out, len(shown), inputs, archive_stem(step.spec))
         missing = [f for f in dict.fromkeys(p.path.parent for p in planned) if not f.is_dir()]
         written = write_all(planned, force)
         messages += [f"created folder {folder}" for folder in missing]

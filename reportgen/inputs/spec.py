@@ -248,8 +248,10 @@ class _Reader:
         if diff is not None and diff != "-":
             diff = str(base_dir / diff)
         diff_base = self.text(table, "diff_base", "inputs.diff_base")
+        previous = table.get("before") == "previous"
         return Inputs(
-            before=paths("before"),
+            before=() if previous else paths("before"),
+            before_previous=previous,
             after=paths("after"),
             junit=paths("junit"),
             junit_before=paths("junit_before"),

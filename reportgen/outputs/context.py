@@ -460,6 +460,7 @@ def build_context(step: StepResult, summary: dict[str, Any]) -> dict[str, Any]:
         "max_rows": MAX_ROWS,
     }
     report["patch"] = patch_context(step)
+    report["baseline"] = step.baseline.text if step.baseline else None
     return {"summary": summary, "report": report, "spec": _spec_view(step)}
 
 

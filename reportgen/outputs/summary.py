@@ -60,6 +60,15 @@ def build_summary(step: StepResult) -> dict[str, Any]:
     }
     if step.patch is not None:  # only with a diff: without one the summary is as before
         summary = _with_patch(summary, step)
+    if step.baseline is not None:  # only with --baseline
+        b = step.baseline
+        summary["baseline"] = {
+            "store": b.store,
+            "commit": b.commit,
+            "merge_base": b.merge_base,
+            "distance": b.distance,
+            "text": b.text,
+        }
     return summary
 
 

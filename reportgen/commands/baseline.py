@@ -1,0 +1,432 @@
+"""Baselines: `reportgen baseline save`, and the stored snapshot a report uses as its before side.
+
+A store is a folder of `<commit>.snapshot` files, or `git:BRANCH`: a branch of the `origin`
+remote holding only snapshots, written with git's plumbing (no work tree is touched) and
+pushed with plain git. git always runs as a subprocess, without a shell, with hooks off.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from reportgen.analysis.milestone import Spec
+from reportgen.analysis.snapshot import SUFFIX, BaselineNote, first_stored
+from reportgen.errors import InputError, OutputError, SpecError
+
+GIT_PREFIX = "git:"
+KEEP = 50  # snapshots a git store keeps
+PUSH_ATTEMPTS = 4  # a push race is retried with a fresh fetch this many times in all
+HISTORY = 1000  # first-parent ancestors of the merge base searched for a snapshot
+_FULL_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_BRANCH = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,200}")
+# Where a git store's branch is fetched to: out of the way of the user's own refs.
+_LOCAL_REF = "refs/reportgen/stores/"
+
+
+class GitError(InputError):
+    """git failed: the message is its first line of complaint."""
+
+
+def git(*args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = None) -> bytes:
+    """Run git in the working directory (no shell, no hooks, no prompts); its stdout."""
+    command = ["git", "-c", "core.hooksPath=/dev/null", "-c", "core.quotePath=false", *args]
+    environment = dict(os.environ if env is None else env)
+    environment["GIT_TERMINAL_PROMPT"] = "0"  # a missing credential fails, never waits
+    try:
+        done = subprocess.run(
+            command,
+            input=stdin,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
+            capture_output=True,
+            env=environment,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed (baselines need it)") from None
+    except OSError as err:
+        raise GitError(f"cannot run git ({err.strerror or err})") from None
+    if done.returncode != 0:
+        lines = done.stderr.decode("utf-8", "replace").splitlines()
+        reason = next((line.strip() for line in lines if line.strip()), "")
+        raise GitError(f"git {args[0]}: {reason[:300] or f'exit status {done.returncode}'}")
+    return done.stdout
+
+
+def _lines(output: bytes) -> list[str]:
+    return output.decode("utf-8", "replace").split()
+
+
+# --- Stores ------------------------------------------------------------------------------
+
+
+class FolderStore:
+    """Snapshots as files of a folder (for example inside the report archive)."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = Path(folder)
+        self.name = folder
+
+    def commits(self) -> set[str]:
+        if not self.folder.is_dir():
+            return set()
+        return {
+            p.name[: -len(SUFFIX)]
+            for p in self.folder.iterdir()
+            if p.name.endswith(SUFFIX) and _FULL_ID.fullmatch(p.name[: -len(SUFFIX)])
+        }
+
+    def path(self, commit: str) -> str:
+        return str(self.folder / f"{commit}{SUFFIX}")
+
+    def read(self, commit: str) -> bytes:
+        from reportgen.commands.gather import read_bytes
+
+        return read_bytes(self.path(commit))
+
+    def save(self, commit: str, data: bytes) -> str:
+        from reportgen.outputs.atomic_write import PlannedFile, write_all
+
+        if self.folder.exists() and not self.folder.is_dir():
+            raise OutputError(f"{self.name}: the store must be a folder, and this is a file")
+        # A run measured again replaces its snapshot: the store keeps the latest measurement.
+        write_all([PlannedFile(Path(self.path(commit)), data)], force=True)
+        return f"saved the snapshot of {commit[:7]} to {self.path(commit)}"
+
+
+class GitStore:
+    """Snapshots on a branch of `origin` that holds nothing else, one commit per save."""
+
+    def __init__(self, branch: str) -> None:
+        if not _BRANCH.fullmatch(branch) or ".." in branch or branch.endswith((".lock", "/")):
+            raise SpecError(f"--store git:{branch}: not a usable branch name")
+        self.branch = branch
+        self.name = f"{GIT_PREFIX}{branch}"
+        self.local = _LOCAL_REF + branch
+
+    def fetch(self) -> str | None:
+        """The branch's newest commit on origin (fetched), None when origin has no such branch."""
+        listed = git("ls-remote", "--heads", "origin", f"refs/heads/{self.branch}")
+        if not listed.strip():
+            return None
+        git("fetch", "--quiet", "--no-tags", "origin", f"+refs/heads/{self.branch}:{self.local}")
+        return git("rev-parse", "--verify", f"{self.local}^{{commit}}").decode().strip()
+
+    def commits(self) -> set[str]:
+        self.head = self.fetch()
+        if self.head is None:
+            return set()
+        names = git("ls-tree", "-z", "--name-only", self.head).decode("utf-8", "replace")
+        return {
+            n[: -len(SUFFIX)]
+            for n in names.split("\0")
+            if n.endswith(SUFFIX) and _FULL_ID.fullmatch(n[: -len(SUFFIX)])
+        }
+
+    def path(self, commit: str) -> str:
+        return f"{self.name}:{commit}{SUFFIX}"
+
+    def read(self, commit: str) -> bytes:
+        return git("cat-file", "blob", f"{self.head}:{commit}{SUFFIX}")
+
+    def save(self, commit: str, data: bytes) -> str:
+        blob = git("hash-object", "-w", "--stdin", stdin=data).decode().strip()
+        for _ in range(PUSH_ATTEMPTS):
+            parent = self.fetch()
+            tree = self._tree(parent, commit, blob)
+            message = f"reportgen snapshot of {commit}\n".encode()
+            # A fixed identity: the job's git user may not be configured (or may be anyone).
+            env = {
+                **os.environ,
+                "GIT_AUTHOR_NAME": "reportgen",
+                "GIT_AUTHOR_EMAIL": "reportgen@users.noreply.github.com",
+                "GIT_COMMITTER_NAME": "reportgen",
+                "GIT_COMMITTER_EMAIL": "reportgen@users.noreply.github.com",
+            }
+            parents = ["-p", parent] if parent else []
+            new = git("commit-tree", tree, *parents, stdin=message, env=env).decode().strip()
+            try:
+                # Never forced: a save that raced another is retried on top of it.
+                git("push", "--quiet", "--no-verify", "origin", f"{new}:refs/heads/{self.branch}")
+            except GitError:
+                continue
+            return f"saved the snapshot of {commit[:7]} to {self.name}"
+        raise OutputError(
+            f"{self.name}: the push was rejected {PUSH_ATTEMPTS} times (other saves racing,"
+            " or no permission to push: the save job needs `contents: write`)"
+        )
+
+    def _tree(self, parent: str | None, commit: str, blob: str) -> str:
+        """The store's tree with this snapshot added (or replaced), the oldest beyond KEEP gone."""
+        entries: dict[str, bytes] = {}
+        order: list[str] = []
+        if parent:
+            listing = git("ls-tree", "-z", parent).split(b"\0")
+            for entry in filter(None, listing):
+                name = entry.split(b"\t", 1)[1].decode("utf-8", "replace")
+                entries[name] = entry
+            # Names in the order they were first added, newest first.
+            added = git("log", "--format=", "--name-only", "--diff-filter=A", "-z", parent)
+            order = [n for n in added.decode("utf-8", "replace").split("\0") if n.strip()]
+            order = [n.strip() for n in order]
+        name = f"{commit}{SUFFIX}"
+        entries[name] = f"100644 blob {blob}\t{name}".encode()
+        kept = [name] + [n for n in dict.fromkeys(order) if n in entries and n != name]
+        kept += sorted(n for n in entries if n not in kept)
+        listing = b"".join(entries[n] + b"\0" for n in sorted(kept[:KEEP]))
+        return git("mktree", "-z", stdin=listing).decode().strip()
+
+
+def open_store(spec: str) -> FolderStore | GitStore:
+    if spec.startswith(GIT_PREFIX):
+        return GitStore(spec[len(GIT_PREFIX) :])
+    return FolderStore(spec)
+
+
+# --- Saving ------------------------------------------------------------------------------
+
+
+def resolve_commit(option: str | None, env: Mapping[str, str]) -> str:
+    """--commit, else GITHUB_SHA, else `git rev-parse HEAD`: a full commit id."""
+    given = option or env.get("GITHUB_SHA") or "HEAD"
+    if _FULL_ID.fullmatch(given):
+        return given
+    what = "--commit" if option else ("GITHUB_SHA" if env.get("GITHUB_SHA") else "HEAD")
+    if given.startswith("-"):
+        raise SpecError(f"{what} {given!r}: not a commit")
+    try:
+        return git("rev-parse", "--verify", "--quiet", f"{given}^{{commit}}").decode().strip()
+    except GitError as err:
+        raise SpecError(f"{what} {given!r}: not a commit of this repository ({err})") from None
+
+
+def save_baseline(options: Mapping[str, Any], env: Mapping[str, str]) -> list[str]:
+    """`reportgen baseline save`: one run's snapshot into the store; what was done, in lines."""
+    from reportgen.commands.gather import load_tests
+    from reportgen.outputs.snapshot import encode_snapshot
+
+    after, junit = options.get("after") or (), options.get("junit") or ()
+    if not after and not junit:
+        raise SpecError("nothing to save: give --after (coverage JSON) and/or --junit")
+    store = open_store(options["store"])
+    commit = resolve_commit(options.get("commit"), env)
+    coverage, version = load_whole_coverage(after)
+    tests = load_tests(junit)
+    data = encode_snapshot(commit, coverage, tests, version)
+    return [store.save(commit, data)]
+
+
+def load_whole_coverage(patterns: Sequence[str]) -> tuple[Any, str | None]:
+    """Every file's coverage with its functions and classes, as stored; and the coverage.py
+    version the (first) report names."""
+    if not patterns:
+        return None, None
+    from reportgen.commands.gather import expand, mapped
+    from reportgen.inputs.coverage_json import combine_snapshots, parse_coverage_json
+    from reportgen.inputs.snapshot import coverage_py_version
+
+    snapshots, versions = [], []
+    for path in expand(patterns, "coverage"):
+        with mapped(path) as data:
+            snapshots.append(parse_coverage_json(data, path, None))
+            versions.append(coverage_py_version(data))
+    return combine_snapshots(snapshots), next((v for v in versions if v), None)
+
+
+# --- Finding the baseline of a report ----------------------------------------------------
+
+
+class BaselineSide(msgspec.Struct, frozen=True):
+    """The before side a store gave (both None when none was usable) and the report's line."""
+
+    coverage: Any
+    tests: Any
+    note: BaselineNote
+
+
+def base_ref(option: str | None, env: Mapping[str, str]) -> tuple[str, str]:
+    """(revision, its name) the merge base is taken with: --baseline-ref, else the pull
+    request's base (GITHUB_BASE_REF), else origin's default branch."""
+    name = option or env.get("GITHUB_BASE_REF")
+    if name:
+        if name.startswith("-"):
+            raise SpecError(f"--baseline-ref {name!r}: not a git revision")
+        for candidate in (f"refs/remotes/origin/{name}", name):
+            try:
+                git("rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}")
+                return candidate, name
+            except GitError:
+                continue
+        raise GitError(f"no such branch or commit {name!r} (fetch it, e.g. fetch-depth: 0)")
+    try:
+        ref = git("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD").decode().strip()
+        return ref, ref.removeprefix("refs/remotes/origin/")
+    except GitError:
+        pass
+    listed = git("ls-remote", "--symref", "origin", "HEAD").decode("utf-8", "replace")
+    match = re.search(r"^ref: refs/heads/(\S+)\s+HEAD", listed, re.MULTILINE)
+    if not match:
+        raise GitError("cannot tell origin's default branch (give --baseline-ref)")
+    return f"refs/remotes/origin/{match.group(1)}", match.group(1)
+
+
+def find_baseline(
+    store_spec: str,
+    ref_option: str | None,
+    env: Mapping[str, str],
+    reader: Callable[[bytes, str], tuple[Any, Any, str]],
+) -> BaselineSide:
+    """The snapshot of the merge base of HEAD and the base branch, else of its newest
+    first-parent ancestor that has one; without one, a side with nothing and the reason."""
+    store = open_store(store_spec)
+
+    def nothing(reason: str) -> BaselineSide:
+        text = f"No baseline: {reason}; this report has no before side."
+        return BaselineSide(None, None, BaselineNote(store=store.name, text=text))
+
+    try:
+        stored = store.commits()
+        if not stored:
+            return nothing(f"{store.name} holds no snapshot yet")
+        revision, name = base_ref(ref_option, env)
+        merge_base = git("merge-base", "HEAD", revision).decode().split()[0]
+        history = _lines(
+            git("rev-list", "--first-parent", f"--max-count={HISTORY}", merge_base, "--")
+        )
+    except GitError as err:
+        return nothing(f"git could not read {store.name} or find the merge base ({err})")
+    found = first_stored(history, stored)
+    if found is None:
+        return nothing(
+            f"{store.name} holds no snapshot of the merge base with {name}"
+            f" ({merge_base[:7]}) nor of its last {HISTORY} ancestors"
+        )
+    commit, distance = found
+    source = store.path(commit)
+    coverage, tests, claimed = reader(store.read(commit), source)
+    if claimed != commit:  # a snapshot filed under another commit's name measures another run
+        raise InputError(f"{source}: holds the snapshot of {claimed[:12] or 'no commit'}")
+    return BaselineSide(
+        coverage,
+        tests,
+        BaselineNote(
+            store=store.name,
+            commit=commit,
+            merge_base=merge_base,
+            distance=distance,
+            text=baseline_text(commit, distance, name),
+        ),
+    )
+
+
+def baseline_text(commit: str, distance: int, base: str) -> str:
+    from reportgen.analysis.snapshot import ancestors_text
+
+    if distance == 0:
+        return f"Baseline from {commit[:7]}, the merge base with {base}."
+    return f"Baseline from {commit[:7]}, {ancestors_text(distance)} before the merge base."
+
+
+def baseline_side(
+    options: Mapping[str, Any],
+    spec: Spec,
+    before: Sequence[str],
+    junit_before: Sequence[str],
+    wanted: Callable[[str], bool] | None,
+    source_root: str,
+    env: Mapping[str, str],
+) -> BaselineSide:
+    """`--baseline STORE` (or the spec's `before = "previous"`): the before side from a
+    stored snapshot, read as `--before` would be."""
+    what = "--baseline" if options.get("baseline") else 'the spec\'s before = "previous"'
+    if before or junit_before:
+        raise SpecError(f"{what} is the before side: drop --before and --junit-before")
+    from reportgen.commands.gather import _no_file, _with_source_regions
+    from reportgen.inputs.snapshot import read_snapshot
+
+    def reader(data: bytes, source: str) -> tuple[Any, Any, str]:
+        found = read_snapshot(data, source, wanted or _no_file)
+        coverage = found.coverage
+        if coverage is not None and wanted is not None:
+            coverage = _with_source_regions(coverage, wanted, source_root)
+        return coverage, found.tests, found.commit
+
+    if not options.get("baseline"):
+        return previous_step(options.get("archive"), spec, reader)
+    return find_baseline(options["baseline"], options.get("baseline_ref"), env, reader)
+
+
+# --- The archive chains itself: before = "previous" --------------------------------------
+
+
+def archive_snapshot(out: str, formats: int, inputs: Any, stem: str) -> list[Any]:
+    """The snapshot archived beside a step's reports in a folder (its after side), when the
+    step is an archived one (a milestone and a step) and has a run to store. No commit: the
+    archive is keyed by step, and its bytes must not change with the checkout."""
+    from reportgen.outputs.atomic_write import PlannedFile
+    from reportgen.outputs.snapshot import encode_snapshot
+
+    spec = inputs.spec
+    to_folder = out.endswith(("/", "\\")) or Path(out).is_dir() or formats > 1
+    if not to_folder or not (spec.milestone and spec.step):
+        return []
+    if inputs.after is None and inputs.tests_after is None:
+        return []
+    data = encode_snapshot("", inputs.after, inputs.tests_after)
+    return [PlannedFile(Path(out) / f"{stem}{SUFFIX}", data)]
+
+
+def previous_step(
+    archive: str | None, spec: Spec, reader: Callable[[bytes, str], tuple[Any, Any, str]]
+) -> BaselineSide:
+    """The after side archived with the milestone's latest earlier step in `archive`."""
+    # The index's own order of steps ("Step 10" after "Step 9").
+    from reportgen.outputs.index import _natural as natural_key
+
+    if not archive or archive == "-" or not Path(archive).is_dir():
+        raise SpecError(
+            'before = "previous" needs the archive: step --out DIR (an existing folder)'
+        )
+    if not (spec.milestone and spec.step):
+        raise SpecError('before = "previous" needs the spec\'s milestone and step')
+    folder = Path(archive)
+    earlier: list[tuple[Any, str, Path]] = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            summary = msgspec.json.decode(path.read_bytes())
+        except (OSError, msgspec.DecodeError):
+            continue  # not an archived summary: the index command reports those
+        if not isinstance(summary, dict) or summary.get("milestone") != spec.milestone:
+            continue
+        step = summary.get("step")
+        if isinstance(step, str) and natural_key(step) < natural_key(spec.step):
+            earlier.append((natural_key(step), step, path))
+    store = str(folder)
+    if not earlier:
+        text = (
+            f"No baseline: no step of {spec.milestone} before {spec.step} is archived in"
+            f" {archive}; this report has no before side."
+        )
+        return BaselineSide(None, None, BaselineNote(store=store, text=text))
+    _, step, path = max(earlier)
+    snapshot = path.with_suffix(SUFFIX)
+    if not snapshot.is_file():
+        text = (
+            f"No baseline: {step} was archived without a snapshot ({snapshot.name});"
+            " this report has no before side."
+        )
+        return BaselineSide(None, None, BaselineNote(store=store, text=text))
+    from reportgen.commands.gather import read_bytes
+
+    coverage, tests, _ = reader(read_bytes(str(snapshot)), str(snapshot))
+    return BaselineSide(
+        coverage,
+        tests,
+        BaselineNote(store=store, text=f"Before side: the after side of {step}, as archived."),
+    )

@@ -1,0 +1,205 @@
+"""Read a stored snapshot (a baseline): untrusted bytes, refused in one line unless whole."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from reportgen.analysis.models import Arc, CoverageSnapshot, FileCoverage, Region
+from reportgen.analysis.numbers import Numbers
+from reportgen.analysis.snapshot import (
+    FORMAT,
+    MAGIC,
+    Snapshot,
+    SnapshotError,
+    StoredCoverage,
+    StoredRegion,
+    unpack_arcs,
+    unpack_lines,
+    unpack_tests,
+)
+from reportgen.errors import InputError
+
+# A snapshot inflates to at most this: far above the 5,000-file benchmark's few MB, far below
+# what a zlib bomb of a few KB would otherwise take.
+MAX_INFLATED = 1 << 30
+_DECODER = msgspec.msgpack.Decoder(Snapshot)
+# Empty for a snapshot archived beside a step's reports (keyed by step, not by commit).
+_COMMIT = re.compile(r"|[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+class Baseline(msgspec.Struct, frozen=True):
+    """A snapshot read back: the run's coverage and tests, as the other readers give them."""
+
+    commit: str
+    coverage_version: str | None
+    coverage: CoverageSnapshot | None
+    tests: Any  # TestRun | None
+
+
+def read_snapshot(
+    data: bytes,
+    source: str,
+    want_regions: Callable[[str], bool] | None = None,
+) -> Baseline:
+    """A snapshot's coverage and tests; `want_regions(path)` says which files keep their
+    functions and classes (all when omitted), as for a coverage JSON report."""
+    snapshot = decode_snapshot(data, source)
+    try:
+        coverage = None
+        if snapshot.coverage is not None:
+            coverage = _coverage(snapshot.coverage, source, want_regions)
+        tests = None if snapshot.tests is None else unpack_tests(snapshot.tests)
+    except SnapshotError as err:
+        raise InputError(f"{source}: corrupt snapshot ({err})") from None
+    return Baseline(snapshot.commit, snapshot.coverage_version, coverage, tests)
+
+
+class PackedLines(msgspec.Struct, frozen=True, eq=False):
+    """A file's line lists as stored (checked when read), unpacked each time they are asked
+    for: memory holds only the compact bytes."""
+
+    executed_data: bytes
+    missing_data: bytes
+    arcs_data: bytes | None
+    width: int = 4
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PackedLines):
+            return NotImplemented
+        return (
+            self.executed_data == other.executed_data
+            and self.missing_data == other.missing_data
+            and self.arcs_data == other.arcs_data
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.executed_data, self.missing_data, self.arcs_data))
+
+    def executed(self) -> list[int]:
+        return unpack_lines(self.executed_data, self.width)
+
+    def missing(self) -> list[int]:
+        return unpack_lines(self.missing_data, self.width)
+
+    def missing_arcs(self) -> tuple[Arc, ...] | None:
+        return None if self.arcs_data is None else tuple(unpack_arcs(self.arcs_data))
+
+    def executed_arcs(self) -> tuple[Arc, ...] | None:
+        return None  # a before side never needs them
+
+
+def _coverage(
+    stored: StoredCoverage, source: str, want_regions: Callable[[str], bool] | None
+) -> CoverageSnapshot:
+    """The stored coverage with every check the coverage JSON reader makes."""
+    files: dict[str, FileCoverage] = {}
+    previous = None
+    width = stored.width
+    for item in stored.files:
+        path = item.path
+        if previous is not None and path <= previous:
+            raise SnapshotError(f"file {path!r} is out of order or listed twice")
+        previous = path
+        numbers = Numbers(*item.counts)
+        executed = unpack_lines(item.executed, width)
+        missing = unpack_lines(item.missing, width)
+        if (
+            len(missing) != numbers.num_missing
+            or numbers.num_missing > numbers.num_statements
+            or numbers.num_missing_branches > numbers.num_branches
+            or numbers.num_partial_branches > numbers.num_branches
+        ):
+            raise SnapshotError(f"file {path!r}: its counts contradict its lines")
+        if executed and missing and not set(executed).isdisjoint(missing):
+            raise SnapshotError(f"file {path!r}: a line is both executed and missing")
+        if item.arcs is not None and len(unpack_arcs(item.arcs)) != numbers.num_missing_branches:
+            raise SnapshotError(f"file {path!r}: its missing branches contradict their count")
+        if numbers.num_branches and not stored.branches:
+            raise SnapshotError(f"file {path!r} has branches in a run measured without them")
+        regions = None
+        if want_regions is None or want_regions(path):
+            regions = _regions(path, item.regions, width)
+        lines = PackedLines(item.executed, item.missing, item.arcs, width)
+        files[path] = FileCoverage(path, numbers, lines, regions)
+    return CoverageSnapshot(files=files, has_branches=stored.branches, sources=(source,))
+
+
+_REGIONS = msgspec.msgpack.Decoder(list[StoredRegion] | None)
+
+
+def _regions(path: str, raw: msgspec.Raw, width: int) -> tuple[Region, ...] | None:
+    try:
+        stored = _REGIONS.decode(raw)
+    except (msgspec.DecodeError, msgspec.ValidationError) as err:
+        raise SnapshotError(f"file {path!r}: {str(err).splitlines()[0]}") from None
+    if stored is None:
+        return None
+    regions = []
+    for region in stored:
+        if region.kind not in ("function", "class"):
+            raise SnapshotError(f"file {path!r}: region kind {region.kind[:40]!r}")
+        lines = frozenset(unpack_lines(region.lines, width))
+        regions.append(Region(region.kind, region.name, region.start_line, lines))
+    return tuple(sorted(regions, key=lambda r: (r.start_line, r.kind, r.name)))
+
+
+def decode_snapshot(data: bytes, source: str) -> Snapshot:
+    """The snapshot's model, its framing and types checked (not yet its content)."""
+    if not data.startswith(MAGIC):
+        if MAGIC.startswith(data):
+            raise InputError(f"{source}: truncated snapshot")
+        raise InputError(f"{source}: not a reportgen snapshot")
+    if len(data) == len(MAGIC):
+        raise InputError(f"{source}: truncated snapshot")
+    version = data[len(MAGIC)]
+    if version > FORMAT:
+        raise InputError(
+            f"{source}: snapshot format {version} is newer than this reportgen reads"
+            f" ({FORMAT}); upgrade reportgen or save the baseline again"
+        )
+    if version < 1:
+        raise InputError(f"{source}: not a reportgen snapshot (format {version})")
+    inflater = zlib.decompressobj()
+    try:
+        body = inflater.decompress(data[len(MAGIC) + 1 :], MAX_INFLATED)
+    except zlib.error:
+        raise InputError(f"{source}: corrupt snapshot (bad compressed data)") from None
+    if inflater.unconsumed_tail:
+        raise InputError(f"{source}: snapshot inflates beyond {MAX_INFLATED >> 20} MB")
+    if not inflater.eof:
+        raise InputError(f"{source}: truncated snapshot")
+    if inflater.unused_data:
+        raise InputError(f"{source}: corrupt snapshot (data after its end)")
+    try:
+        snapshot = _DECODER.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError) as err:
+        raise InputError(f"{source}: corrupt snapshot ({str(err).splitlines()[0]})") from None
+    if not _COMMIT.fullmatch(snapshot.commit):
+        raise InputError(f"{source}: corrupt snapshot (commit {snapshot.commit[:80]!r})")
+    return snapshot
+
+
+class _Meta(msgspec.Struct):
+    version: str | None = None
+
+
+class _Versioned(msgspec.Struct):
+    meta: _Meta | None = None
+
+
+_META_DECODER = msgspec.json.Decoder(_Versioned)
+
+
+def coverage_py_version(data: bytes | memoryview) -> str | None:
+    """The coverage.py version a JSON report names (None when it names none or is not JSON:
+    the report itself is checked by its reader)."""
+    try:
+        meta = _META_DECODER.decode(data).meta
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    return meta.version if meta and isinstance(meta.version, str) else None
