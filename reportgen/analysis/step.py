@@ -23,6 +23,7 @@ from reportgen.analysis.patch import ChangeSet, PatchResult, compute_patch, patc
 from reportgen.errors import SpecError
 
 if TYPE_CHECKING:
+    from reportgen.analysis.functions import FunctionRegions, FunctionsResult
     from reportgen.analysis.test_diff import TestsDiff
     from reportgen.analysis.test_run import TestRun
 
@@ -41,6 +42,7 @@ class StepInputs(msgspec.Struct, frozen=True):
     source_root: str = "."  # where the measured sources and the tests' sources are
     changes: ChangeSet | None = None  # the diff whose added lines are the patch
     patch_min: float | None = None
+    functions: FunctionRegions | None = None  # regions of the files that differ
 
 
 class StepResult(msgspec.Struct, frozen=True):
@@ -60,6 +62,7 @@ class StepResult(msgspec.Struct, frozen=True):
     test_docs: dict[str, str] = msgspec.field(default_factory=dict)
     patch: PatchResult | None = None
     patch_min: float | None = None
+    functions: FunctionsResult | None = None
 
 
 def build_step(inputs: StepInputs) -> StepResult:
@@ -104,7 +107,16 @@ def build_step(inputs: StepInputs) -> StepResult:
         status=decide_status(criteria, evidence),
         patch=patch,
         patch_min=inputs.patch_min,
+        functions=_functions(inputs, coverage),
     )
+
+
+def _functions(inputs: StepInputs, coverage: CoverageDiff | None) -> FunctionsResult | None:
+    if inputs.functions is None or coverage is None:
+        return None
+    from reportgen.analysis.functions import compare_functions
+
+    return compare_functions(coverage.files, inputs.functions)
 
 
 def _patch(inputs: StepInputs, coverage: CoverageDiff | None) -> PatchResult | None:

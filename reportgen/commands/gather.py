@@ -211,10 +211,14 @@ def load_coverage(
     wanted: Callable[[str], bool] | None,
     source_root: str,
     arcs: Callable[[str], bool] | None = None,
+    raw_functions: dict[str, Any] | None = None,
+    stack: contextlib.ExitStack | None = None,
 ) -> CoverageSnapshot | None:
     """The coverage of one side; `wanted` picks the files whose functions and classes are
     read (None: no file, the common case, which then costs nothing per file), `arcs` those
-    that keep their executed branch arcs (None: none)."""
+    that keep their executed branch arcs (None: none). With `raw_functions` and `stack`,
+    each file's `functions` JSON is kept undecoded and its input stays mapped until the
+    stack closes."""
     if not patterns:
         return None
     from reportgen.inputs.coverage_json import combine_snapshots, parse_coverage_json
@@ -222,6 +226,12 @@ def load_coverage(
     paths = expand(patterns, "coverage")
     snapshots = []
     for path in paths:
+        if stack is not None:
+            data = stack.enter_context(mapped(path))
+            snapshots.append(
+                parse_coverage_json(data, path, wanted or _no_file, arcs, raw_functions)
+            )
+            continue
         with mapped(path) as data:
             snapshots.append(parse_coverage_json(data, path, wanted or _no_file, arcs))
     combined = combine_snapshots(snapshots)
@@ -354,11 +364,18 @@ def gather(
         raise SpecError(
             "nothing to report: give --before/--after, --junit, or a spec whose [inputs] name them"
         )
+    functions = None
+    if before and after:
+        old, new, functions = _load_with_functions(
+            before, after, wanted, wanted_after, source_root, in_diff
+        )
     return StepInputs(
         spec=spec,
         precision=precision,
-        before=load_coverage(before, wanted, source_root),
-        after=load_coverage(after, wanted_after, source_root, in_diff)
+        before=old if functions else load_coverage(before, wanted, source_root),
+        after=new
+        if functions
+        else load_coverage(after, wanted_after, source_root, in_diff)
         if before
         else load_after_alone(after, wanted_after, source_root, in_diff),
         tests_before=load_tests(junit_before),
@@ -368,7 +385,58 @@ def gather(
         source_root=source_root,
         changes=changes,
         patch_min=patch_min,
+        functions=functions,
     )
+
+
+def _load_with_functions(
+    before: Sequence[str],
+    after: Sequence[str],
+    wanted: Callable[[str], bool] | None,
+    wanted_after: Callable[[str], bool] | None,
+    source_root: str,
+    in_diff: Callable[[str], bool] | None,
+) -> tuple[Any, Any, Any]:
+    """Both sides, and the function regions of the files that differ between them.
+
+    Each file's `functions` JSON stays an undecoded view into its mapped input until both
+    sides are read, so only the files that differ are decoded, and nothing is read twice.
+    """
+    from reportgen.commands.function_inputs import find_function_regions
+
+    raw_before: dict[str, Any] = {}
+    raw_after: dict[str, Any] = {}
+    with contextlib.ExitStack() as stack:
+        try:
+            old = load_coverage(before, wanted, source_root, None, raw_before, stack)
+            new = load_coverage(after, wanted_after, source_root, in_diff, raw_after, stack)
+            assert old is not None and new is not None
+            found, want_arcs = find_function_regions(
+                old, new, raw_before, raw_after, wanted or _no_file, _sources(source_root)
+            )
+        finally:  # the views must go before their inputs are unmapped, even on an error
+            raw_before.clear()
+            raw_after.clear()
+    if want_arcs:  # old or sharded JSON: figures computed from the lines need the arcs that ran
+        keep = want_arcs.__contains__
+        if any(p in old.files for p in want_arcs):
+            old = load_coverage(before, wanted, source_root, keep)
+        arcs = keep if in_diff is None else _either(keep, in_diff)
+        new = load_coverage(after, wanted_after, source_root, arcs)
+    return old, new, found
+
+
+def _sources(root: str) -> Callable[[str], str | None]:
+    """Reads a measured file's source, only when its path resolves inside `root`."""
+    inside = os.path.realpath(root)
+
+    def text(path: str) -> str | None:
+        found = os.path.realpath(os.path.join(root, path))
+        if os.path.commonpath((inside, found)) != inside:
+            return None
+        return read_source(Path(found))
+
+    return text
 
 
 def _either(first: Callable[[str], bool], second: Callable[[str], bool]) -> Callable[[str], bool]:

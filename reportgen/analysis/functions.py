@@ -1,0 +1,220 @@
+"""Function-level coverage: each changed file's functions, before and after (pure).
+
+Functions are matched by qualified name (`Class.method`, `outer.inner`), never by line, so a
+function that moved keeps its history. A name defined more than once in a file (coverage.py
+7.17 keys the later ones `name@line`) is matched by order of definition: the first `f`
+before with the first `f` after, the second with the second, and so on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import groupby
+
+import msgspec
+
+from reportgen.analysis.coverage_diff import ADDED, CHANGED, REMOVED, UNCHANGED, FileDiff
+from reportgen.analysis.models import FileCoverage, Region
+from reportgen.analysis.numbers import Numbers, missing_items_sorted
+
+
+class FunctionSide(msgspec.Struct, frozen=True):
+    """One function in one run."""
+
+    name: str  # as coverage.py keys it: `f`, or `f@18` for a later definition of `f`
+    start_line: int
+    numbers: Numbers
+    missing: str  # its own Missing column, in `coverage report -m` style
+    missing_lines: tuple[int, ...]
+
+
+class FunctionDiff(msgspec.Struct, frozen=True):
+    name: str
+    state: str
+    before: FunctionSide | None
+    after: FunctionSide | None
+
+
+class FileFunctions(msgspec.Struct, frozen=True):
+    path: str
+    functions: tuple[FunctionDiff, ...]  # in the after file's order, removed ones last
+
+
+class FunctionRegions(msgspec.Struct, frozen=True):
+    """The function regions found for each side of the files that need them."""
+
+    before: Mapping[str, tuple[Region, ...]]
+    after: Mapping[str, tuple[Region, ...]]
+    # Files of the report whose functions could not be found (old JSON, no source at hand).
+    unavailable: tuple[str, ...] = ()
+
+
+class FunctionsResult(msgspec.Struct, frozen=True):
+    files: Mapping[str, FileFunctions]
+    unavailable: tuple[str, ...]
+
+
+def function_sides(item: FileCoverage, regions: Sequence[Region]) -> list[FunctionSide]:
+    """Each function's figures: coverage.py's own summary when the JSON has it, otherwise
+    computed as coverage.py narrows a file's analysis to the function's lines."""
+    ordered = sorted(regions, key=lambda r: r.start_line)
+    # coverage.py's function regions share no line: one pass over each list sorts it out.
+    owner = {line: index for index, region in enumerate(ordered) for line in region.lines}
+    ran: list[list[int]] = [[] for _ in ordered]
+    missed: list[list[int]] = [[] for _ in ordered]
+    lost: list[list[tuple[int, int]]] = [[] for _ in ordered]
+    taken = [0] * len(ordered)
+    for line in item.executed_lines:
+        if (index := owner.get(line)) is not None:
+            ran[index].append(line)
+    for line in item.missing_lines:
+        if (index := owner.get(line)) is not None:
+            missed[index].append(line)
+    for arc in item.missing_branches or ():
+        if (index := owner.get(arc[0])) is not None:
+            lost[index].append(arc)
+    for arc in item.executed_branches or ():
+        if (index := owner.get(arc[0])) is not None:
+            taken[index] += 1
+    sides = []
+    seen: dict[str, int] = {}
+    for index, region in enumerate(ordered):
+        lost_arcs = lost[index]
+        numbers = region.numbers
+        if numbers is None:
+            numbers = Numbers(
+                num_statements=len(ran[index]) + len(missed[index]),
+                num_missing=len(missed[index]),
+                num_branches=len(lost_arcs) + taken[index],
+                num_partial_branches=len({a[0] for a in lost_arcs} - set(missed[index])),
+                num_missing_branches=len(lost_arcs),
+            )
+        grouped = [
+            (src, [dst for _, dst in group])
+            for src, group in groupby(sorted(lost_arcs), key=lambda a: a[0])
+        ]
+        items = missing_items_sorted(ran[index], missed[index], grouped)
+        count = seen.get(region.name, 0)
+        seen[region.name] = count + 1
+        sides.append(
+            FunctionSide(
+                name=region.name if not count else f"{region.name}@{region.start_line}",
+                start_line=region.start_line,
+                numbers=numbers,
+                missing=", ".join(text for _, text in items),
+                missing_lines=tuple(missed[index]),
+            )
+        )
+    return sides
+
+
+def needs_computing(regions: Iterable[Region]) -> bool:
+    """True when some figure must come from the lines (no coverage.py summary)."""
+    return any(r.numbers is None for r in regions)
+
+
+def diff_functions(
+    before: Sequence[FunctionSide], after: Sequence[FunctionSide]
+) -> tuple[FunctionDiff, ...]:
+    """Match by qualified name, then by order of definition among namesakes."""
+    old: dict[str, list[FunctionSide]] = {}
+    for side in before:
+        old.setdefault(_base(side.name), []).append(side)
+    taken: dict[str, int] = {}
+    result = []
+    for side in after:
+        base = _base(side.name)
+        index = taken.get(base, 0)
+        taken[base] = index + 1
+        candidates = old.get(base, [])
+        was = candidates[index] if index < len(candidates) else None
+        if was is None:
+            result.append(FunctionDiff(side.name, ADDED, None, side))
+        else:
+            state = UNCHANGED if _same(was, side) else CHANGED
+            result.append(FunctionDiff(side.name, state, was, side))
+    for base, sides in old.items():
+        for gone in sides[taken.get(base, 0) :]:
+            result.append(FunctionDiff(gone.name, REMOVED, gone, None))
+    return tuple(result)
+
+
+def _base(name: str) -> str:
+    base, _, suffix = name.rpartition("@")
+    return base if base and suffix.isdigit() else name
+
+
+def _same(before: FunctionSide, after: FunctionSide) -> bool:
+    """Same figures and the same missed lines relative to the `def` (a pure move)."""
+    if before.numbers != after.numbers:
+        return False
+    shift = after.start_line - before.start_line
+    return tuple(n + shift for n in before.missing_lines) == after.missing_lines
+
+
+def compare_functions(
+    files: Iterable[FileDiff], regions: FunctionRegions
+) -> FunctionsResult:
+    """Function figures of every file that has regions on the sides it was measured on."""
+    found = {}
+    for item in files:
+        if item.state == UNCHANGED and item.path not in regions.after:
+            continue
+        old = regions.before.get(item.path)
+        new = regions.after.get(item.path)
+        if (item.before is not None and old is None) or (item.after is not None and new is None):
+            continue
+        before = function_sides(item.before, old) if item.before and old else []
+        after = function_sides(item.after, new) if item.after and new else []
+        found[item.path] = FileFunctions(item.path, diff_functions(before, after))
+    return FunctionsResult(files=found, unavailable=regions.unavailable)
+
+
+def lost_coverage(result: FunctionsResult) -> list[tuple[str, FunctionDiff]]:
+    """Changed functions whose percent fell, largest fall first."""
+    lost = [
+        (path, f)
+        for path, item in result.files.items()
+        for f in item.functions
+        if f.state == CHANGED
+        and f.before is not None
+        and f.after is not None
+        and f.after.numbers.percent < f.before.numbers.percent
+    ]
+    return sorted(
+        lost,
+        key=lambda pf: (
+            pf[1].after.numbers.percent - pf[1].before.numbers.percent,  # type: ignore[union-attr]
+            pf[0],
+            pf[1].after.start_line,  # type: ignore[union-attr]
+        ),
+    )
+
+
+def new_not_covered(result: FunctionsResult) -> list[tuple[str, FunctionDiff]]:
+    """Added functions that are not fully covered, by file and line."""
+    return [
+        (path, f)
+        for path, item in sorted(result.files.items())
+        for f in item.functions
+        if f.state == ADDED and f.after is not None and f.after.numbers.percent < 100.0
+    ]
+
+
+__all__ = [
+    "ADDED",
+    "CHANGED",
+    "REMOVED",
+    "UNCHANGED",
+    "FileFunctions",
+    "FunctionDiff",
+    "FunctionRegions",
+    "FunctionSide",
+    "FunctionsResult",
+    "compare_functions",
+    "diff_functions",
+    "function_sides",
+    "lost_coverage",
+    "needs_computing",
+    "new_not_covered",
+]
