@@ -152,9 +152,7 @@ def _same(before: FunctionSide, after: FunctionSide) -> bool:
     return tuple(n + shift for n in before.missing_lines) == after.missing_lines
 
 
-def compare_functions(
-    files: Iterable[FileDiff], regions: FunctionRegions
-) -> FunctionsResult:
+def compare_functions(files: Iterable[FileDiff], regions: FunctionRegions) -> FunctionsResult:
     """Function figures of every file that has regions on the sides it was measured on."""
     found = {}
     for item in files:

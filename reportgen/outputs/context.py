@@ -460,6 +460,9 @@ def build_context(step: StepResult, summary: dict[str, Any]) -> dict[str, Any]:
         "max_rows": MAX_ROWS,
     }
     report["patch"] = patch_context(step)
+    from reportgen.outputs.function_context import functions_context
+
+    report["functions"] = functions_context(step)
     return {"summary": summary, "report": report, "spec": _spec_view(step)}
 
 
