@@ -76,8 +76,7 @@ def function_sides(item: FileCoverage, regions: Sequence[Region]) -> list[Functi
     for arc in item.executed_branches or ():
         if (index := owner.get(arc[0])) is not None:
             taken[index] += 1
-    sides = []
-    seen: dict[str, int] = {}
+    figures = []
     for index, region in enumerate(ordered):
         lost_arcs = lost[index]
         numbers = region.numbers
@@ -94,15 +93,24 @@ def function_sides(item: FileCoverage, regions: Sequence[Region]) -> list[Functi
             for src, group in groupby(sorted(lost_arcs), key=lambda a: a[0])
         ]
         items = missing_items_sorted(ran[index], missed[index], grouped)
-        count = seen.get(region.name, 0)
-        seen[region.name] = count + 1
+        figures.append((region, numbers, ", ".join(text for _, text in items), missed[index]))
+    # coverage.py's keys: of same-named functions, the first with statements keeps the name;
+    # the others, and statement-less ones beside it, get "@<def line>".
+    with_statements = {r.name for r, numbers, _, _ in figures if numbers.num_statements}
+    taken_names: set[str] = set()
+    sides = []
+    for region, numbers, missing_text, missed_lines in figures:
+        name = region.name
+        if name in taken_names or (name in with_statements and not numbers.num_statements):
+            name = f"{name}@{region.start_line}"
+        taken_names.add(name)
         sides.append(
             FunctionSide(
-                name=region.name if not count else f"{region.name}@{region.start_line}",
+                name=name,
                 start_line=region.start_line,
                 numbers=numbers,
-                missing=", ".join(text for _, text in items),
-                missing_lines=tuple(missed[index]),
+                missing=missing_text,
+                missing_lines=tuple(missed_lines),
             )
         )
     return sides
@@ -116,26 +124,38 @@ def needs_computing(regions: Iterable[Region]) -> bool:
 def diff_functions(
     before: Sequence[FunctionSide], after: Sequence[FunctionSide]
 ) -> tuple[FunctionDiff, ...]:
-    """Match by qualified name, then by order of definition among namesakes."""
+    """Match by qualified name. Among namesakes, the one coverage.py keys by the bare name
+    (the first definition with statements) matches its namesake; the `name@line` ones match
+    in order of definition, whatever their lines."""
     old: dict[str, list[FunctionSide]] = {}
     for side in before:
         old.setdefault(_base(side.name), []).append(side)
-    taken: dict[str, int] = {}
+    paired: dict[int, FunctionSide] = {}  # id of an after side -> its before side
+    new: dict[str, list[FunctionSide]] = {}
+    for side in after:
+        new.setdefault(_base(side.name), []).append(side)
+    for base, sides in new.items():
+        was = old.get(base, [])
+        plain_old = [s for s in was if s.name == base]
+        plain_new = [s for s in sides if s.name == base]
+        if plain_old and plain_new:
+            paired[id(plain_new[0])] = plain_old[0]
+        rest_old = [s for s in was if s.name != base or not plain_new]
+        rest_new = [s for s in sides if s.name != base or not plain_old]
+        for a, b in zip(rest_new, rest_old, strict=False):
+            paired[id(a)] = b
+    used = {id(b) for b in paired.values()}
     result = []
     for side in after:
-        base = _base(side.name)
-        index = taken.get(base, 0)
-        taken[base] = index + 1
-        candidates = old.get(base, [])
-        was = candidates[index] if index < len(candidates) else None
+        was = paired.get(id(side))
         if was is None:
             result.append(FunctionDiff(side.name, ADDED, None, side))
         else:
             state = UNCHANGED if _same(was, side) else CHANGED
             result.append(FunctionDiff(side.name, state, was, side))
-    for base, sides in old.items():
-        for gone in sides[taken.get(base, 0) :]:
-            result.append(FunctionDiff(gone.name, REMOVED, gone, None))
+    for side in before:
+        if id(side) not in used:
+            result.append(FunctionDiff(side.name, REMOVED, side, None))
     return tuple(result)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 import msgspec
 
 from reportgen.analysis.functions import FunctionRegions, needs_computing
-from reportgen.analysis.models import CoverageSnapshot, Region
+from reportgen.analysis.models import CoverageSnapshot, FileCoverage, Region
 
 
 def find_function_regions(
@@ -43,6 +43,10 @@ def find_function_regions(
                 regions = function_regions(blob, snapshot.sources[0], path)
                 if len(snapshot.sources) > 1:  # one shard's summaries are not the run's
                     regions = tuple(msgspec.structs.replace(r, numbers=None) for r in regions)
+            elif name == "before" and new is not None and not _same_lines(item, new):
+                # The source at hand is the after side's: it delimits the before side's
+                # functions only when the measured lines are the same.
+                regions = None
             else:
                 text = source_text(path)
                 regions = None if text is None else function_regions_from_source(text)
@@ -65,4 +69,13 @@ def find_function_regions(
             before=sides["before"], after=sides["after"], unavailable=tuple(unavailable)
         ),
         want_arcs,
+    )
+
+
+def _same_lines(before: FileCoverage, after: FileCoverage) -> bool:
+    """The same statements measured on both sides (executed or missed, either way)."""
+    if before.numbers.num_statements != after.numbers.num_statements:
+        return False
+    return sorted([*before.executed_lines, *before.missing_lines]) == sorted(
+        [*after.executed_lines, *after.missing_lines]
     )
