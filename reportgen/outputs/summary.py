@@ -137,22 +137,25 @@ def _file(item: FileDiff, p: int, functions: Any = None) -> FileEntry:
 
 
 def function_entries(item: FileFunctions, precision: int) -> list[dict[str, Any]]:
-    """`files[].functions` of the JSON summary."""
-    return [
-        {
-            "name": f.name,
-            "state": f.state,
-            "before": numbers_dict(f.before.numbers if f.before else None, precision),
-            "after": numbers_dict(f.after.numbers if f.after else None, precision),
-            "delta": delta_value(
-                f.before.numbers if f.before else None,
-                f.after.numbers if f.after else None,
-                precision,
-            ),
-            "missing": f.after.missing if f.after else None,
-        }
-        for f in item.functions
-    ]
+    """`files[].functions` of the JSON summary; `before_name` only when coverage.py keyed
+    the function differently before (a moved `name@line`)."""
+    entries = []
+    for f in item.functions:
+        before = f.before.numbers if f.before else None
+        after = f.after.numbers if f.after else None
+        entry: dict[str, Any] = {"name": f.name, "state": f.state}
+        if f.before is not None and f.before.name != f.name:
+            entry["before_name"] = f.before.name
+        entry.update(
+            {
+                "before": numbers_dict(before, precision),
+                "after": numbers_dict(after, precision),
+                "delta": delta_value(before, after, precision),
+                "missing": f.after.missing if f.after else None,
+            }
+        )
+        entries.append(entry)
+    return entries
 
 
 def as_json(summary: Mapping[str, Any]) -> str:
