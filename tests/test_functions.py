@@ -393,7 +393,7 @@ def test_source_regions_equal_coverage_py_regions(lines: list[str]) -> None:
 def side(name: str, line: int, missed: int, statements: int = 4) -> FunctionSide:
     numbers = Numbers(statements, missed, 0, 0, 0)
     lines = tuple(range(line + 1, line + 1 + missed))
-    return FunctionSide(name, line, numbers, "", lines)
+    return FunctionSide(name, line, numbers, lines)
 
 
 def test_matching_by_name_not_line() -> None:
@@ -410,7 +410,7 @@ def test_matching_by_name_not_line() -> None:
         "h": ("removed", 40),
     }
     # The same figures but a different missed line relative to the def: changed.
-    moved = [FunctionSide("f", 50, Numbers(4, 1, 0, 0, 0), "", (53,))]
+    moved = [FunctionSide("f", 50, Numbers(4, 1, 0, 0, 0), (53,))]
     assert diff_functions([side("f", 10, 1)], moved)[0].state == "changed"
 
 

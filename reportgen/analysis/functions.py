@@ -24,8 +24,22 @@ class FunctionSide(msgspec.Struct, frozen=True):
     name: str  # as coverage.py keys it: `f`, or `f@18` for a later definition of `f`
     start_line: int
     numbers: Numbers
-    missing: str  # its own Missing column, in `coverage report -m` style
-    missing_lines: tuple[int, ...]
+    missing_lines: Sequence[int]  # as listed (coverage.py lists them sorted)
+    # For its Missing column, made only when a report shows it.
+    executed_lines: Sequence[int] = ()
+    missing_arcs: Sequence[tuple[int, int]] = ()
+
+    @property
+    def missing(self) -> str:
+        """Its own Missing column, in `coverage report -m` style."""
+        if not self.missing_lines and not self.missing_arcs:
+            return ""
+        arcs = [
+            (src, [dst for _, dst in group])
+            for src, group in groupby(sorted(self.missing_arcs), key=lambda a: a[0])
+        ]
+        items = missing_items_sorted(sorted(self.executed_lines), sorted(self.missing_lines), arcs)
+        return ", ".join(text for _, text in items)
 
 
 class FunctionDiff(msgspec.Struct, frozen=True):
@@ -41,10 +55,10 @@ class FileFunctions(msgspec.Struct, frozen=True):
 
 
 class FunctionRegions(msgspec.Struct, frozen=True):
-    """The function regions found for each side of the files that need them."""
+    """The functions found on each side of the files that need them, with their figures."""
 
-    before: Mapping[str, tuple[Region, ...]]
-    after: Mapping[str, tuple[Region, ...]]
+    before: Mapping[str, tuple[FunctionSide, ...]]
+    after: Mapping[str, tuple[FunctionSide, ...]]
     # Files of the report whose functions could not be found (old JSON, no source at hand).
     unavailable: tuple[str, ...] = ()
 
@@ -55,8 +69,8 @@ class FunctionsResult(msgspec.Struct, frozen=True):
 
 
 def function_sides(item: FileCoverage, regions: Sequence[Region]) -> list[FunctionSide]:
-    """Each function's figures: coverage.py's own summary when the JSON has it, otherwise
-    computed as coverage.py narrows a file's analysis to the function's lines."""
+    """Each function's figures computed as coverage.py narrows a file's analysis to the
+    function's lines (for JSON without coverage.py's own function summaries)."""
     ordered = sorted(regions, key=lambda r: r.start_line)
     # coverage.py's function regions share no line: one pass over each list sorts it out.
     owner = {line: index for index, region in enumerate(ordered) for line in region.lines}
@@ -79,27 +93,20 @@ def function_sides(item: FileCoverage, regions: Sequence[Region]) -> list[Functi
     figures = []
     for index, region in enumerate(ordered):
         lost_arcs = lost[index]
-        numbers = region.numbers
-        if numbers is None:
-            numbers = Numbers(
-                num_statements=len(ran[index]) + len(missed[index]),
-                num_missing=len(missed[index]),
-                num_branches=len(lost_arcs) + taken[index],
-                num_partial_branches=len({a[0] for a in lost_arcs} - set(missed[index])),
-                num_missing_branches=len(lost_arcs),
-            )
-        grouped = [
-            (src, [dst for _, dst in group])
-            for src, group in groupby(sorted(lost_arcs), key=lambda a: a[0])
-        ]
-        items = missing_items_sorted(ran[index], missed[index], grouped)
-        figures.append((region, numbers, ", ".join(text for _, text in items), missed[index]))
+        numbers = Numbers(
+            num_statements=len(ran[index]) + len(missed[index]),
+            num_missing=len(missed[index]),
+            num_branches=len(lost_arcs) + taken[index],
+            num_partial_branches=len({a[0] for a in lost_arcs} - set(missed[index])),
+            num_missing_branches=len(lost_arcs),
+        )
+        figures.append((region, numbers, index))
     # coverage.py's keys: of same-named functions, the first with statements keeps the name;
     # the others, and statement-less ones beside it, get "@<def line>".
-    with_statements = {r.name for r, numbers, _, _ in figures if numbers.num_statements}
+    with_statements = {r.name for r, numbers, _ in figures if numbers.num_statements}
     taken_names: set[str] = set()
     sides = []
-    for region, numbers, missing_text, missed_lines in figures:
+    for region, numbers, index in figures:
         name = region.name
         if name in taken_names or (name in with_statements and not numbers.num_statements):
             name = f"{name}@{region.start_line}"
@@ -109,16 +116,12 @@ def function_sides(item: FileCoverage, regions: Sequence[Region]) -> list[Functi
                 name=name,
                 start_line=region.start_line,
                 numbers=numbers,
-                missing=missing_text,
-                missing_lines=tuple(missed_lines),
+                missing_lines=missed[index],
+                executed_lines=ran[index],
+                missing_arcs=lost[index],
             )
         )
     return sides
-
-
-def needs_computing(regions: Iterable[Region]) -> bool:
-    """True when some figure must come from the lines (no coverage.py summary)."""
-    return any(r.numbers is None for r in regions)
 
 
 def diff_functions(
@@ -127,6 +130,19 @@ def diff_functions(
     """Match by qualified name. Among namesakes, the one coverage.py keys by the bare name
     (the first definition with statements) matches its namesake; the `name@line` ones match
     in order of definition, whatever their lines."""
+    if not any("@" in side.name for side in (*before, *after)):
+        # No namesakes (the common case): every key is the qualified name itself.
+        by_name = {side.name: side for side in before}
+        result = []
+        for side in after:
+            was = by_name.pop(side.name, None)
+            if was is None:
+                result.append(FunctionDiff(side.name, ADDED, None, side))
+            else:
+                state = UNCHANGED if _same(was, side) else CHANGED
+                result.append(FunctionDiff(side.name, state, was, side))
+        result.extend(FunctionDiff(gone.name, REMOVED, gone, None) for gone in by_name.values())
+        return tuple(result)
     old: dict[str, list[FunctionSide]] = {}
     for side in before:
         old.setdefault(_base(side.name), []).append(side)
@@ -168,24 +184,26 @@ def _same(before: FunctionSide, after: FunctionSide) -> bool:
     """Same figures and the same missed lines relative to the `def` (a pure move)."""
     if before.numbers != after.numbers:
         return False
+    if not before.numbers.num_missing:
+        return True
     shift = after.start_line - before.start_line
-    return tuple(n + shift for n in before.missing_lines) == after.missing_lines
+    return sorted(n + shift for n in before.missing_lines) == sorted(after.missing_lines)
 
 
-def compare_functions(files: Iterable[FileDiff], regions: FunctionRegions) -> FunctionsResult:
-    """Function figures of every file that has regions on the sides it was measured on."""
-    found = {}
+def compare_functions(files: Iterable[FileDiff], found: FunctionRegions) -> FunctionsResult:
+    """Function figures of every file whose functions were found on each side it has."""
+    result = {}
     for item in files:
-        if item.state == UNCHANGED and item.path not in regions.after:
+        if item.state == UNCHANGED and item.path not in found.after:
             continue
-        old = regions.before.get(item.path)
-        new = regions.after.get(item.path)
-        if (item.before is not None and old is None) or (item.after is not None and new is None):
+        before = found.before.get(item.path)
+        after = found.after.get(item.path)
+        if (item.before is not None and before is None) or (
+            item.after is not None and after is None
+        ):
             continue
-        before = function_sides(item.before, old) if item.before and old else []
-        after = function_sides(item.after, new) if item.after and new else []
-        found[item.path] = FileFunctions(item.path, diff_functions(before, after))
-    return FunctionsResult(files=found, unavailable=regions.unavailable)
+        result[item.path] = FileFunctions(item.path, diff_functions(before or (), after or ()))
+    return FunctionsResult(files=result, unavailable=found.unavailable)
 
 
 def lost_coverage(result: FunctionsResult) -> list[tuple[str, FunctionDiff]]:
@@ -233,6 +251,5 @@ __all__ = [
     "diff_functions",
     "function_sides",
     "lost_coverage",
-    "needs_computing",
     "new_not_covered",
 ]

@@ -20,8 +20,6 @@ class Region(msgspec.Struct, frozen=True):
     name: str  # as coverage names it, "Class.method", without any "@line" suffix
     start_line: int
     lines: frozenset[int]
-    # coverage.py's own summary of the region (7.6+ JSON); None when read from the source.
-    numbers: Numbers | None = None
 
 
 class LineSets(Protocol):

@@ -1,4 +1,4 @@
-"""Read the function regions of the files a report compares (at the edge: reads sources)."""
+"""Find the functions of the files a report compares (at the edge: reads sources)."""
 
 from __future__ import annotations
 
@@ -6,70 +6,113 @@ from collections.abc import Callable, Mapping
 
 import msgspec
 
-from reportgen.analysis.functions import FunctionRegions, needs_computing
-from reportgen.analysis.models import CoverageSnapshot, FileCoverage, Region
+from reportgen.analysis.functions import FunctionRegions, FunctionSide
+from reportgen.analysis.models import CoverageSnapshot, FileCoverage
 
 
-def find_function_regions(
+def find_functions(
     before: CoverageSnapshot,
     after: CoverageSnapshot,
     raw_before: Mapping[str, msgspec.Raw],
     raw_after: Mapping[str, msgspec.Raw],
     extra: Callable[[str], bool],
     source_text: Callable[[str], str | None],
-) -> tuple[FunctionRegions, set[str]]:
-    """The regions of every file that differs between the runs (and of the files `extra`
-    picks, the targets'), from coverage.py's `functions` when the JSON has them, else from
-    the source file. Also the files whose figures need the executed branch arcs, which the
-    caller reads again for them: only old or sharded JSON needs them."""
-    from reportgen.inputs.coverage_json import function_regions
+    with_arcs: Callable[[CoverageSnapshot, CoverageSnapshot], tuple[CoverageSnapshot, ...]],
+) -> tuple[CoverageSnapshot, CoverageSnapshot, FunctionRegions]:
+    """The functions of every file that differs between the runs (and of the files `extra`
+    picks, the targets'): coverage.py's own function summaries when the JSON has them,
+    else computed from the file's lists over the functions found in its source.
+
+    Figures computed from the lists need the branch arcs that ran, which a parse keeps only
+    when asked: `with_arcs(before, after)` reads both sides again keeping them for these
+    files (only JSON before coverage.py 7.6, or shards, ever get there).
+    """
+    from reportgen.inputs.function_json import (
+        function_regions_from_json,
+        function_sides_from_json,
+    )
     from reportgen.inputs.function_regions import function_regions_from_source
 
-    sides: dict[str, dict[str, tuple[Region, ...]]] = {"before": {}, "after": {}}
+    found: dict[str, dict[str, tuple[FunctionSide, ...]]] = {"before": {}, "after": {}}
+    computed: dict[str, list[str]] = {"before": [], "after": []}
+    regions_of: dict[tuple[str, str], tuple] = {}
     unavailable: list[str] = []
-    want_arcs: set[str] = set()
-    for path in sorted({*before.files, *after.files}):
+    for path in _differing(before, after, extra):
         old, new = before.files.get(path), after.files.get(path)
-        if old is not None and new is not None and old.same_measurement(new) and not extra(path):
-            continue
-        found = True
-        for name, snapshot, raw in (("before", before, raw_before), ("after", after, raw_after)):
-            item = snapshot.files.get(path)
+        ok = True
+        for side, snapshot, raw, item in (
+            ("before", before, raw_before, old),
+            ("after", after, raw_after, new),
+        ):
             if item is None:
                 continue
             blob = raw.get(path)
-            regions: tuple[Region, ...] | None
-            if blob is not None:
-                regions = function_regions(blob, snapshot.sources[0], path)
-                if len(snapshot.sources) > 1:  # one shard's summaries are not the run's
-                    regions = tuple(msgspec.structs.replace(r, numbers=None) for r in regions)
-            elif name == "before" and new is not None and not _same_lines(item, new):
+            sides = None
+            # One shard's function summaries are not the combined run's.
+            if blob is not None and len(snapshot.sources) == 1:
+                sides = function_sides_from_json(blob, snapshot.sources[0], path)
+            if sides is not None:
+                found[side][path] = sides
+                continue
+            if blob is None and side == "before" and new is not None and not _same_lines(item, new):
                 # The source at hand is the after side's: it delimits the before side's
                 # functions only when the measured lines are the same.
-                regions = None
+                ok = False
+                break
+            if blob is not None:  # shards: coverage.py's regions, figures from the merged lists
+                regions = function_regions_from_json(blob, snapshot.sources[0], path)
             else:
                 text = source_text(path)
                 regions = None if text is None else function_regions_from_source(text)
             if regions is None:
-                found = False
+                ok = False
                 break
-            if (
-                needs_computing(regions)
-                and item.numbers.num_branches
-                and item.executed_branches is None
-            ):
-                want_arcs.add(path)
-            sides[name][path] = regions
-        if not found:
+            regions_of[side, path] = regions
+            computed[side].append(path)
+        if not ok:
             unavailable.append(path)
-            for side in sides.values():
-                side.pop(path, None)
+            for side in found:
+                found[side].pop(path, None)
+                regions_of.pop((side, path), None)
+    if regions_of:
+        from reportgen.analysis.functions import function_sides
+
+        need = any(
+            (before if side == "before" else after).files[path].executed_branches is None
+            and (before if side == "before" else after).files[path].numbers.num_branches
+            for side, path in regions_of
+        )
+        if need:
+            before, after = with_arcs(before, after)
+        for (side, path), regions in regions_of.items():
+            item = (before if side == "before" else after).files[path]
+            found[side][path] = tuple(function_sides(item, regions))
     return (
+        before,
+        after,
         FunctionRegions(
-            before=sides["before"], after=sides["after"], unavailable=tuple(unavailable)
+            before=found["before"], after=found["after"], unavailable=tuple(unavailable)
         ),
-        want_arcs,
     )
+
+
+def _differing(
+    before: CoverageSnapshot, after: CoverageSnapshot, extra: Callable[[str], bool]
+) -> list[str]:
+    """Files of either side whose lists are not the same text (no list is decoded here)."""
+    paths = []
+    for path in sorted({*before.files, *after.files}):
+        old, new = before.files.get(path), after.files.get(path)
+        if (
+            old is not None
+            and new is not None
+            and old.numbers == new.numbers
+            and old.lines == new.lines
+            and not extra(path)
+        ):
+            continue
+        paths.append(path)
+    return paths
 
 
 def _same_lines(before: FileCoverage, after: FileCoverage) -> bool:

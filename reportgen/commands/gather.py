@@ -402,28 +402,35 @@ def _load_with_functions(
     Each file's `functions` JSON stays an undecoded view into its mapped input until both
     sides are read, so only the files that differ are decoded, and nothing is read twice.
     """
-    from reportgen.commands.function_inputs import find_function_regions
+    from reportgen.commands.function_inputs import find_functions
 
     raw_before: dict[str, Any] = {}
     raw_after: dict[str, Any] = {}
+
+    def with_arcs(old: Any, new: Any) -> tuple[Any, Any]:
+        # Old or sharded JSON: figures computed from the lines need the arcs that ran.
+        keep = lambda path: True  # noqa: E731 - every file of these few inputs
+        again = load_coverage(before, wanted, source_root, keep)
+        arcs = keep if in_diff is None else _either(keep, in_diff)
+        return again, load_coverage(after, wanted_after, source_root, arcs)
+
     with contextlib.ExitStack() as stack:
         try:
             old = load_coverage(before, wanted, source_root, None, raw_before, stack)
             new = load_coverage(after, wanted_after, source_root, in_diff, raw_after, stack)
             assert old is not None and new is not None
-            found, want_arcs = find_function_regions(
-                old, new, raw_before, raw_after, wanted or _no_file, _sources(source_root)
+            return find_functions(
+                old,
+                new,
+                raw_before,
+                raw_after,
+                wanted or _no_file,
+                _sources(source_root),
+                with_arcs,
             )
         finally:  # the views must go before their inputs are unmapped, even on an error
             raw_before.clear()
             raw_after.clear()
-    if want_arcs:  # old or sharded JSON: figures computed from the lines need the arcs that ran
-        keep = want_arcs.__contains__
-        if any(p in old.files for p in want_arcs):
-            old = load_coverage(before, wanted, source_root, keep)
-        arcs = keep if in_diff is None else _either(keep, in_diff)
-        new = load_coverage(after, wanted_after, source_root, arcs)
-    return old, new, found
 
 
 def _sources(root: str) -> Callable[[str], str | None]:

@@ -28,7 +28,6 @@ class _Region(msgspec.Struct):
     missing_lines: list[LineNo] = []
     excluded_lines: list[LineNo] = []
     start_line: LineNo | None = None
-    summary: _Summary | None = None
 
 
 class _Summary(msgspec.Struct):
@@ -177,7 +176,7 @@ def parse_coverage_json(
     (all of them when omitted); `want_arcs(path)` which keep their executed
     branch arcs (none when omitted). `raw_functions`, when given, receives each
     file's `functions` as undecoded JSON (views into `data`: decode them with
-    `function_regions` before `data` is released).
+    `inputs.function_json.function_sides_from_json` before `data` is released).
     """
     report = _decode(data, source, _DECODER if want_arcs is None else _DECODER_ARCS)
     files = {}
@@ -387,40 +386,6 @@ def _regions(raw: _File, source: str, path: str) -> tuple[Region, ...] | None:
     return tuple(sorted(found, key=lambda r: (r.start_line, r.kind, r.name)))
 
 
-def function_regions(blob: bytes | msgspec.Raw, source: str, path: str) -> tuple[Region, ...]:
-    """A file's `functions` (coverage.py 7.6+), each with coverage.py's own summary."""
-    try:
-        decoded = _REGIONS_DECODER.decode(blob)
-    except (msgspec.ValidationError, msgspec.DecodeError) as err:
-        raise InputError(f"{source}: file {path!r}: bad function regions ({_clean(err)})") from None
-    found = []
-    for name, raw in decoded.items():
-        if not name:  # the module level
-            continue
-        region = _region("function", name, raw)
-        summary = raw.summary
-        if summary is not None:
-            if (
-                summary.missing_lines != len(raw.missing_lines)
-                or summary.missing_lines > summary.num_statements
-                or summary.missing_branches > summary.num_branches
-            ):
-                raise InputError(
-                    f"{source}: file {path!r}: function {name!r}: its summary disagrees with"
-                    " its lines"
-                )
-            numbers = Numbers(
-                summary.num_statements,
-                summary.missing_lines,
-                summary.num_branches,
-                summary.num_partial_branches,
-                summary.missing_branches,
-            )
-            region = msgspec.structs.replace(region, numbers=numbers)
-        found.append(region)
-    return tuple(sorted(found, key=lambda r: (r.start_line, r.name)))
-
-
 def _region(kind: str, name: str, raw: _Region) -> Region:
     lines = frozenset(raw.executed_lines) | frozenset(raw.missing_lines)
     lines |= frozenset(raw.excluded_lines)
@@ -503,8 +468,6 @@ def _combine_file(items: list[FileCoverage]) -> FileCoverage:
         num_missing_branches=num_missing_branches,
     )
     regions = next((i.regions for i in items if i.regions is not None), None)
-    if regions:  # one shard's function summaries are not the combined run's
-        regions = tuple(msgspec.structs.replace(r, numbers=None) for r in regions)
     # Kept as JSON text like a parsed file's lists: compact, and decoded only when shown.
     # An arc ran overall when it ran in any shard (kept only when every shard kept them).
     ran_arcs = [i.executed_branches for i in items]
