@@ -498,3 +498,107 @@ def test_a_function_summary_contradicting_its_lines_is_refused(tmp_path: Path) -
         " with its lines"
     ]
     assert not out.exists()
+
+
+def spec_file(tmp_path: Path, before: Path, after: Path, body: str) -> Path:
+    spec = tmp_path / "step.toml"
+    spec.write_text(
+        f'milestone = "M"\nstep = "S"\n{body}\n[inputs]\nbefore = "{before}"\nafter = "{after}"\n'
+    )
+    return spec
+
+
+def test_function_targets_pass_and_fail_as_file_targets(
+    releases: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    _, before, after = releases
+    body = """
+[[target]]
+path = "lib.py::Store.load"
+min = 80
+[[target]]
+path = "lib.py::helper"
+min = 100
+delta = 30
+"""
+    status, out, err = run("step", "--spec", str(spec_file(tmp_path, before, after, body)))
+    assert status == 1, err  # Store.load missed its minimum
+    assert "| `lib.py::Store.load` | 100% | **60%** | **-40%** | ❌ Target missed |" in out
+    assert "| `lib.py::helper` | 60% | **100%** | **+40%** | ✅ Target met |" in out
+    assert "- [ ] `lib.py::Store.load` coverage ≥80% (achieved **60%**) ❌" in out
+    assert (
+        "- [x] `lib.py::helper` coverage ≥100% and gains ≥30 points (achieved **100%, +40%**)"
+        in out
+    )
+    assert "FAILED" in out.splitlines()[0]  # a missed target that fell
+    assert "- Line 20: in `Store.load`" in out
+    status, out, err = run(
+        "step",
+        "--spec",
+        str(spec_file(tmp_path, before, after, body.replace("80", "60"))),
+        "--format",
+        "json",
+    )
+    assert status == 0, err
+    targets = json.loads(out)["coverage"]["targets"]
+    assert [(t["pattern"], t["paths"], t["holds"]) for t in targets] == [
+        ("lib.py::Store.load", ["lib.py::Store.load"], True),
+        ("lib.py::helper", ["lib.py::helper"], True),
+    ]
+    # The --target option takes the same form.
+    status, out, err = run(
+        "step", "--before", str(before), "--after", str(after), "--target", "lib.py::fresh=61"
+    )
+    assert status == 1 and "| `lib.py::fresh` | — | **60%** | **—** | ❌ Target missed |" in out
+
+
+def test_no_function_lost_coverage(releases: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    _, before, after = releases
+    body = '[[criteria]]\ncheck = "no-function-lost-coverage"\n'
+    status, out, err = run("step", "--spec", str(spec_file(tmp_path, before, after, body)))
+    assert status == 1, err
+    assert (
+        "- [ ] No function lost coverage (achieved **1 function lost coverage: Store.load**) ❌"
+        in out
+    )
+    scoped = body + 'path = "other/*.py"\n'
+    status, out, err = run("step", "--spec", str(spec_file(tmp_path, before, after, scoped)))
+    assert status == 0, err
+    assert (
+        "- [x] No function lost coverage in `other/*.py` (achieved **0 functions lost coverage**)"
+        in out
+    )
+    # Reversed, `Store.load` gains and `helper` loses.
+    status, out, err = run("step", "--spec", str(spec_file(tmp_path, after, before, body)))
+    assert status == 1  # `helper` fell from 100% to 60% instead
+    assert "(achieved **1 function lost coverage: helper**)" in out
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('[[target]]\npath = "lib.py::"\nmin = 1', "target[0].path: expected FILE::FUNCTION"),
+        (
+            '[[target]]\npath = "lib.py::nope"\nmin = 1',
+            "target 'lib.py::nope' matches no measured function",
+        ),
+        (
+            '[[criteria]]\ncheck = "all-tests-pass"\npath = "x"',
+            "criteria[0].path: only no-function-lost-coverage takes a `path` glob",
+        ),
+    ],
+)
+def test_function_spec_errors(
+    releases: tuple[Path, Path, Path], tmp_path: Path, body: str, message: str
+) -> None:
+    _, before, after = releases
+    status, out, err = run("step", "--spec", str(spec_file(tmp_path, before, after, body)))
+    assert status == 2
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_function_targets_need_both_runs(releases: tuple[Path, Path, Path]) -> None:
+    _, _, after = releases
+    status, _, err = run("step", "--after", str(after), "--target", "lib.py::helper=50")
+    assert status == 2
+    assert "a function target needs the coverage of both runs" in err

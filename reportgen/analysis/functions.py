@@ -13,7 +13,18 @@ from itertools import groupby
 
 import msgspec
 
-from reportgen.analysis.coverage_diff import ADDED, CHANGED, REMOVED, UNCHANGED, FileDiff
+from reportgen.analysis.coverage_diff import (
+    ADDED,
+    CHANGED,
+    REMOVED,
+    UNCHANGED,
+    FileDiff,
+    Target,
+    TargetResult,
+    Uncovered,
+    matches,
+    target_holds,
+)
 from reportgen.analysis.models import FileCoverage, Region
 from reportgen.analysis.numbers import Numbers, missing_items_sorted
 
@@ -237,6 +248,56 @@ def new_not_covered(result: FunctionsResult) -> list[tuple[str, FunctionDiff]]:
     ]
 
 
+def evaluate_function_target(
+    target: Target, result: FunctionsResult | None, precision: int
+) -> TargetResult:
+    """A `FILE::FUNCTION` target, judged as a file target on the function's figures."""
+    from reportgen.errors import SpecError
+
+    pattern, _, name = target.pattern.partition("::")
+    if result is None:
+        raise SpecError(
+            f"target {target.pattern!r}: a function target needs the coverage of both runs"
+            " (--before and --after)"
+        )
+    hits = [
+        (path, f)
+        for path, item in result.files.items()
+        if matches(pattern, path)
+        for f in item.functions
+        if f.name == name
+    ]
+    if not hits:
+        missing = [p for p in result.unavailable if matches(pattern, p)]
+        if missing:
+            raise SpecError(
+                f"target {target.pattern!r}: function figures are unavailable for {missing[0]!r}"
+                " (coverage JSON before 7.6 and no matching source under --source-root)"
+            )
+        raise SpecError(f"target {target.pattern!r} matches no measured function")
+    if len(hits) > 1:
+        raise SpecError(
+            f"target {target.pattern!r} matches {len(hits)} functions"
+            f" ({', '.join(p for p, _ in hits[:3])}); name its file more fully"
+        )
+    path, found = hits[0]
+    before = found.before.numbers if found.before else None
+    after = found.after.numbers if found.after else None
+    missing_text = found.after.missing if found.after else ""
+    return TargetResult(
+        target=target,
+        paths=(f"{path}::{found.name}",),
+        before=before,
+        after=after,
+        holds=target_holds(target, before, after, precision),
+        uncovered=tuple(
+            Uncovered(path=path, lines=item, function=found.name)
+            for item in missing_text.split(", ")
+            if item
+        ),
+    )
+
+
 __all__ = [
     "ADDED",
     "CHANGED",
@@ -249,6 +310,7 @@ __all__ = [
     "FunctionsResult",
     "compare_functions",
     "diff_functions",
+    "evaluate_function_target",
     "function_sides",
     "lost_coverage",
     "new_not_covered",

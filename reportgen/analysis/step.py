@@ -71,7 +71,8 @@ def build_step(inputs: StepInputs) -> StepResult:
         coverage = diff_coverage(inputs.before, inputs.after)
     elif inputs.targets or inputs.scope:
         raise SpecError("coverage targets and scope need coverage data (--before/--after)")
-    targets = tuple(evaluate_target(t, coverage, inputs.precision) for t in inputs.targets)
+    functions = _functions(inputs, coverage)
+    targets = tuple(_target(t, coverage, functions, inputs.precision) for t in inputs.targets)
     scope = evaluate_scope(inputs.scope, coverage, inputs.precision) if inputs.scope else None
     tests_diff = step_tests = None
     if inputs.tests_after is not None:
@@ -88,6 +89,7 @@ def build_step(inputs: StepInputs) -> StepResult:
         tests_after=inputs.tests_after,
         tests_diff=tests_diff,
         precision=inputs.precision,
+        functions=functions,
     )
     criteria = evaluate_criteria(inputs.spec.criteria, evidence)
     patch = _patch(inputs, coverage)
@@ -107,8 +109,22 @@ def build_step(inputs: StepInputs) -> StepResult:
         status=decide_status(criteria, evidence),
         patch=patch,
         patch_min=inputs.patch_min,
-        functions=_functions(inputs, coverage),
+        functions=functions,
     )
+
+
+def _target(
+    target: Target,
+    coverage: CoverageDiff | None,
+    functions: FunctionsResult | None,
+    precision: int,
+) -> TargetResult:
+    if "::" in target.pattern:  # FILE::FUNCTION
+        from reportgen.analysis.functions import evaluate_function_target
+
+        return evaluate_function_target(target, functions, precision)
+    assert coverage is not None
+    return evaluate_target(target, coverage, precision)
 
 
 def _functions(inputs: StepInputs, coverage: CoverageDiff | None) -> FunctionsResult | None:

@@ -343,8 +343,8 @@ def gather(
         precision = spec.precision or 0
     source_root = options.get("source_root") or inputs.source_root or "."
 
-    def targeted(path: str) -> bool:
-        return any(matches(t.pattern, path) for t in targets)
+    def targeted(path: str) -> bool:  # a FILE::FUNCTION target is about FILE
+        return any(matches(t.pattern.partition("::")[0], path) for t in targets)
 
     wanted = targeted if targets else None
     changes, patch_min, in_diff = _patch_inputs(options, spec, stdin or sys.stdin.buffer)
