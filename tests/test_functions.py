@@ -191,9 +191,9 @@ def coverage_figures(summary: dict) -> tuple:
     return (
         summary["num_statements"],
         summary["missing_lines"],
-        summary["num_branches"],
-        summary["num_partial_branches"],
-        summary["covered_branches"],
+        summary.get("num_branches", 0),
+        summary.get("num_partial_branches", 0),
+        summary.get("covered_branches", 0),
         summary["percent_covered_display"],
     )
 
@@ -602,3 +602,59 @@ def test_function_targets_need_both_runs(releases: tuple[Path, Path, Path]) -> N
     status, _, err = run("step", "--after", str(after), "--target", "lib.py::helper=50")
     assert status == 2
     assert "a function target needs the coverage of both runs" in err
+
+
+REAL = Path(__file__).parent / "data" / "real"
+
+
+@pytest.mark.parametrize("variant", ["branch", "nobranch"])
+@pytest.mark.parametrize("precision", [0, 1])
+def test_real_releases_function_figures_equal_coverage_py(variant: str, precision: int) -> None:
+    """toolz 1.0.0 -> 1.1.0 as coverage.py 7.17 measured them: every function figure is the
+    one in coverage.py's own function summaries, and every function that moved is one entry."""
+    before_json = REAL / "toolz-1.0.0" / f"{variant}.json"
+    after_json = REAL / "toolz-1.1.0" / f"{variant}.json"
+    summary = step_json(before_json, after_json, "--precision", str(precision))
+    old = json.loads(before_json.read_text())["files"]
+    new = json.loads(after_json.read_text())["files"]
+    compared = moved = 0
+    listed = set()
+    for entry in summary["coverage"]["files"]:
+        path = entry["path"]
+        for f in entry.get("functions", []):
+            listed.add(path)
+            was = f.get("before_name", f["name"])
+            for side, report, name in (("before", old, was), ("after", new, f["name"])):
+                if f[side] is None:
+                    assert name not in report.get(path, {}).get("functions", {})
+                    continue
+                own = report[path]["functions"][name]["summary"]
+                assert figures(f[side])[:5] == coverage_figures(own)[:5]
+                assert f[side]["percent"] == own["percent_covered"]
+                if precision == 0:
+                    assert f[side]["display"] == own["percent_covered_display"]
+                compared += 1
+            if f["before"] and f["after"]:
+                starts = (
+                    old[path]["functions"][was]["start_line"],
+                    new[path]["functions"][f["name"]]["start_line"],
+                )
+                moved += starts[0] != starts[1]
+    # Every file that differs has its functions listed, the unchanged ones none.
+    differing = {e["path"] for e in summary["coverage"]["files"] if e["state"] != "unchanged"}
+    assert listed == {
+        p for p in differing if (new.get(p) or old[p]).get("functions", {}).keys() - {""}
+    }
+    assert compared == 318 and moved == 77
+    # None of the moved functions became a removed and an added one: only the function of
+    # the file that went away is removed.
+    removed = [
+        (e["path"], f["name"])
+        for e in summary["coverage"]["files"]
+        for f in e.get("functions", [])
+        if f["state"] == "removed"
+    ]
+    assert removed == REMOVED_IN_TOOLZ
+
+
+REMOVED_IN_TOOLZ = [("toolz/_version.py", "get_versions")]
