@@ -658,3 +658,87 @@ def test_real_releases_function_figures_equal_coverage_py(variant: str, precisio
 
 
 REMOVED_IN_TOOLZ = [("toolz/_version.py", "get_versions")]
+
+
+def _hostile_file(functions: object) -> dict:
+    return {
+        "files": {
+            "m.py": {
+                "executed_lines": [1, 2],
+                "missing_lines": [],
+                "summary": {"num_statements": 2, "missing_lines": 0},
+                "functions": functions,
+            }
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("functions", "problem"),
+    [
+        ([], "bad functions (Expected `object`, got `array`"),
+        ({"f": {"summary": {"num_statements": -1, "missing_lines": 0}}}, "bad functions"),
+        (
+            {"f": {"summary": {"num_statements": 1, "missing_lines": 0}, "start_line": "1"}},
+            "bad functions",
+        ),
+        (
+            {
+                "f": {
+                    "summary": {"num_statements": 1, "missing_lines": 0},
+                    "executed_lines": [10**19],
+                }
+            },
+            "bad functions",
+        ),
+        (
+            {
+                "f": {
+                    "summary": {"num_statements": 1, "missing_lines": 0},
+                    "missing_branches": [[1]],
+                }
+            },
+            "bad functions",
+        ),
+        (
+            {"f": {"summary": {"num_statements": 1, "missing_lines": 0, "missing_branches": 1}}},
+            "function 'f': its summary disagrees with its lines",
+        ),
+        ({"f": {"summary": {"num_statements": 1, "missing_lines": 0}}, "g": 5}, "bad functions"),
+    ],
+)
+def test_hostile_functions_are_input_errors(
+    tmp_path: Path, functions: object, problem: str
+) -> None:
+    good = tmp_path / "good.json"
+    bad = tmp_path / "bad.json"
+    good.write_text(json.dumps(_hostile_file({})))
+    bad.write_text(json.dumps(_hostile_file(functions)))
+    # The file must differ between the runs for its functions to be read.
+    data = json.loads(bad.read_text())
+    data["files"]["m.py"]["executed_lines"] = [1]
+    data["files"]["m.py"]["missing_lines"] = [2]
+    data["files"]["m.py"]["summary"]["missing_lines"] = 1
+    bad.write_text(json.dumps(data))
+    out = tmp_path / "r.md"
+    status, _, err = run("step", "--before", str(good), "--after", str(bad), "--out", str(out))
+    assert status == 2, err
+    (line,) = err.strip().splitlines()
+    assert line.startswith(f"Error: {bad}: file 'm.py': ") and problem in line
+    assert not out.exists()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=200))
+def test_any_functions_bytes_give_sides_or_an_input_error(blob: bytes) -> None:
+    from reportgen.errors import InputError
+    from reportgen.inputs.function_json import function_sides_from_json
+
+    try:
+        sides = function_sides_from_json(blob, "x.json", "m.py")
+    except InputError as err:
+        assert str(err).startswith("x.json: file 'm.py': ")
+    else:
+        assert sides is None or all(
+            s.numbers.num_missing <= s.numbers.num_statements for s in sides
+        )
