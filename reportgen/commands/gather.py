@@ -231,6 +231,10 @@ def load_coverage(
             snapshots.append(
                 parse_coverage_json(data, path, wanted or _no_file, arcs, raw_functions)
             )
+            if isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+                # Its pages leave memory; the few functions read later come back from disk
+                # (or the page cache), so both sides are never resident at once.
+                data.madvise(mmap.MADV_DONTNEED)
             continue
         with mapped(path) as data:
             snapshots.append(parse_coverage_json(data, path, wanted or _no_file, arcs))
