@@ -742,3 +742,42 @@ def test_any_functions_bytes_give_sides_or_an_input_error(blob: bytes) -> None:
         assert sides is None or all(
             s.numbers.num_missing <= s.numbers.num_statements for s in sides
         )
+
+
+@pytest.mark.parametrize(
+    ("version", "available"),
+    [
+        ("5.5", ["sample/limits.py"]),
+        ("6.5.0", ["sample/full.py", "sample/limits.py"]),
+        ("7.0.5", ["sample/full.py", "sample/limits.py"]),
+        ("7.5.4", ["sample/full.py", "sample/limits.py"]),
+    ],
+)
+def test_old_json_figures_from_the_source(version: str, available: list[str]) -> None:
+    """JSON older than 7.6 with the sources at hand: where the file's lists hold exactly its
+    counted statements and branches (docstrings left out), each function's figures equal
+    coverage.py 7.17's own summaries of the same code and tests; elsewhere (sample/core.py,
+    where old versions list other lines as run) they are refused, never approximated."""
+    report = DATA / version / "branch.json"
+    targets = [f"--target=sample/{name}.py=0" for name in ("full", "limits", "core")]
+    summary = step_json(report, report, *targets, "--source-root", str(DATA / "sample"))
+    own = json.loads((DATA / "7.17.4" / "branch.json").read_text())["files"]
+    listed = [f for f in summary["coverage"]["files"] if "functions" in f]
+    assert [f["path"] for f in listed] == available
+    for entry in listed:
+        assert entry["functions"]
+        for f in entry["functions"]:
+            expected = own[entry["path"]]["functions"][f["name"]]["summary"]
+            assert figures(f["after"]) == coverage_figures(expected)
+    status, out, _ = run(
+        "step",
+        "--before",
+        str(report),
+        "--after",
+        str(report),
+        *targets,
+        "--source-root",
+        str(DATA / "sample"),
+    )
+    unavailable = 3 - len(available)
+    assert f"Function figures unavailable for {unavailable} file" in out

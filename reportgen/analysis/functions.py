@@ -79,7 +79,9 @@ class FunctionsResult(msgspec.Struct, frozen=True):
     unavailable: tuple[str, ...]
 
 
-def function_sides(item: FileCoverage, regions: Sequence[Region]) -> list[FunctionSide]:
+def function_sides(
+    item: FileCoverage, regions: Sequence[Region], not_statements: frozenset[int] = frozenset()
+) -> list[FunctionSide]:
     """Each function's figures computed as coverage.py narrows a file's analysis to the
     function's lines (for JSON without coverage.py's own function summaries)."""
     ordered = sorted(regions, key=lambda r: r.start_line)
@@ -90,6 +92,8 @@ def function_sides(item: FileCoverage, regions: Sequence[Region]) -> list[Functi
     lost: list[list[tuple[int, int]]] = [[] for _ in ordered]
     taken = [0] * len(ordered)
     for line in item.executed_lines:
+        if line in not_statements:  # a docstring an old coverage.py listed as run
+            continue
         if (index := owner.get(line)) is not None:
             ran[index].append(line)
     for line in item.missing_lines:

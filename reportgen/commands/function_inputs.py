@@ -31,7 +31,7 @@ def find_functions(
         function_regions_from_json,
         function_sides_from_json,
     )
-    from reportgen.inputs.function_regions import function_regions_from_source
+    from reportgen.inputs.function_regions import docstring_lines, function_regions_from_source
 
     found: dict[str, dict[str, tuple[FunctionSide, ...]]] = {"before": {}, "after": {}}
     computed: dict[str, list[str]] = {"before": [], "after": []}
@@ -59,15 +59,18 @@ def find_functions(
                 # functions only when the measured lines are the same.
                 ok = False
                 break
+            skip: frozenset[int] = frozenset()
             if blob is not None:  # shards: coverage.py's regions, figures from the merged lists
                 regions = function_regions_from_json(blob, snapshot.sources[0], path)
             else:
                 text = source_text(path)
                 regions = None if text is None else function_regions_from_source(text)
+                if text is not None and regions is not None:
+                    skip = docstring_lines(text)
             if regions is None:
                 ok = False
                 break
-            regions_of[side, path] = regions
+            regions_of[side, path] = (regions, skip)
             computed[side].append(path)
         if not ok:
             unavailable.append(path)
@@ -84,14 +87,22 @@ def find_functions(
         )
         if need:
             before, after = with_arcs(before, after)
-        for (side, path), regions in regions_of.items():
+        for (side, path), (regions, skip) in regions_of.items():
             item = (before if side == "before" else after).files[path]
-            found[side][path] = tuple(function_sides(item, regions))
+            if not _lists_agree(item, skip):
+                unavailable.append(path)
+                continue
+            found[side][path] = tuple(function_sides(item, regions, skip))
+        for path in unavailable:
+            for side in found:
+                found[side].pop(path, None)
     return (
         before,
         after,
         FunctionRegions(
-            before=found["before"], after=found["after"], unavailable=tuple(unavailable)
+            before=found["before"],
+            after=found["after"],
+            unavailable=tuple(sorted(set(unavailable))),
         ),
     )
 
@@ -122,3 +133,20 @@ def _same_lines(before: FileCoverage, after: FileCoverage) -> bool:
     return sorted([*before.executed_lines, *before.missing_lines]) == sorted(
         [*after.executed_lines, *after.missing_lines]
     )
+
+
+def _lists_agree(item: FileCoverage, not_statements: frozenset[int]) -> bool:
+    """Whether the file's lists hold exactly the counted statements and branches, so that
+    figures narrowed from them are coverage.py's. coverage.py before 7.0 may list lines that
+    are not statements as executed (docstrings, left out here), and before 7.10 arcs its
+    branch count leaves out: then the file's function figures are not given."""
+    n = item.numbers
+    ran = sum(1 for line in item.executed_lines if line not in not_statements)
+    if ran != n.num_statements - n.num_missing:
+        return False
+    if not n.num_branches:
+        return True
+    executed, missing = item.executed_branches, item.missing_branches
+    if executed is None or missing is None:
+        return False
+    return len(executed) + len(missing) == n.num_branches

@@ -51,3 +51,23 @@ def _visit(
                 _visit(child, [*names, child.name], enclosing, found)
             else:
                 _visit(child, names, enclosing, found)
+
+
+def docstring_lines(text: str) -> frozenset[int]:
+    """The lines of docstrings, which coverage.py before 7.6 may list as executed though
+    they are not statements (None of them is one in coverage.py 7.6+)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return frozenset()
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            first = node.body[0] if node.body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                found.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    return frozenset(found)
