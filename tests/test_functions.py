@@ -268,6 +268,20 @@ def test_sections_name_the_functions(releases: tuple[Path, Path, Path]) -> None:
         "step", "--before", str(before), "--after", str(after), "--format", "github"
     )
     assert "<summary>Functions: 1 lost coverage, 2 new not fully covered</summary>" in comment
+    assert "<summary>Functions of <code>lib.py</code></summary>" not in comment  # no target
+    status, comment, err = run(
+        "step",
+        "--before",
+        str(before),
+        "--after",
+        str(after),
+        "--target",
+        "lib.py=50",
+        "--format",
+        "github",
+    )
+    assert "<summary>Functions of <code>lib.py</code></summary>" in comment
+    assert "| `Store.load` | changed | 100% | 60% | -40% |" in comment
     status, page, err = run(
         "step", "--before", str(before), "--after", str(after), "--format", "html"
     )
