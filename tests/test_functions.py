@@ -795,3 +795,27 @@ def test_old_json_figures_from_the_source(version: str, available: list[str]) ->
     )
     unavailable = 3 - len(available)
     assert f"Function figures unavailable for {unavailable} file" in out
+
+
+def test_shards_figures_equal_the_combined_runs_own() -> None:
+    """Two shards of one run: each function's figures are computed over the merged lists
+    (one shard's summaries are not the run's) and equal those coverage.py wrote for the
+    `coverage combine`d data."""
+    shards = [str(DATA / "7.17.4" / f"shard_{x}.json") for x in "ab"]
+    args = ["step", "--format", "json", "--target", "sample/core.py=0"]
+    for shard in shards:
+        args += ["--before", shard, "--after", shard]
+    status, out, err = run(*args)
+    assert status == 0, err
+    (core,) = [f for f in json.loads(out)["coverage"]["files"] if "functions" in f]
+    own = json.loads((DATA / "7.17.4" / "combined.json").read_text())["files"]["sample/core.py"]
+    expected = {name: f["summary"] for name, f in own["functions"].items() if name}
+    assert {f["name"] for f in core["functions"]} == set(expected)
+    differs_from_a_shard = 0
+    shard_a = json.loads(Path(shards[0]).read_text())["files"]["sample/core.py"]["functions"]
+    for f in core["functions"]:
+        assert figures(f["after"]) == coverage_figures(expected[f["name"]])
+        differs_from_a_shard += figures(f["after"]) != coverage_figures(
+            shard_a[f["name"]]["summary"]
+        )
+    assert differs_from_a_shard  # `classify` is covered both ways only when combined
