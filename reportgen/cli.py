@@ -197,7 +197,8 @@ def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
             multiple=True,
             callback=text,
             metavar="GLOB=MIN",
-            help="Quick coverage target, e.g. tools/x.py=80 (repeatable).",
+            help="Quick coverage target, e.g. tools/x.py=80, or a function's:"
+            " tools/x.py::Config.load=90 (repeatable).",
         ),
         click.option(
             "--scope",

@@ -175,6 +175,7 @@ def test_sections_follow_the_markdown_report(example_html: str) -> None:
         "results",
         "tests-added",
         "test-results",
+        "functions",
         "impact",
         "failures",
         "criteria",

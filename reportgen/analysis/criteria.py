@@ -12,6 +12,7 @@ from reportgen.analysis.numbers import Numbers
 from reportgen.errors import SpecError
 
 if TYPE_CHECKING:
+    from reportgen.analysis.functions import FunctionsResult
     from reportgen.analysis.test_diff import TestsDiff
     from reportgen.analysis.test_run import TestRun
 
@@ -39,6 +40,7 @@ class Evidence(msgspec.Struct, frozen=True):
     tests_after: TestRun | None
     tests_diff: TestsDiff | None
     precision: int
+    functions: FunctionsResult | None = None
 
 
 def pct(numbers: Numbers | None, precision: int) -> str:
@@ -101,6 +103,8 @@ def evaluate_check(criterion: Criterion, evidence: Evidence) -> CriterionResult:
         raise SpecError(f"criterion {check!r} needs both runs' JUnit (--junit and --junit-before)")
     if check in ("all-tests-pass", "max-time") and after is None:
         raise SpecError(f"criterion {check!r} needs the JUnit results (--junit)")
+    if check == "no-function-lost-coverage" and evidence.functions is None:
+        raise SpecError(f"criterion {check!r} needs the coverage of both runs (--before, --after)")
     holds, achieved, default = _CHECKS[check](criterion, evidence)
     return CriterionResult(
         text=criterion.text or default, automatic=True, holds=holds, achieved=achieved
@@ -150,12 +154,30 @@ def _max_time(criterion: Criterion, ev: Evidence) -> tuple[bool, str, str]:
     return seconds <= limit, display_seconds(seconds), f"Test run takes at most {limit:g}s"
 
 
+def _no_function_lost(criterion: Criterion, ev: Evidence) -> tuple[bool, str, str]:
+    from reportgen.analysis.coverage_diff import matches
+    from reportgen.analysis.functions import lost_coverage
+
+    assert ev.functions is not None
+    glob = criterion.path
+    lost = [
+        (path, f) for path, f in lost_coverage(ev.functions) if glob is None or matches(glob, path)
+    ]
+    names = ", ".join(f.name for _, f in lost[:5])
+    achieved = f"{len(lost)} function{'s' * (len(lost) != 1)} lost coverage"
+    if lost:
+        achieved += ": " + names + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
+    default = "No function lost coverage" + (f" in `{glob}`" if glob else "")
+    return not lost, achieved, default
+
+
 _CHECKS = {
     "no-regressions": _no_regressions,
     "new-tests-pass": _new_tests_pass,
     "all-tests-pass": _all_tests_pass,
     "min-tests-added": _min_tests_added,
     "max-time": _max_time,
+    "no-function-lost-coverage": _no_function_lost,
 }
 
 

@@ -18,6 +18,7 @@ class Criterion(msgspec.Struct, frozen=True):
     done: bool = False
     min: int | None = None
     seconds: float | None = None
+    path: str | None = None  # no-function-lost-coverage: only the files this glob matches
 
 
 class Inputs(msgspec.Struct, frozen=True):

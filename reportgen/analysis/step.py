@@ -23,6 +23,7 @@ from reportgen.analysis.patch import ChangeSet, PatchResult, compute_patch, patc
 from reportgen.errors import SpecError
 
 if TYPE_CHECKING:
+    from reportgen.analysis.functions import FunctionRegions, FunctionsResult
     from reportgen.analysis.snapshot import BaselineNote
     from reportgen.analysis.test_diff import TestsDiff
     from reportgen.analysis.test_run import TestRun
@@ -43,6 +44,7 @@ class StepInputs(msgspec.Struct, frozen=True):
     changes: ChangeSet | None = None  # the diff whose added lines are the patch
     patch_min: float | None = None
     baseline: BaselineNote | None = None  # where the before side came from (--baseline)
+    functions: FunctionRegions | None = None  # regions of the files that differ
 
 
 class StepResult(msgspec.Struct, frozen=True):
@@ -63,6 +65,7 @@ class StepResult(msgspec.Struct, frozen=True):
     patch: PatchResult | None = None
     patch_min: float | None = None
     baseline: BaselineNote | None = None
+    functions: FunctionsResult | None = None
 
 
 def build_step(inputs: StepInputs) -> StepResult:
@@ -71,7 +74,8 @@ def build_step(inputs: StepInputs) -> StepResult:
         coverage = diff_coverage(inputs.before, inputs.after)
     elif inputs.targets or inputs.scope:
         raise SpecError("coverage targets and scope need coverage data (--before/--after)")
-    targets = tuple(evaluate_target(t, coverage, inputs.precision) for t in inputs.targets)
+    functions = _functions(inputs, coverage)
+    targets = tuple(_target(t, coverage, functions, inputs.precision) for t in inputs.targets)
     scope = evaluate_scope(inputs.scope, coverage, inputs.precision) if inputs.scope else None
     tests_diff = step_tests = None
     if inputs.tests_after is not None:
@@ -88,6 +92,7 @@ def build_step(inputs: StepInputs) -> StepResult:
         tests_after=inputs.tests_after,
         tests_diff=tests_diff,
         precision=inputs.precision,
+        functions=functions,
     )
     criteria = evaluate_criteria(inputs.spec.criteria, evidence)
     patch = _patch(inputs, coverage)
@@ -108,7 +113,30 @@ def build_step(inputs: StepInputs) -> StepResult:
         patch=patch,
         patch_min=inputs.patch_min,
         baseline=inputs.baseline,
+        functions=functions,
     )
+
+
+def _target(
+    target: Target,
+    coverage: CoverageDiff | None,
+    functions: FunctionsResult | None,
+    precision: int,
+) -> TargetResult:
+    if "::" in target.pattern:  # FILE::FUNCTION
+        from reportgen.analysis.functions import evaluate_function_target
+
+        return evaluate_function_target(target, functions, precision)
+    assert coverage is not None
+    return evaluate_target(target, coverage, precision)
+
+
+def _functions(inputs: StepInputs, coverage: CoverageDiff | None) -> FunctionsResult | None:
+    if inputs.functions is None or coverage is None:
+        return None
+    from reportgen.analysis.functions import compare_functions
+
+    return compare_functions(coverage.files, inputs.functions)
 
 
 def _patch(inputs: StepInputs, coverage: CoverageDiff | None) -> PatchResult | None:

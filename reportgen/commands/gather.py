@@ -228,10 +228,14 @@ def load_coverage(
     wanted: Callable[[str], bool] | None,
     source_root: str,
     arcs: Callable[[str], bool] | None = None,
+    raw_functions: dict[str, Any] | None = None,
+    stack: contextlib.ExitStack | None = None,
 ) -> CoverageSnapshot | None:
     """The coverage of one side; `wanted` picks the files whose functions and classes are
     read (None: no file, the common case, which then costs nothing per file), `arcs` those
-    that keep their executed branch arcs (None: none)."""
+    that keep their executed branch arcs (None: none). With `raw_functions` and `stack`,
+    each file's `functions` JSON is kept undecoded and its input stays mapped until the
+    stack closes."""
     if not patterns:
         return None
     from reportgen.inputs.coverage_json import combine_snapshots, parse_coverage_json
@@ -239,6 +243,16 @@ def load_coverage(
     paths = expand(patterns, "coverage")
     snapshots = []
     for path in paths:
+        if stack is not None:
+            data = stack.enter_context(mapped(path))
+            snapshots.append(
+                parse_coverage_json(data, path, wanted or _no_file, arcs, raw_functions)
+            )
+            if isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+                # Its pages leave memory; the few functions read later come back from disk
+                # (or the page cache), so both sides are never resident at once.
+                data.madvise(mmap.MADV_DONTNEED)
+            continue
         with mapped(path) as data:
             snapshots.append(parse_coverage_json(data, path, wanted or _no_file, arcs))
     combined = combine_snapshots(snapshots)
@@ -355,8 +369,8 @@ def gather(
         precision = spec.precision or 0
     source_root = options.get("source_root") or inputs.source_root or "."
 
-    def targeted(path: str) -> bool:
-        return any(matches(t.pattern, path) for t in targets)
+    def targeted(path: str) -> bool:  # a FILE::FUNCTION target is about FILE
+        return any(matches(t.pattern.partition("::")[0], path) for t in targets)
 
     wanted = targeted if targets else None
     changes, patch_min, in_diff = _patch_inputs(options, spec, stdin or sys.stdin.buffer)
@@ -385,18 +399,31 @@ def gather(
         raise SpecError(
             "nothing to report: give --before/--after, --junit, or a spec whose [inputs] name them"
         )
-    before_coverage = load_coverage(before, wanted, source_root)
+    functions = None
+    before_coverage = after_coverage = None
     before_tests = load_tests(junit_before)
     if baseline is not None:
         before_coverage = baseline.coverage
         before_tests = baseline.tests if junit else None
+    elif before and after:
+        old, new, functions = _load_with_functions(
+            before, after, wanted, wanted_after, source_root, in_diff
+        )
+        if functions:  # else their undecoded views are gone with the unmapped inputs
+            before_coverage, after_coverage = old, new
+    if before_coverage is None:
+        before_coverage = load_coverage(before, wanted, source_root)
+    if after_coverage is None:
+        after_coverage = (
+            load_coverage(after, wanted_after, source_root, in_diff)
+            if before_coverage is not None
+            else load_after_alone(after, wanted_after, source_root, in_diff)
+        )
     return StepInputs(
         spec=spec,
         precision=precision,
         before=before_coverage,
-        after=load_coverage(after, wanted_after, source_root, in_diff)
-        if before_coverage is not None
-        else load_after_alone(after, wanted_after, source_root, in_diff),
+        after=after_coverage,
         tests_before=before_tests,
         tests_after=load_tests(junit),
         targets=targets,
@@ -405,7 +432,65 @@ def gather(
         changes=changes,
         patch_min=patch_min,
         baseline=baseline and baseline.note,
+        functions=functions,
     )
+
+
+def _load_with_functions(
+    before: Sequence[str],
+    after: Sequence[str],
+    wanted: Callable[[str], bool] | None,
+    wanted_after: Callable[[str], bool] | None,
+    source_root: str,
+    in_diff: Callable[[str], bool] | None,
+) -> tuple[Any, Any, Any]:
+    """Both sides, and the function regions of the files that differ between them.
+
+    Each file's `functions` JSON stays an undecoded view into its mapped input until both
+    sides are read, so only the files that differ are decoded, and nothing is read twice.
+    """
+    from reportgen.commands.function_inputs import find_functions
+
+    raw_before: dict[str, Any] = {}
+    raw_after: dict[str, Any] = {}
+
+    def with_arcs(old: Any, new: Any) -> tuple[Any, Any]:
+        # Old or sharded JSON: figures computed from the lines need the arcs that ran.
+        keep = lambda path: True  # noqa: E731 - every file of these few inputs
+        again = load_coverage(before, wanted, source_root, keep)
+        arcs = keep if in_diff is None else _either(keep, in_diff)
+        return again, load_coverage(after, wanted_after, source_root, arcs)
+
+    with contextlib.ExitStack() as stack:
+        try:
+            old = load_coverage(before, wanted, source_root, None, raw_before, stack)
+            new = load_coverage(after, wanted_after, source_root, in_diff, raw_after, stack)
+            assert old is not None and new is not None
+            return find_functions(
+                old,
+                new,
+                raw_before,
+                raw_after,
+                wanted or _no_file,
+                _sources(source_root),
+                with_arcs,
+            )
+        finally:  # the views must go before their inputs are unmapped, even on an error
+            raw_before.clear()
+            raw_after.clear()
+
+
+def _sources(root: str) -> Callable[[str], str | None]:
+    """Reads a measured file's source, only when its path resolves inside `root`."""
+    inside = os.path.realpath(root)
+
+    def text(path: str) -> str | None:
+        found = os.path.realpath(os.path.join(root, path))
+        if os.path.commonpath((inside, found)) != inside:
+            return None
+        return read_source(Path(found))
+
+    return text
 
 
 def _either(first: Callable[[str], bool], second: Callable[[str], bool]) -> Callable[[str], bool]:

@@ -168,12 +168,15 @@ def parse_coverage_json(
     source: str,
     want_regions: Callable[[str], bool] | None = None,
     want_arcs: Callable[[str], bool] | None = None,
+    raw_functions: dict[str, msgspec.Raw] | None = None,
 ) -> CoverageSnapshot:
     """Parse one `coverage json` report; `source` names it in error messages.
 
     `want_regions(path)` says which files need their functions and classes
     (all of them when omitted); `want_arcs(path)` which keep their executed
-    branch arcs (none when omitted).
+    branch arcs (none when omitted). `raw_functions`, when given, receives each
+    file's `functions` as undecoded JSON (views into `data`: decode them with
+    `inputs.function_json.function_sides_from_json` before `data` is released).
     """
     report = _decode(data, source, _DECODER if want_arcs is None else _DECODER_ARCS)
     files = {}
@@ -239,6 +242,8 @@ def parse_coverage_json(
         ):
             raise _listed_twice_error(path, executed, missing, source)
         wanted = want_regions is None or want_regions(path)
+        if raw_functions is not None and raw.functions:
+            raw_functions[path] = raw.functions
         regions = _regions(raw, source, path) if wanted else None
         kept = b""
         # The same test often picks both (the changed files): asked once then.

@@ -17,6 +17,7 @@ AUTOMATIC_CHECKS = (
     "all-tests-pass",
     "min-tests-added",
     "max-time",
+    "no-function-lost-coverage",
 )
 
 _TOP_KEYS = {
@@ -174,6 +175,9 @@ class _Reader:
         delta = self.number(table, "delta", f"{name}.delta")
         if minimum is None and delta is None:
             raise self.fail(name, f"target {path!r} needs `min` or `delta`")
+        file, sep, function = path.partition("::")
+        if sep and (not file or not function):
+            raise self.fail(f"{name}.path", f"expected FILE::FUNCTION, not {path!r}")
         return Target(pattern=path, min=minimum, delta=delta)
 
     def scope(self, table: Any) -> Scope | None:
@@ -201,7 +205,7 @@ class _Reader:
         return low, high if len(pair) == 2 else None
 
     def criterion(self, table: dict[str, Any], name: str) -> Criterion:
-        self.unknown(table, ("check", "text", "done", "min", "seconds"), name)
+        self.unknown(table, ("check", "text", "done", "min", "seconds", "path"), name)
         check = self.text(table, "check", f"{name}.check")
         text = self.text(table, "text", f"{name}.text")
         done = table.get("done", False)
@@ -220,7 +224,10 @@ class _Reader:
             raise self.fail(f"{name}.min", "min-tests-added needs `min`, a whole number >= 0")
         if check == "max-time" and (seconds is None or seconds < 0):
             raise self.fail(f"{name}.seconds", "max-time needs `seconds`, a number >= 0")
-        return Criterion(check=check, text=text, done=done, min=minimum, seconds=seconds)
+        path = self.text(table, "path", f"{name}.path")
+        if path is not None and check != "no-function-lost-coverage":
+            raise self.fail(f"{name}.path", "only no-function-lost-coverage takes a `path` glob")
+        return Criterion(check=check, text=text, done=done, min=minimum, seconds=seconds, path=path)
 
     def patch(self, table: Any) -> float | None:
         if table is None:

@@ -461,6 +461,9 @@ def build_context(step: StepResult, summary: dict[str, Any]) -> dict[str, Any]:
     }
     report["patch"] = patch_context(step)
     report["baseline"] = step.baseline.text if step.baseline else None
+    from reportgen.outputs.function_context import functions_context
+
+    report["functions"] = functions_context(step)
     return {"summary": summary, "report": report, "spec": _spec_view(step)}
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from reportgen.analysis.coverage_diff import FileDiff, ScopeResult, TargetResult
+from reportgen.analysis.functions import FileFunctions
 from reportgen.analysis.models import FileCoverage
 from reportgen.analysis.numbers import Numbers
 from reportgen.analysis.step import StepResult
@@ -91,7 +92,7 @@ def _coverage(step: StepResult) -> dict[str, Any]:
         "before": numbers_dict(diff.before, p) if diff else None,
         "after": numbers_dict(diff.after, p) if diff else None,
         "delta": delta_value(diff.before, diff.after, p) if diff else None,
-        "files": [_file(f, p) for f in diff.files] if diff else [],
+        "files": [_file(f, p, step.functions) for f in diff.files] if diff else [],
         "targets": [_target(t, p) for t in step.targets],
         "scope": _scope(step.scope, p),
     }
@@ -129,7 +130,7 @@ class FileEntry(Mapping[str, Any]):
         return repr(dict(self))
 
 
-def _file(item: FileDiff, p: int) -> FileEntry:
+def _file(item: FileDiff, p: int, functions: Any = None) -> FileEntry:
     before = item.before.numbers if item.before else None
     after = item.after.numbers if item.after else None
     values = {
@@ -139,7 +140,31 @@ def _file(item: FileDiff, p: int) -> FileEntry:
         "after": numbers_dict(after, p),
         "delta": delta_value(before, after, p),
     }
+    if functions is not None and item.path in functions.files:
+        values["functions"] = function_entries(functions.files[item.path], p)
     return FileEntry(values, item.after, None)
+
+
+def function_entries(item: FileFunctions, precision: int) -> list[dict[str, Any]]:
+    """`files[].functions` of the JSON summary; `before_name` only when coverage.py keyed
+    the function differently before (a moved `name@line`)."""
+    entries = []
+    for f in item.functions:
+        before = f.before.numbers if f.before else None
+        after = f.after.numbers if f.after else None
+        entry: dict[str, Any] = {"name": f.name, "state": f.state}
+        if f.before is not None and f.before.name != f.name:
+            entry["before_name"] = f.before.name
+        entry.update(
+            {
+                "before": numbers_dict(before, precision),
+                "after": numbers_dict(after, precision),
+                "delta": delta_value(before, after, precision),
+                "missing": f.after.missing if f.after else None,
+            }
+        )
+        entries.append(entry)
+    return entries
 
 
 def as_json(summary: Mapping[str, Any]) -> str:
