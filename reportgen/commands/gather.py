@@ -222,10 +222,28 @@ def load_coverage(
     paths = expand(patterns, "coverage")
     snapshots = []
     for path in paths:
-        with mapped(path) as data:
-            snapshots.append(parse_coverage_json(data, path, wanted or _no_file, arcs))
+        kind = _coverage_kind(path)
+        if kind == "json":
+            with mapped(path) as data:
+                snapshots.append(parse_coverage_json(data, path, wanted or _no_file, arcs))
+        else:
+            from reportgen.commands.coverage_inputs import read_other_coverage
+
+            snapshots.append(read_other_coverage(kind, path, source_root, wanted or _no_file, arcs))
     combined = combine_snapshots(snapshots)
     return _with_source_regions(combined, wanted, source_root) if wanted else combined
+
+
+def _coverage_kind(path: str) -> str:
+    """The format of a coverage input, from its content (its name says nothing reliable)."""
+    from reportgen.inputs.coverage_kind import HEAD_BYTES, coverage_kind
+
+    with opened(path) as handle:
+        try:
+            head = handle.read(HEAD_BYTES)
+        except OSError as err:
+            raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
+    return coverage_kind(head)
 
 
 def _no_file(path: str) -> bool:

@@ -1,0 +1,108 @@
+"""Coverage inputs other than `coverage json` reports: Cobertura XML, LCOV, and coverage.py's
+own data files, which are read through coverage.py itself (imported only then)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+from collections.abc import Callable, Iterator
+
+from reportgen.analysis.models import CoverageSnapshot
+from reportgen.errors import InputError
+from reportgen.inputs.coverage_kind import COBERTURA, DATA_FILE, LCOV
+
+
+def read_other_coverage(
+    kind: str,
+    path: str,
+    source_root: str,
+    wanted: Callable[[str], bool] | None = None,
+    arcs: Callable[[str], bool] | None = None,
+) -> CoverageSnapshot:
+    """One coverage input of the given kind (see `reportgen.inputs.coverage_kind`); `wanted`
+    and `arcs` as for `parse_coverage_json` (the other formats have neither regions nor
+    executed arcs)."""
+    from reportgen.commands.gather import opened
+
+    if kind == DATA_FILE:
+        return read_data_file(path, source_root, wanted, arcs)
+    if kind == COBERTURA:
+        from reportgen.inputs.cobertura import parse_cobertura
+
+        with opened(path) as stream:
+            return parse_cobertura(stream, path, source_root)
+    if kind == LCOV:
+        from reportgen.inputs.lcov import parse_lcov
+
+        with opened(path) as stream:
+            return parse_lcov(stream, path, source_root)
+    raise ValueError(f"unknown coverage kind {kind!r}")
+
+
+@contextlib.contextmanager
+def _inside(folder: str) -> Iterator[None]:
+    """coverage.py names files relative to, and finds its config in, the working folder."""
+    before = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def read_data_file(
+    path: str,
+    source_root: str,
+    wanted: Callable[[str], bool] | None = None,
+    arcs: Callable[[str], bool] | None = None,
+) -> CoverageSnapshot:
+    """A `.coverage` data file (or one parallel shard of it), reported as `coverage json` would
+    report it from `source_root` with the project's configuration there.
+
+    The measured source files are analysed by coverage.py (parsed, never run); every one must
+    lie inside `source_root`, since the data file's paths are data.
+    """
+    import sqlite3
+
+    import coverage
+    from coverage.exceptions import CoverageException
+    from coverage.jsonreport import JsonReporter
+
+    from reportgen.inputs.coverage_json import parse_coverage_json
+
+    data_path = os.path.abspath(path)
+    root = os.path.realpath(source_root)
+    if not os.path.isdir(root):
+        raise InputError(f"{source_root}: no such source folder (--source-root)")
+    out = io.StringIO()
+    try:
+        with _inside(root):
+            cov = coverage.Coverage(data_file=data_path, config_file=True)
+            # A plugin named in the configuration is code of the measured project: never run.
+            cov.set_option("run:plugins", [])
+            cov.set_option("report:ignore_errors", False)
+            cov.load()
+            measured = cov.get_data().measured_files()
+            if not measured:
+                raise InputError(f"{path}: the data file holds no measured file")
+            for name in sorted(measured):
+                found = os.path.realpath(name)
+                if os.path.commonpath((root, found)) != root:
+                    raise InputError(
+                        f"{path}: measured file {name!r} lies outside the source root"
+                        f" {source_root!r} (give --source-root the folder it was measured in)"
+                    )
+            JsonReporter(cov).report(None, out)
+    except InputError:
+        raise
+    except CoverageException as err:
+        raise InputError(f"{path}: {_one_line(str(err))}") from None
+    except sqlite3.Error as err:
+        raise InputError(f"{path}: not a readable coverage.py data file ({err})") from None
+    return parse_coverage_json(out.getvalue().encode("utf-8"), path, wanted, arcs)
+
+
+def _one_line(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 300 else flat[:299] + "…"

@@ -1,0 +1,301 @@
+"""Read Cobertura XML coverage reports (coverage.py's `coverage xml`, gcovr, cargo-llvm-cov, nyc).
+
+The file is streamed through defusedxml's expat parser (no DTD, no entity is ever expanded) with
+element callbacks set on expat directly, as the JUnit readers do: memory holds the model (one
+entry per measured line), never the document.
+
+coverage.py's own Cobertura lists every statement with its hits, each branch line's
+`condition-coverage` ("50% (1/2)") and the destinations of its missed arcs (`missing-branches`,
+"exit" for a jump out of the code object): from these, every figure and the Missing column equal
+the JSON report's. Other producers give line and branch counts as the file states them; their
+files keep no per-arc list.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from typing import Any, BinaryIO
+from xml.etree.ElementTree import ParseError
+from xml.parsers.expat import ErrorString
+
+import msgspec
+from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml.ElementTree import DefusedXMLParser
+
+from reportgen.analysis.models import CoverageSnapshot, FileCoverage
+from reportgen.analysis.numbers import Numbers
+from reportgen.errors import InputError
+from reportgen.inputs.coverage_json import MAX_DIGITS, _JsonLines
+from reportgen.inputs.xml_reader import CHUNK, Attrs, one_line, read_chunk
+
+_CONDITION = re.compile(r"\s*\d+(?:\.\d*)?\s*%\s*\(\s*(\d+)\s*/\s*(\d+)\s*\)\s*")
+_ENCODE = msgspec.json.encode
+
+
+class _File:
+    """One measured file's lines as the XML states them, merged across its classes."""
+
+    __slots__ = ("arcs_listed", "branches", "hits", "missing_to")
+
+    def __init__(self) -> None:
+        self.hits: dict[int, bool] = {}  # line -> ran
+        self.branches: dict[int, tuple[int, int]] = {}  # line -> (exits, taken)
+        self.missing_to: dict[int, list[int]] = {}  # line -> destinations of missed arcs
+        self.arcs_listed = True  # every line with a missed branch named its destinations
+
+
+class _Reader:
+    def __init__(self, source: str, expat: Any) -> None:
+        self.source = source
+        self.expat = expat
+        self.depth = 0
+        self.root_seen = False
+        self.sources: list[str] = []
+        self.source_text: list[str] | None = None
+        self.files: dict[str, _File] = {}
+        self.current: _File | None = None
+        self.class_depth = 0
+        self.method_depth = 0  # `<method>` repeats its class's lines: they are read once
+        self.lines = 0
+
+    def start(self, name: str, attrs: Attrs) -> None:
+        self.depth += 1
+        if not self.root_seen:
+            self.root_seen = True
+            if name != "coverage":
+                raise InputError(
+                    f"{self.source}: not Cobertura XML (root element <{one_line(name, 40)}>)"
+                )
+            return
+        if name == "line":
+            if self.current is not None and not self.method_depth:
+                self._line(attrs)
+        elif name == "class":
+            filename = attrs.get("filename")
+            if filename is None or not filename.strip():
+                raise self._error("a <class> without a filename")
+            self.current = self.files.setdefault(filename, _File())
+            self.class_depth = self.depth
+        elif name == "method":
+            if self.current is not None and not self.method_depth:
+                self.method_depth = self.depth
+        elif name == "source" and self.depth == 3:
+            self.source_text = []
+            self.expat.CharacterDataHandler = self.source_text.append
+
+    def end(self, name: str) -> None:
+        depth = self.depth
+        self.depth -= 1
+        if depth == self.method_depth:
+            self.method_depth = 0
+        elif depth == self.class_depth:
+            self.current = None
+            self.class_depth = 0
+        elif self.source_text is not None and name == "source":
+            text = "".join(self.source_text).strip()
+            if text:
+                self.sources.append(text)
+            self.source_text = None
+            self.expat.CharacterDataHandler = None
+
+    def _error(self, problem: str) -> InputError:
+        line = self.expat.CurrentLineNumber
+        return InputError(f"{self.source}: not Cobertura XML ({problem} at line {line})")
+
+    def _line(self, attrs: Attrs) -> None:
+        item = self.current
+        assert item is not None
+        number = _number(attrs.get("number"))
+        hits = (attrs.get("hits") or "").strip()
+        if number is None:
+            raise self._error("a <line> without a line number")
+        if not hits.isdigit() or not hits.isascii():
+            # Some producers write float hits ("3.0"): a count all the same.
+            if not re.fullmatch(r"\d{1,30}(?:\.\d*)?", hits):
+                raise self._error(f"line {number}: hits {one_line(hits, 20)!r} is not a count")
+        ran = hits.strip("0.") != ""
+        item.hits[number] = item.hits.get(number, False) or ran
+        if (attrs.get("branch") or "").strip().lower() != "true":
+            return
+        condition = attrs.get("condition-coverage")
+        match = _CONDITION.fullmatch(condition or "")
+        if match is None:
+            if condition is None:
+                return  # a branch flag without counts: nothing to count
+            raise self._error(
+                f"line {number}: condition-coverage {one_line(condition, 30)!r}"
+                " is not 'P% (TAKEN/TOTAL)'"
+            )
+        taken_text, exits_text = match.groups()
+        if len(taken_text) > MAX_DIGITS or len(exits_text) > MAX_DIGITS:
+            raise self._error(f"line {number}: a branch count of more than {MAX_DIGITS} digits")
+        taken, exits = int(taken_text), int(exits_text)
+        if taken > exits:
+            raise self._error(f"line {number}: {taken} of {exits} branches taken")
+        old = item.branches.get(number)
+        if old is not None:  # the same line in two classes of one file: the better measure
+            exits, taken = max(exits, old[0]), max(taken, old[1])
+        item.branches[number] = (exits, taken)
+        listed = attrs.get("missing-branches")
+        if listed is None:
+            if taken < exits:
+                item.arcs_listed = False
+            return
+        destinations = _destinations(listed)
+        if destinations is None or len(destinations) != exits - taken:
+            raise self._error(
+                f"line {number}: missing-branches {one_line(listed, 30)!r} does not list"
+                f" the {exits - taken} missed branches"
+            )
+        item.missing_to[number] = destinations
+
+
+def _number(text: str | None) -> int | None:
+    text = (text or "").strip()
+    if not text.isdigit() or not text.isascii() or len(text) > MAX_DIGITS:
+        return None
+    return int(text)
+
+
+def _destinations(text: str) -> list[int] | None:
+    """`missing-branches`: line numbers, "exit" for the k-th exit of the line (numbered -k,
+    as coverage.py's negative exits display as "exit" whatever their number)."""
+    found: list[int] = []
+    exits = 0
+    for part in text.split(","):
+        part = part.strip()
+        if part == "exit":
+            exits += 1
+            found.append(-exits)
+            continue
+        number = _number(part)
+        if number is None:
+            return None
+        found.append(number)
+    return found
+
+
+def parse_cobertura(stream: BinaryIO, source: str, source_root: str = ".") -> CoverageSnapshot:
+    """Read one Cobertura XML report; `source` names it in error messages.
+
+    Paths are the class filenames resolved against the report's `<sources>` and made relative
+    to `source_root` when a source lies inside it.
+    """
+    xml = DefusedXMLParser(target=object(), forbid_dtd=True)
+    expat = xml.parser
+    reader = _Reader(source, expat)
+    expat.ordered_attributes = False
+    expat.StartElementHandler = reader.start
+    expat.EndElementHandler = reader.end
+    size = 0
+    wanted = CHUNK
+    closing = False
+    try:
+        while chunk := read_chunk(stream, source, wanted):
+            size += len(chunk)
+            last_event = expat.CurrentByteIndex
+            xml.feed(chunk)
+            # As in the JUnit reader: an unfinished huge token is rescanned at every feed, so
+            # reads double while no event passes, keeping the work linear.
+            wanted = CHUNK if expat.CurrentByteIndex != last_event else wanted * 2
+        if not size:
+            raise InputError(f"{source}: empty file, expected a coverage report")
+        closing = True
+        xml.close()
+    except ParseError as err:
+        what = one_line(ErrorString(err.code) if isinstance(err.code, int) else str(err))
+        line, column = err.position
+        if closing and not reader.root_seen:
+            raise InputError(f"{source}: no XML element found") from None
+        kind = "truncated" if closing else "not well-formed"
+        raise InputError(f"{source}: {kind} XML ({what} at line {line}, column {column})") from None
+    except DTDForbidden as err:
+        name = one_line(str(getattr(err, "name", "") or ""), 40)
+        raise InputError(
+            f"{source}: DTDs are not accepted in coverage reports (<!DOCTYPE {name}>)"
+        ) from None
+    except (EntitiesForbidden, ExternalReferenceForbidden):
+        raise InputError(
+            f"{source}: entity declarations are not accepted in coverage reports"
+        ) from None
+    except (LookupError, ValueError) as err:
+        if reader.root_seen:
+            raise
+        raise InputError(f"{source}: unsupported encoding ({one_line(str(err))})") from None
+    if not reader.root_seen:
+        raise InputError(f"{source}: no XML element found")
+    return _snapshot(reader, source, source_root)
+
+
+def _snapshot(reader: _Reader, source: str, source_root: str) -> CoverageSnapshot:
+    has_branches = any(item.branches for item in reader.files.values())
+    resolve = _resolver(reader.sources, source_root)
+    files: dict[str, FileCoverage] = {}
+    for filename, item in reader.files.items():
+        path = resolve(filename)
+        if path in files:
+            raise InputError(f"{source}: file {path!r} is listed under two names")
+        files[path] = _file(path, item, has_branches)
+    return CoverageSnapshot(
+        files=dict(sorted(files.items())), has_branches=has_branches, sources=(source,)
+    )
+
+
+def _file(path: str, item: _File, has_branches: bool) -> FileCoverage:
+    executed = sorted(line for line, ran in item.hits.items() if ran)
+    missing = sorted(line for line, ran in item.hits.items() if not ran)
+    missed_lines = set(missing)
+    branches = missed = partial = 0
+    for line, (exits, taken) in item.branches.items():
+        branches += exits
+        missed += exits - taken
+        if line not in missed_lines:
+            partial += exits - taken
+    numbers = Numbers(len(item.hits), len(missing), branches, partial, missed)
+    arcs = b""
+    if has_branches and item.arcs_listed:
+        arcs = _ENCODE(sorted((src, dst) for src, dsts in item.missing_to.items() for dst in dsts))
+    return FileCoverage(path, numbers, _JsonLines(_ENCODE(executed), _ENCODE(missing), arcs))
+
+
+def _resolver(sources: list[str], source_root: str) -> Any:
+    """How a class filename becomes a report path.
+
+    A source inside `source_root` contributes its place there (coverage.py's `[run] source =
+    pkg` writes `mod.py` under the source `/project/pkg`); several sources outside it (a CI
+    machine's paths) their place below their common folder; a single outside source nothing.
+    """
+    root = os.path.abspath(source_root)
+    prefixes: list[str] = []
+    outside = []
+    for folder in sources:
+        folder = folder.replace("\\", "/")
+        full = os.path.normpath(os.path.join(root, folder))
+        if os.path.commonpath((root, full)) == root:
+            prefixes.append(os.path.relpath(full, root).replace(os.sep, "/"))
+        else:
+            outside.append(folder)
+    if len(outside) > 1:
+        common = posixpath.commonpath(outside) if _same_kind(outside) else ""
+        prefixes.extend(posixpath.relpath(folder, common) if common else "." for folder in outside)
+
+    def resolve(filename: str) -> str:
+        name = filename.replace("\\", "/")
+        if posixpath.isabs(name):
+            full = os.path.normpath(name)
+            if os.path.commonpath((root, full)) == root:
+                return os.path.relpath(full, root).replace(os.sep, "/")
+            return name
+        candidates = [posixpath.normpath(posixpath.join(p, name)) for p in prefixes]
+        for candidate in candidates:
+            if len(candidates) == 1 or os.path.isfile(os.path.join(root, candidate)):
+                return candidate
+        return candidates[0] if candidates else posixpath.normpath(name)
+
+    return resolve
+
+
+def _same_kind(folders: list[str]) -> bool:
+    return len({posixpath.isabs(folder) for folder in folders}) == 1
