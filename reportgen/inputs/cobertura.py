@@ -264,22 +264,28 @@ def _resolver(sources: list[str], source_root: str) -> Any:
     """How a class filename becomes a report path.
 
     A source inside `source_root` contributes its place there (coverage.py's `[run] source =
-    pkg` writes `mod.py` under the source `/project/pkg`); several sources outside it (a CI
-    machine's paths) their place below their common folder; a single outside source nothing.
+    pkg` writes `mod.py` under the source `/project/pkg`). A source outside it (another
+    machine's or another checkout's path) is matched by its longest tail that is a folder of
+    `source_root` holding the file; when none holds it, several sources keep their place below
+    their common folder and a single one adds nothing.
     """
     root = os.path.abspath(source_root)
-    prefixes: list[str] = []
-    outside = []
+    choices: list[list[str]] = []  # per source, the prefixes to try, best first
+    outside: list[str] = []
     for folder in sources:
-        folder = folder.replace("\\", "/")
+        folder = folder.replace("\\", "/").rstrip("/") or "/"
         full = os.path.normpath(os.path.join(root, folder))
         if os.path.commonpath((root, full)) == root:
-            prefixes.append(os.path.relpath(full, root).replace(os.sep, "/"))
-        else:
-            outside.append(folder)
-    if len(outside) > 1:
-        common = posixpath.commonpath(outside) if _same_kind(outside) else ""
-        prefixes.extend(posixpath.relpath(folder, common) if common else "." for folder in outside)
+            choices.append([os.path.relpath(full, root).replace(os.sep, "/")])
+            continue
+        parts = [part for part in folder.split("/") if part not in ("", ".", "..")]
+        tails = ("/".join(parts[start:]) for start in range(len(parts)))
+        choices.append([tail for tail in tails if os.path.isdir(os.path.join(root, tail))])
+        outside.append(folder)
+    fallback = [choice[0] for choice in choices if len(choice) == 1 and choice[0]][:1]
+    if not fallback and len(outside) > 1 and _same_kind(outside):
+        common = posixpath.commonpath(outside)
+        fallback = [posixpath.relpath(outside[0], common)]
 
     def resolve(filename: str) -> str:
         name = filename.replace("\\", "/")
@@ -288,11 +294,16 @@ def _resolver(sources: list[str], source_root: str) -> Any:
             if os.path.commonpath((root, full)) == root:
                 return os.path.relpath(full, root).replace(os.sep, "/")
             return name
-        candidates = [posixpath.normpath(posixpath.join(p, name)) for p in prefixes]
-        for candidate in candidates:
-            if len(candidates) == 1 or os.path.isfile(os.path.join(root, candidate)):
-                return candidate
-        return candidates[0] if candidates else posixpath.normpath(name)
+        if len(choices) == 1 and len(choices[0]) == 1 and not outside:
+            return posixpath.normpath(posixpath.join(choices[0][0], name))
+        for choice in choices:
+            for prefix in choice:
+                candidate = posixpath.normpath(posixpath.join(prefix, name))
+                if os.path.isfile(os.path.join(root, candidate)):
+                    return candidate
+        if os.path.isfile(os.path.join(root, name)):
+            return posixpath.normpath(name)
+        return posixpath.normpath(posixpath.join(fallback[0], name) if fallback else name)
 
     return resolve
 

@@ -1,0 +1,258 @@
+"""Cobertura XML and coverage.py data files against the JSON path, on data coverage.py writes.
+
+Two releases of a small package are measured once each by the installed coverage.py (with a
+configuration file that omits a file and excludes lines), which then writes the same data as
+JSON, Cobertura XML, LCOV and its `.coverage` data file. Every report reportgen makes from the
+XML or the data file must be byte for byte the one it makes from the JSON, whose figures
+test_coverage_conformance.py proves equal to `coverage report -m`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reportgen.cli import main
+from tests import coverage_oracle as oracle
+
+CONFIG = """\
+[run]
+source = pkg
+omit = pkg/generated_*.py
+
+[report]
+exclude_lines =
+    pragma: no cover
+    raise NotImplementedError
+"""
+
+RELEASE_1 = {
+    "pkg/__init__.py": "",
+    "pkg/shapes.py": """\
+def area(kind, size):
+    if kind == "square":
+        return size * size
+    elif kind == "circle":
+        return 3 * size * size
+    raise NotImplementedError(kind)
+
+
+def first_positive(items):
+    for item in items:
+        if item > 0:
+            return item
+    return None
+
+
+def maybe(flag):
+    if flag:
+        print("flag")
+
+
+class Box:
+    def __init__(self, items):
+        self.items = list(items)
+
+    def total(self):
+        while self.items:
+            if self.items[-1] < 0:
+                break
+            self.items.pop()
+        return len(self.items)
+
+    def debug(self):  # pragma: no cover
+        return repr(self.items)
+""",
+    "pkg/unused.py": "def never():\n    a = 1\n    b = 2\n    return a + b\n",
+    "pkg/generated_table.py": "TABLE = [1, 2, 3]\n",
+}
+
+RELEASE_2 = {
+    **RELEASE_1,
+    "pkg/shapes.py": RELEASE_1["pkg/shapes.py"]
+    + """
+
+def grade(score):
+    if score >= 90:
+        return "A"
+    if score >= 50:
+        return "B"
+    return "C"
+""",
+    "pkg/extra.py": "def double(x):\n    return [y * 2 for y in x if y]\n",
+}
+
+TESTS_1 = {
+    "test_one.py": """\
+from pkg.shapes import Box, area, first_positive, maybe
+
+
+def test_area():
+    assert area("square", 2) == 4
+
+
+def test_first():
+    assert first_positive([0, 3]) == 3
+    maybe(True)
+    assert Box([1, 2]).total() == 0
+"""
+}
+
+TESTS_2 = {
+    **TESTS_1,
+    "test_two.py": """\
+from pkg.extra import double
+from pkg.shapes import area, grade
+
+
+def test_more():
+    assert area("circle", 1) == 3
+    assert grade(95) == "A"
+    assert grade(10) == "C"
+    assert double([1, 0]) == [2]
+""",
+}
+
+
+def _measure(folder: Path, files: dict[str, str], tests: dict[str, str], branch: bool) -> Path:
+    for relative, text in {**files, **tests, ".coveragerc": CONFIG}.items():
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    env = oracle._clean_environment(folder / ".coverage")
+    run = ["run", *(["--branch"] if branch else [])]
+    oracle._coverage(folder, env, *run, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    oracle._coverage(folder, env, "json", "-o", "coverage.json")
+    oracle._coverage(folder, env, "xml", "-o", "coverage.xml")
+    oracle._coverage(folder, env, "lcov", "-o", "coverage.lcov")
+    (folder / "report.txt").write_text(oracle._coverage(folder, env, "report", "-m"))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("releases")
+    return {
+        f"{name}-{kind}": _measure(base / f"{name}-{kind}", files, tests, kind == "branch")
+        for name, files, tests in (("r1", RELEASE_1, TESTS_1), ("r2", RELEASE_2, TESTS_2))
+        for kind in ("branch", "lines")
+    }
+
+
+FORMATS = ["--format", "md", "--format", "json", "--format", "html", "--format", "badge"]
+
+
+def _step(out: Path, *args: str) -> dict[str, bytes]:
+    result = CliRunner().invoke(
+        main,
+        ["step", *args, *FORMATS, "--out", f"{out}/", "--date", "2026-01-02", "--exit-zero"],
+        env={"SOURCE_DATE_EPOCH": ""},
+    )
+    assert result.exit_code == 0, result.output
+    return {path.name: path.read_bytes() for path in sorted(out.iterdir())}
+
+
+@pytest.mark.parametrize("kind", ["branch", "lines"])
+@pytest.mark.parametrize("precision", ["0", "2"])
+def test_cobertura_reports_equal_json_reports(
+    releases: dict[str, Path], tmp_path: Path, kind: str, precision: str
+) -> None:
+    r1, r2 = releases[f"r1-{kind}"], releases[f"r2-{kind}"]
+    common = ["--precision", precision, "--source-root", str(r2), "--target", "pkg/shapes.py=95"]
+    from_json = _step(
+        tmp_path / "json",
+        *common,
+        "--before",
+        str(r1 / "coverage.json"),
+        "--after",
+        str(r2 / "coverage.json"),
+    )
+    from_xml = _step(
+        tmp_path / "xml",
+        *common,
+        "--before",
+        str(r1 / "coverage.xml"),
+        "--after",
+        str(r2 / "coverage.xml"),
+    )
+    assert sorted(from_xml) == ["report.badge.svg", "report.html", "report.json", "report.md"]
+    assert from_xml == from_json
+    # Mixed sides: before from Cobertura, after from JSON.
+    mixed = _step(
+        tmp_path / "mixed",
+        *common,
+        "--before",
+        str(r1 / "coverage.xml"),
+        "--after",
+        str(r2 / "coverage.json"),
+    )
+    assert mixed == from_json
+
+
+@pytest.mark.parametrize("kind", ["branch", "lines"])
+def test_cobertura_figures_are_coverage_reports(
+    releases: dict[str, Path], tmp_path: Path, kind: str
+) -> None:
+    folder = releases[f"r2-{kind}"]
+    # `[run] source = pkg` names files below the source folder: the root places them.
+    outputs = _step(tmp_path, "--source-root", str(folder), "--after", str(folder / "coverage.xml"))
+    summary = json.loads(outputs["report.json"])
+    report = oracle.parse_report_text((folder / "report.txt").read_text())
+    files = {item["path"]: item for item in summary["coverage"]["files"]}
+    assert set(files) == set(report["files"])
+    assert "pkg/generated_table.py" not in files  # omitted by the configuration
+    for path, row in report["files"].items():
+        after = files[path]["after"]
+        assert (after["statements"], after["missing"], after["display"]) == (
+            row["stmts"],
+            row["miss"],
+            row["cover"],
+        ), path
+        if kind == "branch":
+            assert (after["branches"], after["partial_branches"]) == (row["branch"], row["brpart"])
+        assert files[path]["missing"] == row["missing"], path
+    total = summary["coverage"]["after"]
+    assert (total["statements"], total["missing"], total["display"]) == (
+        report["total"]["stmts"],
+        report["total"]["miss"],
+        report["total"]["cover"],
+    )
+    if kind == "branch":
+        # The arcs coverage.py names in the Missing column come through the XML too.
+        assert any("->" in item["missing"] for item in files.values())
+        assert any("->exit" in item["missing"] for item in files.values())
+
+
+def test_data_file_reports_equal_json_reports(releases: dict[str, Path], tmp_path: Path) -> None:
+    r1, r2 = releases["r1-branch"], releases["r2-branch"]
+    # A data file is analysed against its own release's source: one side per run here.
+    for folder in (r1, r2):
+        common = ["--source-root", str(folder), "--target", "pkg/*=90"]
+        from_json = _step(
+            tmp_path / f"json-{folder.name}", *common, "--after", str(folder / "coverage.json")
+        )
+        from_data = _step(
+            tmp_path / f"data-{folder.name}", *common, "--after", str(folder / ".coverage")
+        )
+        assert from_data == from_json
+    common = ["--source-root", str(r2), "--precision", "1"]
+    from_json = _step(
+        tmp_path / "json",
+        *common,
+        "--before",
+        str(r1 / "coverage.json"),
+        "--after",
+        str(r2 / "coverage.json"),
+    )
+    mixed = _step(
+        tmp_path / "mixed",
+        *common,
+        "--before",
+        str(r1 / "coverage.xml"),
+        "--after",
+        str(r2 / ".coverage"),
+    )
+    assert mixed == from_json
