@@ -10,6 +10,8 @@ test_coverage_conformance.py proves equal to `coverage report -m`.
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -256,3 +258,145 @@ def test_data_file_reports_equal_json_reports(releases: dict[str, Path], tmp_pat
         str(r2 / ".coverage"),
     )
     assert mixed == from_json
+
+
+def _files(outputs: dict[str, bytes]) -> dict[str, dict]:
+    summary = json.loads(outputs["report.json"])
+    return {item["path"]: item for item in summary["coverage"]["files"]}
+
+
+def _lines_only(missing: str) -> str:
+    return ", ".join(item for item in missing.split(", ") if item and "->" not in item)
+
+
+@pytest.mark.parametrize("kind", ["branch", "lines"])
+def test_lcov_line_figures_equal_json(releases: dict[str, Path], tmp_path: Path, kind: str) -> None:
+    for release in ("r1", "r2"):
+        folder = releases[f"{release}-{kind}"]
+        from_json = _files(
+            _step(tmp_path / f"json-{release}", "--after", f"{folder}/coverage.json")
+        )
+        from_lcov = _files(
+            _step(tmp_path / f"lcov-{release}", "--after", f"{folder}/coverage.lcov")
+        )
+        assert set(from_lcov) == set(from_json)
+        for path, item in from_json.items():
+            ours, theirs = from_lcov[path]["after"], item["after"]
+            assert (ours["statements"], ours["missing"]) == (
+                theirs["statements"],
+                theirs["missing"],
+            ), path
+            # coverage.py writes one BRDA per possible arc: the same branch counts.
+            assert (ours["branches"], ours["covered_branches"], ours["partial_branches"]) == (
+                theirs["branches"],
+                theirs["covered_branches"],
+                theirs["partial_branches"],
+            ), path
+            # LCOV's branch ids name no destination: the Missing column lists lines only.
+            assert from_lcov[path]["missing"] == _lines_only(item["missing"]), path
+            if kind == "lines":
+                assert ours["display"] == theirs["display"]
+
+
+NODE = Path(__file__).parent / "data" / "lcov" / "node20"
+
+
+def _node_table(text: str) -> dict[str, tuple[str, str, str]]:
+    """Node's coverage table: file -> (line %, branch %, uncovered lines)."""
+    rows = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.removeprefix("ℹ").split("|")]
+        if len(cells) == 5 and cells[0] not in ("file",):
+            rows[cells[0]] = (cells[1], cells[2], cells[4])
+    return rows
+
+
+def _check_against_node(tracefile: Path, table_text: str, tmp_path: Path) -> None:
+    outputs = _step(tmp_path, "--after", str(tracefile), "--source-root", str(tracefile.parent))
+    files = _files(outputs)
+    table = _node_table(table_text)
+    assert set(table) == {*files, "all files"}
+
+    def rates(figures: dict) -> tuple[str, str]:
+        lines = 100 * (figures["statements"] - figures["missing"]) / figures["statements"]
+        branches = 100 * figures["covered_branches"] / figures["branches"]
+        return f"{lines:.2f}", f"{branches:.2f}"
+
+    for path, item in files.items():
+        line_rate, branch_rate, uncovered = table[path]
+        assert rates(item["after"]) == (line_rate, branch_rate), path
+        assert item["missing"].replace(", ", " ") == uncovered
+    summary = json.loads(outputs["report.json"])
+    assert rates(summary["coverage"]["after"]) == table["all files"][:2]
+    return outputs
+
+
+def test_lcov_from_node_matches_its_own_summary(tmp_path: Path) -> None:
+    outputs = _check_against_node(
+        NODE / "lcov.info", (NODE / "summary.txt").read_text(encoding="utf-8"), tmp_path
+    )
+    # The FN records name the functions of the uncovered lines.
+    report = outputs["report.md"].decode()
+    assert "- Lines 5-6: in `sign`" in report
+    assert "- Lines 10-13: in `unused`" in report
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js 20+ on PATH")
+def test_lcov_from_node_live(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("lib.js", "lib.test.js"):
+        shutil.copy(NODE / name, project / name)
+    base = ["node", "--test", "--experimental-test-coverage"]
+    subprocess.run(
+        [*base, "--test-reporter=lcov", "--test-reporter-destination=lcov.info", "lib.test.js"],
+        cwd=project,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    table = subprocess.run(
+        [*base, "--test-reporter=spec", "lib.test.js"],
+        cwd=project,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    _check_against_node(project / "lcov.info", table, tmp_path / "out")
+
+
+def test_parallel_data_files_are_shards(tmp_path: Path) -> None:
+    folder = tmp_path / "project"
+    for relative, text in {**RELEASE_2, **TESTS_2, ".coveragerc": CONFIG}.items():
+        target = folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    env = oracle._clean_environment(folder / ".coverage")
+    for test in ("test_one.py", "test_two.py"):
+        oracle._coverage(
+            folder,
+            env,
+            "run",
+            "--branch",
+            "-p",
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            test,
+        )
+    shards = sorted(folder.glob(".coverage.*"))
+    assert len(shards) == 2
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    for shard in shards:  # `coverage combine` removes the shards it reads
+        shutil.copy(shard, kept / shard.name)
+    oracle._coverage(folder, env, "combine", "-q")
+    oracle._coverage(folder, env, "json", "-o", "coverage.json")
+    common = ["--source-root", str(folder), "--target", "pkg/*=90"]
+    from_json = _step(tmp_path / "json", *common, "--after", str(folder / "coverage.json"))
+    from_shards = _step(tmp_path / "shards", *common, "--after", f"{kept}/.coverage.*")
+    assert _files(from_shards) == _files(from_json)
+    assert from_shards["report.md"] == from_json["report.md"]
