@@ -31,6 +31,7 @@ from reportgen.inputs.coverage_json import MAX_DIGITS, _JsonLines
 from reportgen.inputs.xml_reader import CHUNK, Attrs, one_line, read_chunk
 
 _CONDITION = re.compile(r"\s*\d+(?:\.\d*)?\s*%\s*\(\s*(\d+)\s*/\s*(\d+)\s*\)\s*")
+_HITS = re.compile(r"\d{1,30}(?:\.\d*)?", re.ASCII)
 _ENCODE = msgspec.json.encode
 
 
@@ -111,10 +112,10 @@ class _Reader:
         hits = (attrs.get("hits") or "").strip()
         if number is None:
             raise self._error("a <line> without a line number")
-        if not hits.isdigit() or not hits.isascii():
-            # Some producers write float hits ("3.0"): a count all the same.
-            if not re.fullmatch(r"\d{1,30}(?:\.\d*)?", hits):
-                raise self._error(f"line {number}: hits {one_line(hits, 20)!r} is not a count")
+        # Some producers write float hits ("3.0"): a count all the same. More than 30 digits
+        # is no count (and thousands would not even convert).
+        if not _HITS.fullmatch(hits):
+            raise self._error(f"line {number}: hits {one_line(hits, 20)!r} is not a count")
         ran = hits.strip("0.") != ""
         item.hits[number] = item.hits.get(number, False) or ran
         if (attrs.get("branch") or "").strip().lower() != "true":
