@@ -226,6 +226,7 @@ def test_hostile_data_files(tmp_path: Path) -> None:
             "md",
         )
         assert_clean_failure(result, str(path), out)
+        assert path.read_bytes() == content  # never written to, not even by coverage.py
 
 
 def test_data_file_sources_only_inside_the_source_root(tmp_path: Path) -> None:

@@ -75,6 +75,7 @@ def read_data_file(
     root = os.path.realpath(source_root)
     if not os.path.isdir(root):
         raise InputError(f"{source_root}: no such source folder (--source-root)")
+    _check_schema(path, data_path)
     out = io.StringIO()
     try:
         with _inside(root):
@@ -101,6 +102,21 @@ def read_data_file(
     except sqlite3.Error as err:
         raise InputError(f"{path}: not a readable coverage.py data file ({err})") from None
     return parse_coverage_json(out.getvalue().encode("utf-8"), path, wanted, arcs)
+
+
+def _check_schema(path: str, data_path: str) -> None:
+    """Refuse an SQLite file that is not coverage.py's, looking read-only: coverage.py would
+    otherwise add its tables to any database it is given."""
+    import sqlite3
+    from urllib.request import pathname2url
+
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"file:{pathname2url(data_path)}?mode=ro", uri=True)
+        ) as db:
+            db.execute("select version from coverage_schema").fetchone()
+    except sqlite3.Error as err:
+        raise InputError(f"{path}: not a coverage.py data file ({_one_line(str(err))})") from None
 
 
 def _one_line(text: str) -> str:
