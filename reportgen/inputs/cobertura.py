@@ -32,69 +32,86 @@ from reportgen.inputs.xml_reader import CHUNK, Attrs, one_line, read_chunk
 
 _CONDITION = re.compile(r"\s*\d+(?:\.\d*)?\s*%\s*\(\s*(\d+)\s*/\s*(\d+)\s*\)\s*")
 _HITS = re.compile(r"\d{1,30}(?:\.\d*)?", re.ASCII)
+_HITS_LIST = re.compile(r"(?:\d{1,30}(?:\.\d*)?,)*\d{1,30}(?:\.\d*)?", re.ASCII)
+_NUMBER_LIST = re.compile(rf"(?:\d{{1,{MAX_DIGITS}}},)*\d{{1,{MAX_DIGITS}}}", re.ASCII)
 _ENCODE = msgspec.json.encode
 
 
 class _File:
     """One measured file's lines as the XML states them, merged across its classes."""
 
-    __slots__ = ("arcs_listed", "branches", "hits", "missing_to")
+    __slots__ = ("arcs_listed", "branches", "hit_texts", "missing_to", "numbers")
 
     def __init__(self) -> None:
-        self.hits: dict[int, bool] = {}  # line -> ran
+        # The attributes' text, checked and converted in bulk once the file is read: per
+        # element, only two appends run (a 5,000-file report has half a million lines).
+        self.numbers: list[str] = []
+        self.hit_texts: list[str] = []
         self.branches: dict[int, tuple[int, int]] = {}  # line -> (exits, taken)
         self.missing_to: dict[int, list[int]] = {}  # line -> destinations of missed arcs
         self.arcs_listed = True  # every line with a missed branch named its destinations
+
+
+_ENDS = frozenset({"class", "method", "source", "sources"})
 
 
 class _Reader:
     def __init__(self, source: str, expat: Any) -> None:
         self.source = source
         self.expat = expat
-        self.depth = 0
         self.root_seen = False
         self.sources: list[str] = []
+        self.in_sources = False
         self.source_text: list[str] | None = None
         self.files: dict[str, _File] = {}
         self.current: _File | None = None
-        self.class_depth = 0
-        self.method_depth = 0  # `<method>` repeats its class's lines: they are read once
-        self.lines = 0
+        # The current class's lists; None outside a class and inside a `<method>`, which
+        # repeats its class's lines.
+        self.numbers: list[str] | None = None
+        self.hit_texts: list[str] = []
 
-    def start(self, name: str, attrs: Attrs) -> None:
-        self.depth += 1
+    def start(self, name: str, attrs: list[str]) -> None:
+        if name == "line":
+            numbers = self.numbers
+            if numbers is not None:
+                # coverage.py's plain line: number and hits, in that order.
+                if len(attrs) == 4 and attrs[0] == "number" and attrs[2] == "hits":
+                    numbers.append(attrs[1])
+                    self.hit_texts.append(attrs[3])
+                else:
+                    self._line(dict(zip(attrs[::2], attrs[1::2], strict=True)))
+            return
         if not self.root_seen:
             self.root_seen = True
             if name != "coverage":
                 raise InputError(
                     f"{self.source}: not Cobertura XML (root element <{one_line(name, 40)}>)"
                 )
-            return
-        if name == "line":
-            if self.current is not None and not self.method_depth:
-                self._line(attrs)
         elif name == "class":
-            filename = attrs.get("filename")
-            if filename is None or not filename.strip():
+            found = dict(zip(attrs[::2], attrs[1::2], strict=True)).get("filename")
+            if found is None or not found.strip():
                 raise self._error("a <class> without a filename")
-            self.current = self.files.setdefault(filename, _File())
-            self.class_depth = self.depth
+            item = self.current = self.files.setdefault(found, _File())
+            self.numbers, self.hit_texts = item.numbers, item.hit_texts
         elif name == "method":
-            if self.current is not None and not self.method_depth:
-                self.method_depth = self.depth
-        elif name == "source" and self.depth == 3:
+            self.numbers = None
+        elif name == "sources":
+            self.in_sources = True
+        elif name == "source" and self.in_sources:
             self.source_text = []
             self.expat.CharacterDataHandler = self.source_text.append
 
     def end(self, name: str) -> None:
-        depth = self.depth
-        self.depth -= 1
-        if depth == self.method_depth:
-            self.method_depth = 0
-        elif depth == self.class_depth:
-            self.current = None
-            self.class_depth = 0
-        elif self.source_text is not None and name == "source":
+        if name not in _ENDS:
+            return
+        if name == "method":
+            if self.current is not None:
+                self.numbers = self.current.numbers
+        elif name == "class":
+            self.current = self.numbers = None
+        elif name == "sources":
+            self.in_sources = False
+        elif self.source_text is not None:
             text = "".join(self.source_text).strip()
             if text:
                 self.sources.append(text)
@@ -116,8 +133,8 @@ class _Reader:
         # is no count (and thousands would not even convert).
         if not _HITS.fullmatch(hits):
             raise self._error(f"line {number}: hits {one_line(hits, 20)!r} is not a count")
-        ran = hits.strip("0.") != ""
-        item.hits[number] = item.hits.get(number, False) or ran
+        item.numbers.append(str(number))
+        item.hit_texts.append(hits)
         if (attrs.get("branch") or "").strip().lower() != "true":
             return
         condition = attrs.get("condition-coverage")
@@ -151,6 +168,34 @@ class _Reader:
                 f" the {exits - taken} missed branches"
             )
         item.missing_to[number] = destinations
+
+
+def _hits(path: str, item: _File, source: str) -> dict[int, bool]:
+    """A file's lines and whether each ran, its attribute texts checked in bulk."""
+    numbers, texts = item.numbers, item.hit_texts
+    if not numbers:
+        return {}
+    if not _NUMBER_LIST.fullmatch(",".join(numbers)) or not _HITS_LIST.fullmatch(
+        ",".join(texts)
+    ):
+        # Padded values are still values; then the first bad one is named.
+        numbers = [number.strip() for number in numbers]
+        texts = [hits.strip() for hits in texts]
+        for number, hits in zip(numbers, texts, strict=True):
+            if _number(number) is None:
+                what = f"line number {one_line(number, 24)!r} is not a line number"
+                raise InputError(f"{source}: not Cobertura XML (file {path!r}: {what})")
+            if not _HITS.fullmatch(hits):
+                what = f"line {number}: hits {one_line(hits, 20)!r} is not a count"
+                raise InputError(f"{source}: not Cobertura XML (file {path!r}: {what})")
+    lines = list(map(int, numbers))
+    ran = [hits != "0" and hits.strip("0.") != "" for hits in texts]
+    found = dict(zip(lines, ran, strict=True))
+    if len(found) != len(lines):  # a line listed twice (two classes of one file): ran in any
+        found = {}
+        for line, hit in zip(lines, ran, strict=True):
+            found[line] = found.get(line, False) or hit
+    return found
 
 
 def _number(text: str | None) -> int | None:
@@ -187,7 +232,7 @@ def parse_cobertura(stream: BinaryIO, source: str, source_root: str = ".") -> Co
     xml = DefusedXMLParser(target=object(), forbid_dtd=True)
     expat = xml.parser
     reader = _Reader(source, expat)
-    expat.ordered_attributes = False
+    expat.ordered_attributes = True  # a list is cheaper to build than a dict
     expat.StartElementHandler = reader.start
     expat.EndElementHandler = reader.end
     size = 0
@@ -238,15 +283,15 @@ def _snapshot(reader: _Reader, source: str, source_root: str) -> CoverageSnapsho
         path = resolve(filename)
         if path in files:
             raise InputError(f"{source}: file {path!r} is listed under two names")
-        files[path] = _file(path, item, has_branches)
+        files[path] = _file(path, _hits(path, item, source), item, has_branches)
     return CoverageSnapshot(
         files=dict(sorted(files.items())), has_branches=has_branches, sources=(source,)
     )
 
 
-def _file(path: str, item: _File, has_branches: bool) -> FileCoverage:
-    executed = sorted(line for line, ran in item.hits.items() if ran)
-    missing = sorted(line for line, ran in item.hits.items() if not ran)
+def _file(path: str, hits: dict[int, bool], item: _File, has_branches: bool) -> FileCoverage:
+    executed = sorted(line for line, ran in hits.items() if ran)
+    missing = sorted(line for line, ran in hits.items() if not ran)
     missed_lines = set(missing)
     branches = missed = partial = 0
     for line, (exits, taken) in item.branches.items():
@@ -254,7 +299,7 @@ def _file(path: str, item: _File, has_branches: bool) -> FileCoverage:
         missed += exits - taken
         if line not in missed_lines:
             partial += exits - taken
-    numbers = Numbers(len(item.hits), len(missing), branches, partial, missed)
+    numbers = Numbers(len(hits), len(missing), branches, partial, missed)
     arcs = b""
     if has_branches and item.arcs_listed:
         arcs = _ENCODE(sorted((src, dst) for src, dsts in item.missing_to.items() for dst in dsts))
