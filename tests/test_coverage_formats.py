@@ -192,6 +192,11 @@ def test_cobertura_reports_equal_json_reports(
         str(r2 / "coverage.json"),
     )
     assert mixed == from_json
+    # One run alone: its uncovered lines are named by function, from the source files.
+    alone_json = _step(tmp_path / "alone-json", *common, "--after", str(r2 / "coverage.json"))
+    alone_xml = _step(tmp_path / "alone-xml", *common, "--after", str(r2 / "coverage.xml"))
+    assert alone_xml == alone_json
+    assert b"- Line 28: in `Box.total`" in alone_xml["report.md"]
 
 
 @pytest.mark.parametrize("kind", ["branch", "lines"])

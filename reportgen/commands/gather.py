@@ -276,6 +276,9 @@ def load_after_alone(
     def needed(path: str) -> bool:
         return path in listed or bool(wanted and wanted(path))
 
+    if all(_coverage_kind(path) in ("cobertura", "lcov") for path in snapshot.sources):
+        # Their regions come only from the source files: nothing to gain from a second read.
+        return _with_source_regions(snapshot, needed, source_root)
     return load_coverage(patterns, needed, source_root, arcs)
 
 

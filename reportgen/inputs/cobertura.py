@@ -52,9 +52,6 @@ class _File:
         self.arcs_listed = True  # every line with a missed branch named its destinations
 
 
-_ENDS = frozenset({"class", "method", "source", "sources"})
-
-
 class _Reader:
     def __init__(self, source: str, expat: Any) -> None:
         self.source = source
@@ -69,18 +66,37 @@ class _Reader:
         # repeats its class's lines.
         self.numbers: list[str] | None = None
         self.hit_texts: list[str] = []
+        self.last = ""  # the latest element started, other than `<line>`
 
     def start(self, name: str, attrs: list[str]) -> None:
         if name == "line":
             numbers = self.numbers
             if numbers is not None:
                 # coverage.py's plain line: number and hits, in that order.
-                if len(attrs) == 4 and attrs[0] == "number" and attrs[2] == "hits":
+                size = len(attrs)
+                if size == 4 and attrs[0] == "number" and attrs[2] == "hits":
                     numbers.append(attrs[1])
                     self.hit_texts.append(attrs[3])
+                elif (
+                    # Its branch line: branch, condition-coverage, maybe missing-branches.
+                    (size == 8 or (size == 10 and attrs[8] == "missing-branches"))
+                    and attrs[0] == "number"
+                    and attrs[2] == "hits"
+                    and attrs[4] == "branch"
+                    and attrs[6] == "condition-coverage"
+                ):
+                    numbers.append(attrs[1])
+                    self.hit_texts.append(attrs[3])
+                    listed = attrs[9] if size == 10 else None
+                    self._branch(_number(attrs[1]), attrs[5], attrs[7], listed)
                 else:
                     self._line(dict(zip(attrs[::2], attrs[1::2], strict=True)))
             return
+        if self.source_text is not None:  # a `<source>`'s text runs to the next element
+            self._source_done()
+        last, self.last = self.last, name
+        if name != "source":
+            self.in_sources = name == "sources"
         if not self.root_seen:
             self.root_seen = True
             if name != "coverage":
@@ -91,32 +107,31 @@ class _Reader:
             found = dict(zip(attrs[::2], attrs[1::2], strict=True)).get("filename")
             if found is None or not found.strip():
                 raise self._error("a <class> without a filename")
-            item = self.current = self.files.setdefault(found, _File())
-            self.numbers, self.hit_texts = item.numbers, item.hit_texts
-        elif name == "method":
+            self.current = self.files.setdefault(found, _File())
             self.numbers = None
-        elif name == "sources":
-            self.in_sources = True
+        elif name == "lines":
+            # A `<method>` holds only `<lines>`, repeating lines of its class: skipped. There
+            # is no end-tag handler (one call per element less): the next start tells.
+            item = self.current
+            if item is None or last == "method":
+                self.numbers = None
+            else:
+                self.numbers, self.hit_texts = item.numbers, item.hit_texts
+        elif name in ("method", "package", "packages"):
+            self.numbers = None
+            if name != "method":
+                self.current = None
         elif name == "source" and self.in_sources:
             self.source_text = []
             self.expat.CharacterDataHandler = self.source_text.append
 
-    def end(self, name: str) -> None:
-        if name not in _ENDS:
-            return
-        if name == "method":
-            if self.current is not None:
-                self.numbers = self.current.numbers
-        elif name == "class":
-            self.current = self.numbers = None
-        elif name == "sources":
-            self.in_sources = False
-        elif self.source_text is not None:
-            text = "".join(self.source_text).strip()
-            if text:
-                self.sources.append(text)
-            self.source_text = None
-            self.expat.CharacterDataHandler = None
+    def _source_done(self) -> None:
+        assert self.source_text is not None
+        text = "".join(self.source_text).strip()
+        if text:
+            self.sources.append(text)
+        self.source_text = None
+        self.expat.CharacterDataHandler = None
 
     def _error(self, problem: str) -> InputError:
         line = self.expat.CurrentLineNumber
@@ -135,9 +150,22 @@ class _Reader:
             raise self._error(f"line {number}: hits {one_line(hits, 20)!r} is not a count")
         item.numbers.append(str(number))
         item.hit_texts.append(hits)
-        if (attrs.get("branch") or "").strip().lower() != "true":
+        branch = attrs.get("branch")
+        if branch is not None:
+            self._branch(
+                number, branch, attrs.get("condition-coverage"), attrs.get("missing-branches")
+            )
+
+    def _branch(
+        self, number: int | None, branch: str, condition: str | None, listed: str | None
+    ) -> None:
+        """A branch line's counts and, from coverage.py, its missed arcs' destinations."""
+        item = self.current
+        assert item is not None
+        if number is None:
+            return  # the line's number is refused with the file's other lines
+        if branch != "true" and branch.strip().lower() != "true":
             return
-        condition = attrs.get("condition-coverage")
         match = _CONDITION.fullmatch(condition or "")
         if match is None:
             if condition is None:
@@ -156,7 +184,6 @@ class _Reader:
         if old is not None:  # the same line in two classes of one file: the better measure
             exits, taken = max(exits, old[0]), max(taken, old[1])
         item.branches[number] = (exits, taken)
-        listed = attrs.get("missing-branches")
         if listed is None:
             if taken < exits:
                 item.arcs_listed = False
@@ -175,9 +202,7 @@ def _hits(path: str, item: _File, source: str) -> dict[int, bool]:
     numbers, texts = item.numbers, item.hit_texts
     if not numbers:
         return {}
-    if not _NUMBER_LIST.fullmatch(",".join(numbers)) or not _HITS_LIST.fullmatch(
-        ",".join(texts)
-    ):
+    if not _NUMBER_LIST.fullmatch(",".join(numbers)) or not _HITS_LIST.fullmatch(",".join(texts)):
         # Padded values are still values; then the first bad one is named.
         numbers = [number.strip() for number in numbers]
         texts = [hits.strip() for hits in texts]
@@ -208,6 +233,8 @@ def _number(text: str | None) -> int | None:
 def _destinations(text: str) -> list[int] | None:
     """`missing-branches`: line numbers, "exit" for the k-th exit of the line (numbered -k,
     as coverage.py's negative exits display as "exit" whatever their number)."""
+    if text.isdigit() and text.isascii() and len(text) <= MAX_DIGITS:  # the common case
+        return [int(text)]
     found: list[int] = []
     exits = 0
     for part in text.split(","):
@@ -234,7 +261,6 @@ def parse_cobertura(stream: BinaryIO, source: str, source_root: str = ".") -> Co
     reader = _Reader(source, expat)
     expat.ordered_attributes = True  # a list is cheaper to build than a dict
     expat.StartElementHandler = reader.start
-    expat.EndElementHandler = reader.end
     size = 0
     wanted = CHUNK
     closing = False
@@ -272,6 +298,8 @@ def parse_cobertura(stream: BinaryIO, source: str, source_root: str = ".") -> Co
         raise InputError(f"{source}: unsupported encoding ({one_line(str(err))})") from None
     if not reader.root_seen:
         raise InputError(f"{source}: no XML element found")
+    if reader.source_text is not None:
+        reader._source_done()
     return _snapshot(reader, source, source_root)
 
 
