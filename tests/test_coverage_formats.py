@@ -405,3 +405,28 @@ def test_parallel_data_files_are_shards(tmp_path: Path) -> None:
     from_shards = _step(tmp_path / "shards", *common, "--after", f"{kept}/.coverage.*")
     assert _files(from_shards) == _files(from_json)
     assert from_shards["report.md"] == from_json["report.md"]
+
+
+def test_source_regions_are_coverage_pys() -> None:
+    """Functions named from source files (Cobertura, LCOV without FN, old JSON) are delimited
+    exactly as coverage.py's own region finder delimits them."""
+    from coverage.regions import code_regions
+
+    from reportgen.inputs.source_regions import regions_from_source
+
+    root = Path(__file__).parent.parent
+    sources = [*sorted((root / "reportgen").rglob("*.py")), *sorted((root / "tests").glob("*.py"))]
+    sources.append(root / "tests" / "data" / "coverage" / "sample" / "sample" / "core.py")
+    texts = [path.read_text(encoding="utf-8") for path in sources]
+    texts += [
+        RELEASE_2["pkg/shapes.py"],
+        "class A:\n    class B:\n        def f(self):\n            def g():\n                pass\n            return g\n",
+    ]
+    compared = 0
+    for text in texts:
+        ours = regions_from_source(text)
+        assert ours is not None
+        theirs = {(r.kind, r.name, r.start, frozenset(r.lines)) for r in code_regions(text)}
+        assert {(r.kind, r.name, r.start_line, r.lines) for r in ours} == theirs
+        compared += len(theirs)
+    assert compared > 500

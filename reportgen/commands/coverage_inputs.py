@@ -7,6 +7,7 @@ import contextlib
 import io
 import os
 from collections.abc import Callable, Iterator
+from typing import IO
 
 from reportgen.analysis.models import CoverageSnapshot
 from reportgen.errors import InputError
@@ -17,14 +18,14 @@ def read_other_coverage(
     kind: str,
     path: str,
     source_root: str,
+    opened: Callable[[str], contextlib.AbstractContextManager[IO[bytes]]],
     wanted: Callable[[str], bool] | None = None,
     arcs: Callable[[str], bool] | None = None,
 ) -> CoverageSnapshot:
-    """One coverage input of the given kind (see `reportgen.inputs.coverage_kind`); `wanted`
-    and `arcs` as for `parse_coverage_json` (the other formats have neither regions nor
-    executed arcs)."""
-    from reportgen.commands.gather import opened
-
+    """One coverage input of the given kind (see `reportgen.inputs.coverage_kind`), its file
+    opened with `opened` (the caller's, naming why a file cannot be read); `wanted` and
+    `arcs` as for `parse_coverage_json` (the other formats have neither regions nor executed
+    arcs)."""
     if kind == DATA_FILE:
         return read_data_file(path, source_root, wanted, arcs)
     if kind == COBERTURA:

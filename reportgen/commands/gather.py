@@ -229,7 +229,9 @@ def load_coverage(
         else:
             from reportgen.commands.coverage_inputs import read_other_coverage
 
-            snapshots.append(read_other_coverage(kind, path, source_root, wanted or _no_file, arcs))
+            snapshots.append(
+                read_other_coverage(kind, path, source_root, opened, wanted or _no_file, arcs)
+            )
     combined = combine_snapshots(snapshots)
     return _with_source_regions(combined, wanted, source_root) if wanted else combined
 
