@@ -35,18 +35,23 @@ _HITS = re.compile(r"\d{1,30}(?:\.\d*)?", re.ASCII)
 _HITS_LIST = re.compile(r"(?:\d{1,30}(?:\.\d*)?,)*\d{1,30}(?:\.\d*)?", re.ASCII)
 _NUMBER_LIST = re.compile(rf"(?:\d{{1,{MAX_DIGITS}}},)*\d{{1,{MAX_DIGITS}}}", re.ASCII)
 _ENCODE = msgspec.json.encode
+_PACK = msgspec.msgpack.encode
+_PACKED_DECODER = msgspec.msgpack.Decoder(dict[int, bool])
 
 
 class _File:
     """One measured file's lines as the XML states them, merged across its classes."""
 
-    __slots__ = ("arcs_listed", "branches", "hit_texts", "missing_to", "numbers")
+    __slots__ = ("arcs_listed", "branches", "done", "hit_texts", "missing_to", "numbers")
 
     def __init__(self) -> None:
         # The attributes' text, checked and converted in bulk once the file is read: per
         # element, only two appends run (a 5,000-file report has half a million lines).
         self.numbers: list[str] = []
         self.hit_texts: list[str] = []
+        # The lines of the classes read so far, packed (line -> ran) once each class ends: the
+        # texts above never pile up over a whole report.
+        self.done = b""
         self.branches: dict[int, tuple[int, int]] = {}  # line -> (exits, taken)
         self.missing_to: dict[int, list[int]] = {}  # line -> destinations of missed arcs
         self.arcs_listed = True  # every line with a missed branch named its destinations
@@ -67,6 +72,7 @@ class _Reader:
         self.numbers: list[str] | None = None
         self.hit_texts: list[str] = []
         self.last = ""  # the latest element started, other than `<line>`
+        self.filename = ""
 
     def start(self, name: str, attrs: list[str]) -> None:
         if name == "line":
@@ -107,7 +113,9 @@ class _Reader:
             found = dict(zip(attrs[::2], attrs[1::2], strict=True)).get("filename")
             if found is None or not found.strip():
                 raise self._error("a <class> without a filename")
+            self.flush()
             self.current = self.files.setdefault(found, _File())
+            self.filename = found
             self.numbers = None
         elif name == "lines":
             # A `<method>` holds only `<lines>`, repeating lines of its class: skipped. There
@@ -120,10 +128,26 @@ class _Reader:
         elif name in ("method", "package", "packages"):
             self.numbers = None
             if name != "method":
+                self.flush()
                 self.current = None
         elif name == "source" and self.in_sources:
             self.source_text = []
             self.expat.CharacterDataHandler = self.source_text.append
+
+    def flush(self) -> None:
+        """Pack the current class's lines into its file's (checked and converted in bulk)."""
+        item = self.current
+        if item is None or not item.numbers:
+            return
+        hits = _hits(self.filename, item, self.source)
+        if item.done:  # the file's lines from an earlier class: a line ran if it ran in any
+            packed = _PACKED_DECODER.decode(item.done)
+            for line, ran in hits.items():
+                packed[line] = packed.get(line, False) or ran
+            hits = packed
+        item.done = _PACK(hits)
+        item.numbers.clear()
+        item.hit_texts.clear()
 
     def _source_done(self) -> None:
         assert self.source_text is not None
@@ -300,6 +324,7 @@ def parse_cobertura(stream: BinaryIO, source: str, source_root: str = ".") -> Co
         raise InputError(f"{source}: no XML element found")
     if reader.source_text is not None:
         reader._source_done()
+    reader.flush()
     return _snapshot(reader, source, source_root)
 
 
@@ -311,7 +336,8 @@ def _snapshot(reader: _Reader, source: str, source_root: str) -> CoverageSnapsho
         path = resolve(filename)
         if path in files:
             raise InputError(f"{source}: file {path!r} is listed under two names")
-        files[path] = _file(path, _hits(path, item, source), item, has_branches)
+        hits = _PACKED_DECODER.decode(item.done) if item.done else {}
+        files[path] = _file(path, hits, item, has_branches)
     return CoverageSnapshot(
         files=dict(sorted(files.items())), has_branches=has_branches, sources=(source,)
     )
