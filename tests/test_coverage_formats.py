@@ -430,3 +430,30 @@ def test_source_regions_are_coverage_pys() -> None:
         assert {(r.kind, r.name, r.start_line, r.lines) for r in ours} == theirs
         compared += len(theirs)
     assert compared > 500
+
+
+def test_line_only_side_against_branch_side_is_refused(
+    releases: dict[str, Path], tmp_path: Path
+) -> None:
+    lines_xml = str(releases["r1-lines"] / "coverage.xml")
+    branch_json = str(releases["r2-branch"] / "coverage.json")
+    for before, after, named in (
+        (lines_xml, branch_json, lines_xml),
+        (branch_json, lines_xml, lines_xml),
+    ):
+        out = tmp_path / "out"
+        result = CliRunner().invoke(
+            main, ["step", "--before", before, "--after", after, "--out", f"{out}/"]
+        )
+        assert result.exit_code == 2, result.output
+        assert result.stderr.splitlines() == [
+            f"Error: {named}: measured without branch coverage, unlike"
+            f" {branch_json}; both sides must be measured alike"
+        ]
+        assert not out.exists()
+    # The same measurement in two formats is no mix.
+    branch_lcov = str(releases["r1-branch"] / "coverage.lcov")
+    result = CliRunner().invoke(
+        main, ["step", "--before", branch_lcov, "--after", branch_json, "--format", "json"]
+    )
+    assert result.exit_code in (0, 1), result.output

@@ -380,10 +380,13 @@ def gather(
     return StepInputs(
         spec=spec,
         precision=precision,
-        before=load_coverage(before, wanted, source_root),
-        after=load_coverage(after, wanted_after, source_root, in_diff)
-        if before
-        else load_after_alone(after, wanted_after, source_root, in_diff),
+        before=(before_coverage := load_coverage(before, wanted, source_root)),
+        after=_measured_alike(
+            before_coverage,
+            load_coverage(after, wanted_after, source_root, in_diff)
+            if before
+            else load_after_alone(after, wanted_after, source_root, in_diff),
+        ),
         tests_before=load_tests(junit_before),
         tests_after=load_tests(junit),
         targets=targets,
@@ -392,6 +395,23 @@ def gather(
         changes=changes,
         patch_min=patch_min,
     )
+
+
+def _measured_alike(
+    before: CoverageSnapshot | None, after: CoverageSnapshot | None
+) -> CoverageSnapshot | None:
+    """Refuse branch data on one side against line-only data on the other, as shards are:
+    the branch figures would compare with nothing (inputs of any format, e.g. an LCOV file
+    without BRDA records against a branch-measured JSON report)."""
+    if before is None or after is None or not before.files or not after.files:
+        return after
+    for lines, branches in ((before, after), (after, before)):
+        if not lines.has_branches and branches.totals.num_branches:
+            raise InputError(
+                f"{lines.sources[0]}: measured without branch coverage, unlike"
+                f" {branches.sources[0]}; both sides must be measured alike"
+            )
+    return after
 
 
 def _either(first: Callable[[str], bool], second: Callable[[str], bool]) -> Callable[[str], bool]:
