@@ -346,3 +346,21 @@ def test_arbitrary_bytes_never_crash_the_readers(data: bytes) -> None:
             parse(io.BytesIO(data), "x")
         except InputError as err:
             assert "\n" not in str(err)
+
+
+def test_cobertura_paths_through_sources(tmp_path: Path) -> None:
+    """Class filenames are placed by `<sources>`: inside the root by their folder there, from
+    another machine by the longest tail of the source that holds the file."""
+    from reportgen.inputs.cobertura import _resolver
+
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    (tmp_path / "src" / "pkg" / "mod.py").write_text("x = 1\n")
+    root = str(tmp_path)
+    assert _resolver([f"{tmp_path}/src/pkg"], root)("mod.py") == "src/pkg/mod.py"
+    assert _resolver(["/ci/checkout/src"], root)("pkg/mod.py") == "src/pkg/mod.py"
+    assert _resolver(["C:\\ci\\checkout\\src\\pkg"], root)("mod.py") == "src/pkg/mod.py"
+    # Nothing at hand: one source adds nothing, several keep their place below their common one.
+    assert _resolver(["/ci/checkout"], root)("lib/a.py") == "lib/a.py"
+    assert _resolver(["/ci/x/src", "/ci/x/lib"], root)("a.py") == "src/a.py"
+    assert _resolver([], root)(f"{tmp_path}/src/pkg/mod.py") == "src/pkg/mod.py"
+    assert _resolver([], root)("/elsewhere/a.py") == "/elsewhere/a.py"

@@ -35,6 +35,7 @@ _HITS = re.compile(r"\d{1,30}(?:\.\d*)?", re.ASCII)
 _HITS_LIST = re.compile(r"(?:\d{1,30}(?:\.\d*)?,)*\d{1,30}(?:\.\d*)?", re.ASCII)
 _NUMBER_LIST = re.compile(rf"(?:\d{{1,{MAX_DIGITS}}},)*\d{{1,{MAX_DIGITS}}}", re.ASCII)
 _ENCODE = msgspec.json.encode
+_DRIVE = re.compile(r"[A-Za-z]:/")
 _PACK = msgspec.msgpack.encode
 _PACKED_DECODER = msgspec.msgpack.Decoder(dict[int, bool])
 
@@ -375,7 +376,8 @@ def _resolver(sources: list[str], source_root: str) -> Any:
     for folder in sources:
         folder = folder.replace("\\", "/").rstrip("/") or "/"
         full = os.path.normpath(os.path.join(root, folder))
-        if os.path.commonpath((root, full)) == root:
+        # A Windows machine's `C:/build/src` is absolute there, never a folder of the root.
+        if not _DRIVE.match(folder) and os.path.commonpath((root, full)) == root:
             choices.append([os.path.relpath(full, root).replace(os.sep, "/")])
             continue
         parts = [part for part in folder.split("/") if part not in ("", ".", "..")]
