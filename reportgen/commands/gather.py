@@ -243,6 +243,16 @@ def load_coverage(
     paths = expand(patterns, "coverage")
     snapshots = []
     for path in paths:
+        kind = _coverage_kind(path)
+        if kind != "json":
+            from reportgen.commands.coverage_inputs import read_other_coverage
+
+            snapshots.append(
+                read_other_coverage(
+                    kind, path, source_root, opened, wanted or _no_file, arcs, raw_functions
+                )
+            )
+            continue
         if stack is not None:
             data = stack.enter_context(mapped(path))
             snapshots.append(
@@ -257,6 +267,18 @@ def load_coverage(
             snapshots.append(parse_coverage_json(data, path, wanted or _no_file, arcs))
     combined = combine_snapshots(snapshots)
     return _with_source_regions(combined, wanted, source_root) if wanted else combined
+
+
+def _coverage_kind(path: str) -> str:
+    """The format of a coverage input, from its content (its name says nothing reliable)."""
+    from reportgen.inputs.coverage_kind import HEAD_BYTES, coverage_kind
+
+    with opened(path) as handle:
+        try:
+            head = handle.read(HEAD_BYTES)
+        except OSError as err:
+            raise InputError(f"{path}: cannot read ({err.strerror or err})") from None
+    return coverage_kind(head)
 
 
 def _no_file(path: str) -> bool:
@@ -289,6 +311,9 @@ def load_after_alone(
     def needed(path: str) -> bool:
         return path in listed or bool(wanted and wanted(path))
 
+    if all(_coverage_kind(path) in ("cobertura", "lcov") for path in snapshot.sources):
+        # Their regions come only from the source files: nothing to gain from a second read.
+        return _with_source_regions(snapshot, needed, source_root)
     return load_coverage(patterns, needed, source_root, arcs)
 
 
@@ -423,7 +448,7 @@ def gather(
         spec=spec,
         precision=precision,
         before=before_coverage,
-        after=after_coverage,
+        after=_measured_alike(before_coverage, after_coverage),
         tests_before=before_tests,
         tests_after=load_tests(junit),
         targets=targets,
@@ -491,6 +516,23 @@ def _sources(root: str) -> Callable[[str], str | None]:
         return read_source(Path(found))
 
     return text
+
+
+def _measured_alike(
+    before: CoverageSnapshot | None, after: CoverageSnapshot | None
+) -> CoverageSnapshot | None:
+    """Refuse branch data on one side against line-only data on the other, as shards are:
+    the branch figures would compare with nothing (inputs of any format, e.g. an LCOV file
+    without BRDA records against a branch-measured JSON report)."""
+    if before is None or after is None or not before.files or not after.files:
+        return after
+    for lines, branches in ((before, after), (after, before)):
+        if not lines.has_branches and branches.totals.num_branches:
+            raise InputError(
+                f"{lines.sources[0]}: measured without branch coverage, unlike"
+                f" {branches.sources[0]}; both sides must be measured alike"
+            )
+    return after
 
 
 def _either(first: Callable[[str], bool], second: Callable[[str], bool]) -> Callable[[str], bool]:

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from tests.benchmark import generate
 
-CASE_NAMES = ("files", "patch", "large", "junit", "help")
+CASE_NAMES = ("files", "cobertura", "patch", "large", "junit", "help")
 LARGE_FILES = 50_000
 # A bare expat pass over a file: the floor of any streaming XML reader in Python.
 EXPAT_PASS = """
@@ -260,6 +260,23 @@ def coverage_case(tools: Tools, work: Path, files: int, seed: int, target: Targe
     if tools.diff_cover:
         commands.append(_diff_cover(tools.diff_cover, inputs, work, out / f"diffcover-{files}.md"))
     return Case(title, tuple(commands), target)
+
+
+def cobertura_case(tools: Tools, work: Path, files: int, seed: int) -> Case:
+    """reportgen step on the Cobertura pair against the same step on the same data as JSON."""
+    inputs = _coverage_inputs(work / f"files-{files}", files, seed)
+    out = work / "out"
+    title = f"{files:,} files as Cobertura ({_mb(inputs.after_xml):.0f} MB) vs JSON"
+    commands = []
+    for label, before, after in (
+        ("reportgen step (Cobertura)", inputs.before_xml, inputs.after_xml),
+        ("reportgen step (JSON)", inputs.before_json, inputs.after_json),
+    ):
+        report = out / f"{label.split('(')[1].rstrip(')').lower()}-{files}.md"
+        argv = (tools.reportgen, "step", "--before", str(before), "--after", str(after),
+                "--format", "md", "--out", str(report))  # fmt: skip
+        commands.append(Command(label, argv, ok=frozenset({0, 1}), output=report))
+    return Case(title, tuple(commands), Target("reportgen step (JSON)", slower=2))
 
 
 def patch_case(tools: Tools, work: Path, files: int, seed: int) -> Case:
@@ -548,6 +565,8 @@ def build_case(name: str, tools: Tools, work: Path, args: argparse.Namespace) ->
     if name == "files":
         target = Target("pycobertura diff", faster=15, memory_share=0.1)
         return coverage_case(tools, work, args.files, args.seed, target)
+    if name == "cobertura":
+        return cobertura_case(tools, work, args.files, args.seed)
     if name == "patch":
         return patch_case(tools, work, args.files, args.seed)
     if name == "large":
