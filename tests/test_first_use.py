@@ -554,3 +554,32 @@ def test_several_formats_into_a_file_name_are_refused(tmp_path: Path) -> None:
     )
     assert done.exit_code == 0, done.stderr
     assert sorted(p.name for p in folder.iterdir()) == ["report.html", "report.md"]
+
+
+def test_after_only_rows_follow_coverage_reports_order(tmp_path: Path) -> None:
+    """`m2` before `m10`, as `coverage report -m` lists them (its human sort), not by code point."""
+    import subprocess
+    import sys
+
+    from tests.coverage_oracle import parse_report_text
+
+    names = ["m2", "m10", "M1", "m_1", "m1a"]
+    for name in names:
+        (tmp_path / f"{name}.py").write_text("x = 1\nif x:\n    y = 2\n", encoding="utf-8")
+    (tmp_path / "main.py").write_text("".join(f"import {n}\n" for n in names), encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin", "COVERAGE_FILE": str(tmp_path / ".coverage")}
+
+    def coverage(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "coverage", *args],
+            cwd=tmp_path, env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return done.stdout
+
+    coverage("run", "--branch", "--rcfile=/dev/null", "main.py")
+    coverage("json", "--rcfile=/dev/null", "-o", str(tmp_path / "c.json"))
+    expected = list(parse_report_text(coverage("report", "-m", "--rcfile=/dev/null"))["files"])
+    text = run("step", "--after", str(tmp_path / "c.json")).stdout
+    rows = _md_table(text, "| Name | Stmts | Miss | Branch | BrPart | Cover | Missing |")
+    assert [r[0] for r in rows[:-1]] == expected
+    assert expected.index("m2.py") < expected.index("m10.py")

@@ -106,3 +106,13 @@ def test_fast_missing_items_equal_coverage(data) -> None:
         t for _, t in missing_items_sorted(executed, sorted(missing), sorted(arcs.items()))
     )
     assert fast == coverage_format_lines(statements, missing, sorted(arcs.items()))
+
+
+@given(st.lists(st.text(alphabet="aAm_01239./", max_size=8), max_size=12))
+def test_human_key_sorts_as_coverage_report(names: list[str]) -> None:
+    """`coverage report` lists files by coverage.py's human sort; ours is the same order."""
+    from coverage.misc import human_sorted
+
+    from reportgen.analysis.numbers import human_key
+
+    assert sorted(names, key=human_key) == human_sorted(names)

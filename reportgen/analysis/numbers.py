@@ -8,6 +8,8 @@ against coverage.py's own functions.
 
 from __future__ import annotations
 
+import functools
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -190,3 +192,15 @@ def total(numbers: Iterable[Numbers]) -> Numbers:
         partial += item.num_partial_branches
         missing_branches += item.num_missing_branches
     return Numbers(statements, missing, branches, partial, missing_branches)
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+@functools.cache
+def human_key(text: str) -> tuple[list[str | int], str]:
+    """The order `coverage report` lists files in: digit runs compared as numbers
+    (`m2` before `m10`), the text itself breaking ties. coverage.py reads the runs in base 16
+    (no digit limit; the same order as base 10 for digit strings), and so does this."""
+    parts = _DIGITS.split(text)
+    return [int(part, 16) if i % 2 else part for i, part in enumerate(parts)], text

@@ -20,6 +20,7 @@ import msgspec
 
 from reportgen.analysis.coverage_diff import Scope, Target, matches
 from reportgen.analysis.models import CoverageSnapshot, FileCoverage
+from reportgen.analysis.numbers import human_key
 from reportgen.analysis.step import StepInputs
 from reportgen.errors import InputError, SpecError
 from reportgen.inputs.spec import Spec, parse_spec
@@ -302,7 +303,8 @@ def load_after_alone(
     listed = {
         path
         for path in itertools.islice(
-            (p for p, f in snapshot.files.items() if _has_misses(f)), MAX_ROWS
+            (p for p in sorted(snapshot.files, key=human_key) if _has_misses(snapshot.files[p])),
+            MAX_ROWS,
         )
     }
     if not listed or all(snapshot.files[p].regions is not None for p in listed):

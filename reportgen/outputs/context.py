@@ -19,7 +19,7 @@ from reportgen.analysis.criteria import (
     display_delta,
     display_seconds,
 )
-from reportgen.analysis.numbers import Numbers
+from reportgen.analysis.numbers import Numbers, human_key
 from reportgen.analysis.step import StepResult
 from reportgen.outputs.patch_context import patch_context
 from reportgen.outputs.summary import FileEntry
@@ -134,7 +134,9 @@ def coverage_table(step: StepResult) -> dict[str, Any] | None:
     cov = step.coverage
     assert cov is not None and cov.after is not None
     p = step.precision
-    measured = [f.after for f in cov.files if f.after is not None]
+    measured = sorted(
+        (f.after for f in cov.files if f.after is not None), key=lambda f: human_key(f.path)
+    )
 
     def row(numbers: Numbers) -> dict[str, Any]:
         return {
