@@ -10,9 +10,8 @@ import re
 import socket
 import threading
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -32,6 +31,7 @@ from reportgen.publish.github import (
     resolve_target,
     upsert_comment,
 )
+from tests import loopback
 
 TOKEN = "ghp_TESTtokenDistinctive7Q2xW9zR4"
 REPO = "octo/widgets"
@@ -151,70 +151,8 @@ class FakeGitHub:
         return {"id": number, "body": self.comments[number], "html_url": html_url, "user": user}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: "_Server"
-
-    def do_GET(self) -> None:
-        self._answer("GET")
-
-    def do_POST(self) -> None:
-        self._answer("POST")
-
-    def do_PATCH(self) -> None:
-        self._answer("PATCH")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep the test output clean."""
-
-    def _answer(self, method: str) -> None:
-        raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        status, extra, payload = self.server.fake.handle(method, self.path, headers, raw)
-        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode("utf-8")
-        extra = dict(extra)
-        self.send_response_only(status)
-        self.send_header("Date", extra.pop("Date", self.date_time_string()))
-        for name, value in extra.items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
-class _Server(ThreadingHTTPServer):
-    fake: FakeGitHub
-
-
-@pytest.fixture(autouse=True)
-def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No proxy from the environment may carry a test request off this machine."""
-    for name in ("http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-    monkeypatch.setenv("no_proxy", "*")
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[[FakeGitHub], FakeGitHub]]:
-    """Start fakes on 127.0.0.1 (port 0) and stop them after the test."""
-    running: list[tuple[_Server, threading.Thread]] = []
-
-    def start(fake: FakeGitHub) -> FakeGitHub:
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.fake = fake
-        fake.base_url = f"http://127.0.0.1:{server.server_address[1]}{fake.prefix}"
-        # A short poll keeps shutdown() in teardown from waiting the default half second.
-        thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-        thread.start()
-        running.append((server, thread))
-        return fake
-
-    yield start
-    for server, thread in running:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+# The loopback server and the no-proxy guard are shared with the other API stand-ins.
+serve, _loopback_only = loopback.serve, loopback._loopback_only
 
 
 @pytest.fixture

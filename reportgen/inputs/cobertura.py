@@ -28,7 +28,7 @@ from reportgen.analysis.models import CoverageSnapshot, FileCoverage
 from reportgen.analysis.numbers import Numbers
 from reportgen.errors import InputError
 from reportgen.inputs.coverage_json import MAX_DIGITS, _JsonLines
-from reportgen.inputs.xml_reader import CHUNK, Attrs, one_line, read_chunk
+from reportgen.inputs.xml_reader import Attrs, feed_all, one_line
 
 _CONDITION = re.compile(r"\s*\d+(?:\.\d*)?\s*%\s*\(\s*(\d+)\s*/\s*(\d+)\s*\)\s*")
 _HITS = re.compile(r"\d{1,30}(?:\.\d*)?", re.ASCII)
@@ -286,18 +286,9 @@ def parse_cobertura(stream: BinaryIO, source: str, source_root: str = ".") -> Co
     reader = _Reader(source, expat)
     expat.ordered_attributes = True  # a list is cheaper to build than a dict
     expat.StartElementHandler = reader.start
-    size = 0
-    wanted = CHUNK
     closing = False
     try:
-        while chunk := read_chunk(stream, source, wanted):
-            size += len(chunk)
-            last_event = expat.CurrentByteIndex
-            xml.feed(chunk)
-            # As in the JUnit reader: an unfinished huge token is rescanned at every feed, so
-            # reads double while no event passes, keeping the work linear.
-            wanted = CHUNK if expat.CurrentByteIndex != last_event else wanted * 2
-        if not size:
+        if not feed_all(xml, stream, source):
             raise InputError(f"{source}: empty file, expected a coverage report")
         closing = True
         xml.close()

@@ -26,12 +26,11 @@ from reportgen.errors import InputError
 from reportgen.inputs.dotnet_xml import NUnitReader, TrxReader, XUnitReader
 from reportgen.inputs.junit_xml import JUnitReader
 from reportgen.inputs.xml_reader import (
-    CHUNK,
     Attrs,
     Reader,
     declaration_message,
+    feed_all,
     one_line,
-    read_chunk,
 )
 
 
@@ -47,19 +46,8 @@ def parse_junit(stream: BinaryIO, source: str) -> TestRun:
     # A bare target: ElementTree installs none of its own callbacks (no tree, no text kept).
     xml = DefusedXMLParser(target=object(), forbid_dtd=True)
     start = _Start(source, xml.parser)
-    size = 0
-    wanted = CHUNK
-    expat = xml.parser
     try:
-        while chunk := read_chunk(stream, source, wanted):
-            size += len(chunk)
-            last_event = expat.CurrentByteIndex
-            xml.feed(chunk)
-            # Expat rescans an unfinished token (a start tag with a huge attribute, a comment)
-            # from its start at every feed: quadratic in 64 KiB feeds. Doubling the reads while
-            # no event passes keeps the work linear; the next event resets them.
-            wanted = CHUNK if expat.CurrentByteIndex != last_event else wanted * 2
-        if not size:
+        if not feed_all(xml, stream, source):
             raise InputError(f"{source}: empty file")
         start.closing = True
         xml.close()

@@ -172,3 +172,21 @@ class Reader(ABC):
 
     def finish(self) -> TestRun:
         return self.builder.build(self.suite_time if self.suite_timed else None)
+
+
+def feed_all(xml: Any, stream: BinaryIO, source: str) -> int:
+    """Feed a whole stream to a defusedxml parser; returns the bytes read (0: empty).
+
+    Expat rescans an unfinished token (a start tag with a huge attribute, a comment) from its
+    start at every feed: quadratic in 64 KiB feeds. Doubling the reads while no event passes
+    keeps the work linear; the next event resets them.
+    """
+    expat = xml.parser
+    size = 0
+    wanted = CHUNK
+    while chunk := read_chunk(stream, source, wanted):
+        size += len(chunk)
+        last_event = expat.CurrentByteIndex
+        xml.feed(chunk)
+        wanted = CHUNK if expat.CurrentByteIndex != last_event else wanted * 2
+    return size
