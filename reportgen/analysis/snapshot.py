@@ -1,7 +1,8 @@
 """A stored snapshot of one run (a baseline): its wire model, packed and unpacked.
 
 The snapshot holds what a report needs of one side and nothing else: per file the counts,
-the executed and missed lines, the missed arcs, functions and classes; per test its packed
+the executed and missed lines, the missed arcs, functions and classes, and (format 2) each
+function's figures as a before side needs them; per test its packed
 state (outcome, flaky, runs), time, file, and the failures' messages. Line lists are stored as
 the differences between consecutive lines (little-endian uint32, uint64 when a line needs
 it), which zlib shrinks to a small fraction of their decimal text; tests as per-class blocks,
@@ -31,7 +32,9 @@ from reportgen.analysis.test_run import (
 )
 
 MAGIC = b"reportgen-snapshot\n"
-FORMAT = 1
+FORMAT = 2
+# The first format whose files carry their functions' figures; older ones are still read.
+FUNCTIONS_SINCE = 2
 # Snapshot files are named by the full commit id they measured.
 SUFFIX = ".snapshot"
 
@@ -82,6 +85,21 @@ class StoredRegion(msgspec.Struct, array_like=True, frozen=True):
     lines: bytes  # packed lines
 
 
+class StoredFunction(msgspec.Struct, array_like=True, frozen=True):
+    """One function's figures as a before side is compared with them: its coverage.py key
+    (`f`, `f@18`), its `def` line, its five counts and its packed missed lines. Its executed
+    lines and missed arcs only make the after side's Missing column, so they are not kept."""
+
+    name: str
+    start_line: Count
+    counts: tuple[Count, Count, Count, Count, Count]
+    missing: bytes
+
+
+# A file's stored functions: absent from format 1, which says nothing of them.
+NO_FUNCTION_FIGURES = msgspec.Raw(msgspec.msgpack.encode(False))
+
+
 class StoredFile(msgspec.Struct, array_like=True, frozen=True):
     """One measured file: coverage.py's five counts, packed executed and missed lines, the
     missed arcs as little-endian int64 pairs (None: the input had no per-arc list)."""
@@ -95,6 +113,10 @@ class StoredFile(msgspec.Struct, array_like=True, frozen=True):
     arcs: bytes | None
     # A MessagePack list of StoredRegion, or nil: decoded only for the files that need them.
     regions: msgspec.Raw
+    # Format 2: a MessagePack list of StoredFunction in the order the side's figures were
+    # found; nil when the input had no function data (the report's source then delimits
+    # them, as for a --before JSON); false when they could not be found.
+    functions: msgspec.Raw = NO_FUNCTION_FIGURES
 
 
 class StoredCoverage(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

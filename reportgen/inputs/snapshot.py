@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
 
 import msgspec
 
+from reportgen.analysis.functions import FunctionSide
 from reportgen.analysis.models import Arc, CoverageSnapshot, FileCoverage, Region
 from reportgen.analysis.numbers import Numbers
 from reportgen.analysis.snapshot import (
@@ -17,6 +18,7 @@ from reportgen.analysis.snapshot import (
     Snapshot,
     SnapshotError,
     StoredCoverage,
+    StoredFunction,
     StoredRegion,
     unpack_arcs,
     unpack_lines,
@@ -39,6 +41,62 @@ class Baseline(msgspec.Struct, frozen=True):
     coverage_version: str | None
     coverage: CoverageSnapshot | None
     tests: Any  # TestRun | None
+    functions: StoredFunctions | None = None  # None when the snapshot has no coverage
+
+
+_FUNCTIONS = msgspec.msgpack.Decoder(list[StoredFunction] | bool | None)
+
+
+class StoredFunctions:
+    """A snapshot's function figures, each file's decoded and checked only when a report
+    compares that file (most files of a pull request do not change)."""
+
+    def __init__(self, raw: Mapping[str, msgspec.Raw], width: int, source: str) -> None:
+        self._raw = raw
+        self._width = width
+        self._source = source
+
+    def sides(self, path: str) -> tuple[FunctionSide, ...] | None | Literal[False]:
+        """The file's functions as a before side; None when its input had no function data
+        (the source at hand may delimit them), False when they are not known (not found
+        when saved, or a snapshot older than function figures)."""
+        raw = self._raw.get(path)
+        if raw is None:
+            return False
+        try:
+            return self._decode(path, raw)
+        except SnapshotError as err:
+            raise InputError(f"{self._source}: corrupt snapshot ({err})") from None
+
+    def _decode(self, path: str, raw: msgspec.Raw) -> tuple[FunctionSide, ...] | None | Literal[False]:
+        try:
+            stored = _FUNCTIONS.decode(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError) as err:
+            raise SnapshotError(f"file {path!r}: {str(err).splitlines()[0]}") from None
+        if stored is None or stored is False:
+            return stored
+        if stored is True:
+            raise SnapshotError(f"file {path!r}: its functions are `true`")
+        sides = []
+        names: set[str] = set()
+        for function in stored:
+            name = function.name
+            if not name or name in names:
+                raise SnapshotError(f"file {path!r}: function name {name[:80]!r} empty or twice")
+            names.add(name)
+            numbers = Numbers(*function.counts)
+            missing = unpack_lines(function.missing, self._width)
+            if (
+                len(missing) != numbers.num_missing
+                or numbers.num_missing > numbers.num_statements
+                or numbers.num_missing_branches > numbers.num_branches
+                or numbers.num_partial_branches > numbers.num_branches
+            ):
+                raise SnapshotError(
+                    f"file {path!r}: function {name[:80]!r}: its counts contradict its lines"
+                )
+            sides.append(FunctionSide(name, function.start_line, numbers, missing))
+        return tuple(sides)
 
 
 def read_snapshot(
@@ -50,13 +108,18 @@ def read_snapshot(
     functions and classes (all when omitted), as for a coverage JSON report."""
     snapshot = decode_snapshot(data, source)
     try:
-        coverage = None
+        coverage = functions = None
         if snapshot.coverage is not None:
             coverage = _coverage(snapshot.coverage, source, want_regions)
+            functions = StoredFunctions(
+                {item.path: item.functions for item in snapshot.coverage.files},
+                snapshot.coverage.width,
+                source,
+            )
         tests = None if snapshot.tests is None else unpack_tests(snapshot.tests)
     except SnapshotError as err:
         raise InputError(f"{source}: corrupt snapshot ({err})") from None
-    return Baseline(snapshot.commit, snapshot.coverage_version, coverage, tests)
+    return Baseline(snapshot.commit, snapshot.coverage_version, coverage, tests, functions)
 
 
 class PackedLines(msgspec.Struct, frozen=True, eq=False):

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import zlib
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 import msgspec
 
+from reportgen.analysis.functions import FunctionSide
 from reportgen.analysis.models import CoverageSnapshot, FileCoverage
 from reportgen.analysis.snapshot import (
     FORMAT,
     MAGIC,
+    NO_FUNCTION_FIGURES,
     Snapshot,
     StoredCoverage,
     StoredFile,
+    StoredFunction,
     StoredRegion,
     line_width,
     pack_arcs,
@@ -23,38 +27,89 @@ from reportgen.analysis.snapshot import (
 
 _LEVEL = 9  # saved once per main-line run, read on every pull request: smallest wins
 
+# Per file: its functions' figures, or False when they could not be found; a file left out
+# had no function data in its input.
+FunctionFigures = Mapping[str, Sequence[FunctionSide] | Literal[False]]
+
 
 def encode_snapshot(
     commit: str,
     coverage: CoverageSnapshot | None,
     tests: Any,  # TestRun | None
     coverage_version: str | None = None,
+    functions: FunctionFigures | None = None,
 ) -> bytes:
-    """The snapshot's bytes: equal inputs give equal bytes (no clock, sorted everything)."""
+    """The snapshot's bytes: equal inputs give equal bytes (no clock, sorted everything).
+    Without `functions`, every file's function figures are stored as not found."""
     snapshot = Snapshot(
         commit=commit,
         coverage_version=coverage_version,
-        coverage=None if coverage is None else stored_coverage(coverage),
+        coverage=None if coverage is None else stored_coverage(coverage, functions),
         tests=None if tests is None else pack_tests(tests),
     )
     body = msgspec.msgpack.encode(snapshot)
     return MAGIC + bytes([FORMAT]) + zlib.compress(body, _LEVEL)
 
 
-def stored_coverage(coverage: CoverageSnapshot) -> StoredCoverage:
+def stored_coverage(
+    coverage: CoverageSnapshot, functions: FunctionFigures | None = None
+) -> StoredCoverage:
     items = [item for _, item in sorted(coverage.files.items())]
     lists = [(i.executed_lines, i.missing_lines) for i in items]
     width = line_width(lines for pair in lists for lines in pair)
     regions = [sorted(r.lines) for i in items for r in i.regions or ()]
     width = max(width, line_width(regions))
+    figures = {
+        path: False if sides is False else [(s, sorted(s.missing_lines)) for s in sides]
+        for path, sides in (functions or {}).items()
+    }
+    width = max(
+        width,
+        line_width(lines for found in figures.values() if found for _, lines in found),
+    )
     files = [
-        _file(item, executed, missing, width)
+        _file(item, executed, missing, width, _functions(item.path, figures, functions, width))
         for item, (executed, missing) in zip(items, lists, strict=True)
     ]
     return StoredCoverage(branches=coverage.has_branches, files=files, width=width)
 
 
-def _file(item: FileCoverage, executed: Any, missing: Any, width: int) -> StoredFile:
+def _functions(
+    path: str,
+    figures: Mapping[str, list[tuple[FunctionSide, list[int]]] | Literal[False]],
+    functions: FunctionFigures | None,
+    width: int,
+) -> msgspec.Raw:
+    if functions is None:
+        return NO_FUNCTION_FIGURES
+    found = figures.get(path)
+    if found is None:  # the input had no function data for this file
+        return msgspec.Raw(msgspec.msgpack.encode(None))
+    if found is False:
+        return NO_FUNCTION_FIGURES
+    stored = []
+    for side, missing in found:
+        n = side.numbers
+        stored.append(
+            StoredFunction(
+                side.name,
+                side.start_line,
+                (
+                    n.num_statements,
+                    n.num_missing,
+                    n.num_branches,
+                    n.num_partial_branches,
+                    n.num_missing_branches,
+                ),
+                pack_lines(missing, width),
+            )
+        )
+    return msgspec.Raw(msgspec.msgpack.encode(stored))
+
+
+def _file(
+    item: FileCoverage, executed: Any, missing: Any, width: int, functions: msgspec.Raw
+) -> StoredFile:
     n = item.numbers
     arcs = item.missing_branches
     regions = None
@@ -76,4 +131,5 @@ def _file(item: FileCoverage, executed: Any, missing: Any, width: int) -> Stored
         missing=pack_lines(missing, width),
         arcs=None if arcs is None else pack_arcs(arcs),
         regions=msgspec.Raw(msgspec.msgpack.encode(regions)),
+        functions=functions,
     )
