@@ -87,13 +87,14 @@ class StoredRegion(msgspec.Struct, array_like=True, frozen=True):
 
 class StoredFunction(msgspec.Struct, array_like=True, frozen=True):
     """One function's figures as a before side is compared with them: its coverage.py key
-    (`f`, `f@18`), its `def` line, its five counts and its packed missed lines. Its executed
-    lines and missed arcs only make the after side's Missing column, so they are not kept."""
+    (`f`, `f@18`), its `def` line, its five counts and its missed lines: packed, or (an
+    int) where they start as a run of the file's missed lines. Its executed lines and missed
+    arcs only make the after side's Missing column, so they are not kept."""
 
     name: str
     start_line: Count
     counts: tuple[Count, Count, Count, Count, Count]
-    missing: bytes
+    missing: Count | bytes
 
 
 # A file's stored functions: absent from format 1, which says nothing of them.

@@ -51,7 +51,9 @@ class StoredFunctions:
     """A snapshot's function figures, each file's decoded and checked only when a report
     compares that file (most files of a pull request do not change)."""
 
-    def __init__(self, raw: Mapping[str, msgspec.Raw], width: int, source: str) -> None:
+    def __init__(
+        self, raw: Mapping[str, tuple[msgspec.Raw, bytes]], width: int, source: str
+    ) -> None:
         self._raw = raw
         self._width = width
         self._source = source
@@ -60,15 +62,17 @@ class StoredFunctions:
         """The file's functions as a before side; None when its input had no function data
         (the source at hand may delimit them), False when they are not known (not found
         when saved, or a snapshot older than function figures)."""
-        raw = self._raw.get(path)
-        if raw is None:
+        found = self._raw.get(path)
+        if found is None:
             return False
         try:
-            return self._decode(path, raw)
+            return self._decode(path, *found)
         except SnapshotError as err:
             raise InputError(f"{self._source}: corrupt snapshot ({err})") from None
 
-    def _decode(self, path: str, raw: msgspec.Raw) -> tuple[FunctionSide, ...] | None | Literal[False]:
+    def _decode(
+        self, path: str, raw: msgspec.Raw, file_missing: bytes
+    ) -> tuple[FunctionSide, ...] | None | Literal[False]:
         try:
             stored = _FUNCTIONS.decode(raw)
         except (msgspec.DecodeError, msgspec.ValidationError) as err:
@@ -79,13 +83,25 @@ class StoredFunctions:
             raise SnapshotError(f"file {path!r}: its functions are `true`")
         sides = []
         names: set[str] = set()
+        in_file: list[int] | None = None
         for function in stored:
             name = function.name
             if not name or name in names:
                 raise SnapshotError(f"file {path!r}: function name {name[:80]!r} empty or twice")
             names.add(name)
             numbers = Numbers(*function.counts)
-            missing = unpack_lines(function.missing, self._width)
+            if isinstance(function.missing, int):  # a run of the file's missed lines
+                if in_file is None:
+                    in_file = unpack_lines(file_missing, self._width)
+                start = function.missing
+                if start + numbers.num_missing > len(in_file):
+                    raise SnapshotError(
+                        f"file {path!r}: function {name[:80]!r}: its missed lines run"
+                        " past the file's"
+                    )
+                missing = in_file[start : start + numbers.num_missing]
+            else:
+                missing = unpack_lines(function.missing, self._width)
             if (
                 len(missing) != numbers.num_missing
                 or numbers.num_missing > numbers.num_statements
@@ -112,7 +128,7 @@ def read_snapshot(
         if snapshot.coverage is not None:
             coverage = _coverage(snapshot.coverage, source, want_regions)
             functions = StoredFunctions(
-                {item.path: item.functions for item in snapshot.coverage.files},
+                {item.path: (item.functions, item.missing) for item in snapshot.coverage.files},
                 snapshot.coverage.width,
                 source,
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -68,7 +69,13 @@ def stored_coverage(
         line_width(lines for found in figures.values() if found for _, lines in found),
     )
     files = [
-        _file(item, executed, missing, width, _functions(item.path, figures, functions, width))
+        _file(
+            item,
+            executed,
+            missing,
+            width,
+            _functions(item.path, missing, figures, functions, width),
+        )
         for item, (executed, missing) in zip(items, lists, strict=True)
     ]
     return StoredCoverage(branches=coverage.has_branches, files=files, width=width)
@@ -76,6 +83,7 @@ def stored_coverage(
 
 def _functions(
     path: str,
+    file_missing: Sequence[int],
     figures: Mapping[str, list[tuple[FunctionSide, list[int]]] | Literal[False]],
     functions: FunctionFigures | None,
     width: int,
@@ -90,6 +98,10 @@ def _functions(
     stored = []
     for side, missing in found:
         n = side.numbers
+        # Most functions' missed lines are a run of the file's (nested functions aside):
+        # stored as where the run starts, a fraction of the lines' bytes.
+        start = bisect_left(file_missing, missing[0]) if missing else 0
+        run = file_missing[start : start + len(missing)] == missing
         stored.append(
             StoredFunction(
                 side.name,
@@ -101,7 +113,7 @@ def _functions(
                     n.num_partial_branches,
                     n.num_missing_branches,
                 ),
-                pack_lines(missing, width),
+                start if run else pack_lines(missing, width),
             )
         )
     return msgspec.Raw(msgspec.msgpack.encode(stored))
