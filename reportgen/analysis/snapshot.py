@@ -87,7 +87,8 @@ class StoredRegion(msgspec.Struct, array_like=True, frozen=True):
 
 class StoredFunction(msgspec.Struct, array_like=True, frozen=True):
     """One function's figures as a before side is compared with them: its coverage.py key
-    (`f`, `f@18`), its `def` line, its five counts and its missed lines: packed, or (an
+    (`f`, `f@18`; empty: the name of the file's one function region starting on its line,
+    stored beside it), its `def` line, its five counts and its missed lines: packed, or (an
     int) where they start as a run of the file's missed lines. Its executed lines and missed
     arcs only make the after side's Missing column, so they are not kept."""
 

@@ -52,7 +52,10 @@ class StoredFunctions:
     compares that file (most files of a pull request do not change)."""
 
     def __init__(
-        self, raw: Mapping[str, tuple[msgspec.Raw, bytes]], width: int, source: str
+        self,
+        raw: Mapping[str, tuple[msgspec.Raw, bytes, msgspec.Raw]],
+        width: int,
+        source: str,
     ) -> None:
         self._raw = raw
         self._width = width
@@ -71,7 +74,7 @@ class StoredFunctions:
             raise InputError(f"{self._source}: corrupt snapshot ({err})") from None
 
     def _decode(
-        self, path: str, raw: msgspec.Raw, file_missing: bytes
+        self, path: str, raw: msgspec.Raw, file_missing: bytes, regions: msgspec.Raw
     ) -> tuple[FunctionSide, ...] | None | Literal[False]:
         try:
             stored = _FUNCTIONS.decode(raw)
@@ -84,8 +87,18 @@ class StoredFunctions:
         sides = []
         names: set[str] = set()
         in_file: list[int] | None = None
+        starts: dict[int, list[str]] | None = None
         for function in stored:
             name = function.name
+            if not name:  # the name of the one function region starting on its line
+                if starts is None:
+                    starts = _function_starts(path, regions)
+                found = starts.get(function.start_line, [])
+                if len(found) != 1:
+                    raise SnapshotError(
+                        f"file {path!r}: no one function starts on line {function.start_line}"
+                    )
+                name = found[0]
             if not name or name in names:
                 raise SnapshotError(f"file {path!r}: function name {name[:80]!r} empty or twice")
             names.add(name)
@@ -115,6 +128,19 @@ class StoredFunctions:
         return tuple(sides)
 
 
+def _function_starts(path: str, raw: msgspec.Raw) -> dict[int, list[str]]:
+    """The names of the file's stored function regions, by their first line."""
+    try:
+        regions = _REGIONS.decode(raw) or ()
+    except (msgspec.DecodeError, msgspec.ValidationError) as err:
+        raise SnapshotError(f"file {path!r}: {str(err).splitlines()[0]}") from None
+    starts: dict[int, list[str]] = {}
+    for region in regions:
+        if region.kind == "function":
+            starts.setdefault(region.start_line, []).append(region.name)
+    return starts
+
+
 def read_snapshot(
     data: bytes,
     source: str,
@@ -128,7 +154,10 @@ def read_snapshot(
         if snapshot.coverage is not None:
             coverage = _coverage(snapshot.coverage, source, want_regions)
             functions = StoredFunctions(
-                {item.path: (item.functions, item.missing) for item in snapshot.coverage.files},
+                {
+                    item.path: (item.functions, item.missing, item.regions)
+                    for item in snapshot.coverage.files
+                },
                 snapshot.coverage.width,
                 source,
             )

@@ -74,7 +74,7 @@ def stored_coverage(
             executed,
             missing,
             width,
-            _functions(item.path, missing, figures, functions, width),
+            _functions(item, missing, figures, functions, width),
         )
         for item, (executed, missing) in zip(items, lists, strict=True)
     ]
@@ -82,7 +82,7 @@ def stored_coverage(
 
 
 def _functions(
-    path: str,
+    item: FileCoverage,
     file_missing: Sequence[int],
     figures: Mapping[str, list[tuple[FunctionSide, list[int]]] | Literal[False]],
     functions: FunctionFigures | None,
@@ -90,11 +90,16 @@ def _functions(
 ) -> msgspec.Raw:
     if functions is None:
         return NO_FUNCTION_FIGURES
-    found = figures.get(path)
+    found = figures.get(item.path)
     if found is None:  # the input had no function data for this file
         return msgspec.Raw(msgspec.msgpack.encode(None))
     if found is False:
         return NO_FUNCTION_FIGURES
+    # Names are most of the figures' bytes, and the regions stored beside them hold them.
+    starts: dict[int, list[str]] = {}
+    for region in item.regions or ():
+        if region.kind == "function":
+            starts.setdefault(region.start_line, []).append(region.name)
     stored = []
     for side, missing in found:
         n = side.numbers
@@ -104,7 +109,7 @@ def _functions(
         run = file_missing[start : start + len(missing)] == missing
         stored.append(
             StoredFunction(
-                side.name,
+                "" if starts.get(side.start_line) == [side.name] else side.name,
                 side.start_line,
                 (
                     n.num_statements,
