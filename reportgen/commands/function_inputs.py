@@ -10,6 +10,10 @@ import msgspec
 from reportgen.analysis.functions import FunctionRegions, FunctionSide
 from reportgen.analysis.models import CoverageSnapshot, FileCoverage
 
+# A stored before side's figures of a file: None when its input had none (the source at hand
+# may delimit them), False when they are not known.
+StoredSides = Callable[[str], tuple[FunctionSide, ...] | None | Literal[False]]
+
 
 def find_functions(
     before: CoverageSnapshot,
@@ -19,8 +23,7 @@ def find_functions(
     extra: Callable[[str], bool],
     source_text: Callable[[str], str | None],
     with_arcs: Callable[[CoverageSnapshot, CoverageSnapshot], tuple[CoverageSnapshot, ...]],
-    stored_before: Callable[[str], tuple[FunctionSide, ...] | None | Literal[False]]
-    | None = None,
+    stored_before: StoredSides | None = None,
 ) -> tuple[CoverageSnapshot, CoverageSnapshot, FunctionRegions]:
     """The functions of every file that differs between the runs (and of the files `extra`
     picks, the targets'): coverage.py's own function summaries when the JSON has them,
@@ -31,7 +34,7 @@ def find_functions(
     files (only JSON before coverage.py 7.6, or shards, ever get there).
 
     `stored_before(path)` gives the before side's figures from a snapshot (see
-    `side_functions`): None when its input had none, False when they are not known.
+    `side_functions`).
     """
     from reportgen.inputs.function_json import (
         function_regions_from_json,
