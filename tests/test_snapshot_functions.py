@@ -326,3 +326,54 @@ def test_format_1_function_targets_say_unavailable(tmp_path: Path) -> None:
             {"after": [str(after)], "targets": ["toolz/dicttoolz.py::merge=50"]},
             as_format_1(saved(before)),
         )
+
+
+DATA = Path(__file__).parent / "data" / "coverage"
+SAMPLE_TARGETS = [f"sample/{name}.py=0" for name in ("full", "limits", "core")]
+
+
+def saved_from(*paths: Path) -> bytes:
+    coverage, version, functions = load_whole_coverage([str(p) for p in paths])
+    return encode_snapshot(COMMIT, coverage, None, version, functions)
+
+
+@pytest.mark.parametrize(
+    ("version", "available"),
+    [
+        ("5.5", ["sample/limits.py"]),
+        ("7.5.4", ["sample/full.py", "sample/limits.py"]),
+    ],
+)
+def test_old_json_from_a_snapshot_gets_the_source_figures_of_two_runs(
+    version: str, available: list[str]
+) -> None:
+    """JSON before coverage.py 7.6 has no function data: the snapshot keeps the branch arcs
+    that ran, so the source at hand gives the before side the figures two runs give it."""
+    report = DATA / version / "branch.json"
+    options = {"targets": SAMPLE_TARGETS, "source_root": str(DATA / "sample")}
+    two_runs = summary({**options, "before": [str(report)], "after": [str(report)]})
+    from_snapshot = summary({**options, "after": [str(report)]}, saved_from(report))
+    assert from_snapshot == two_runs
+    own = json.loads((DATA / "7.17.4" / "branch.json").read_text())["files"]
+    listed = function_entries(from_snapshot)
+    assert sorted(listed) == available
+    for path, functions in listed.items():
+        for f in functions:
+            expected = own[path]["functions"][f["name"]]["summary"]
+            assert f["before"]["statements"] == expected["num_statements"]
+            assert f["before"]["covered_branches"] == expected["covered_branches"]
+
+
+def test_shards_saved_together_give_the_combined_runs_figures() -> None:
+    shards = [DATA / "7.17.4" / f"shard_{x}.json" for x in "ab"]
+    options = {"targets": ["sample/core.py=0"]}
+    names = [str(s) for s in shards]
+    two_runs = summary({**options, "before": names, "after": names})
+    from_snapshot = summary({**options, "after": names}, saved_from(*shards))
+    assert from_snapshot == two_runs
+    combined = json.loads((DATA / "7.17.4" / "combined.json").read_text())["files"]
+    own = combined["sample/core.py"]["functions"]
+    core = function_entries(from_snapshot)["sample/core.py"]
+    assert {f["name"] for f in core} == {name for name in own if name}
+    for f in core:
+        assert f["before"]["covered_branches"] == own[f["name"]]["summary"]["covered_branches"]

@@ -119,6 +119,9 @@ class StoredFile(msgspec.Struct, array_like=True, frozen=True):
     # found; nil when the input had no function data (the report's source then delimits
     # them, as for a --before JSON); false when they could not be found.
     functions: msgspec.Raw = NO_FUNCTION_FIGURES
+    # Format 2: the executed arcs (`pack_arc_steps`) of a file measured with branches whose
+    # input had no function data: figures from the source need them.
+    executed_arcs: bytes | None = None
 
 
 class StoredCoverage(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -176,6 +179,26 @@ def unpack_arcs(data: bytes) -> list[tuple[int, int]]:
         raise SnapshotError("an arc is cut short")
     pairs = iter(flat)
     return list(zip(pairs, pairs, strict=True))
+
+
+def pack_arc_steps(arcs: Sequence[tuple[int, int]]) -> bytes:
+    """Sorted arcs as (source minus the previous source, destination minus source) pairs:
+    small numbers, which zlib shrinks far better than the lines themselves."""
+    steps = array("q")
+    previous = 0
+    for source, destination in arcs:
+        steps.extend((source - previous, destination - source))
+        previous = source
+    return _little(steps)
+
+
+def unpack_arc_steps(data: bytes) -> list[tuple[int, int]]:
+    arcs = []
+    source = 0
+    for step, offset in unpack_arcs(data):
+        source += step
+        arcs.append((source, source + offset))
+    return arcs
 
 
 def _little(values: array) -> bytes:

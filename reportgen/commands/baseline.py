@@ -258,6 +258,16 @@ def load_whole_coverage(patterns: Sequence[str]) -> tuple[Any, str | None, Any]:
                 )
 
             functions = side_functions(coverage, raw, with_arcs)
+            # Files without function data get their figures from the report's source, which
+            # for branches needs the arcs that ran: kept for those files only.
+            bare = {p for p, f in coverage.files.items() if p not in raw and f.numbers.num_branches}
+            if bare:
+                coverage = combine_snapshots(
+                    [
+                        parse_coverage_json(data, path, None, bare.__contains__)
+                        for path, data in zip(paths, inputs, strict=True)
+                    ]
+                )
         finally:  # the views must go before their inputs are unmapped, even on an error
             raw.clear()
     return coverage, next((v for v in versions if v), None), functions
@@ -398,7 +408,7 @@ def archive_snapshot(
     """The snapshot archived beside a step's reports in a folder (its after side), when the
     step is an archived one (a milestone and a step) and has a run to store. No commit: the
     archive is keyed by step, and its bytes must not change with the checkout. `after` (the
-    step's after inputs) are read again for every file's function figures."""
+    step's after inputs) are read again as `baseline save` reads them."""
     from reportgen.outputs.atomic_write import PlannedFile
     from reportgen.outputs.snapshot import encode_snapshot
 
@@ -408,10 +418,11 @@ def archive_snapshot(
         return []
     if inputs.after is None and inputs.tests_after is None:
         return []
-    functions = None
-    if inputs.after is not None and after:
-        functions = load_whole_coverage(after)[2]
-    data = encode_snapshot("", inputs.after, inputs.tests_after, None, functions)
+    coverage, functions = inputs.after, None
+    if coverage is not None and after:
+        # Read again whole, as `baseline save` reads it: every file's functions and arcs.
+        coverage, _, functions = load_whole_coverage(after)
+    data = encode_snapshot("", coverage, inputs.tests_after, None, functions)
     return [PlannedFile(Path(out) / f"{stem}{SUFFIX}", data)]
 
 

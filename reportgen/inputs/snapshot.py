@@ -20,6 +20,7 @@ from reportgen.analysis.snapshot import (
     StoredCoverage,
     StoredFunction,
     StoredRegion,
+    unpack_arc_steps,
     unpack_arcs,
     unpack_lines,
     unpack_tests,
@@ -175,6 +176,7 @@ class PackedLines(msgspec.Struct, frozen=True, eq=False):
     missing_data: bytes
     arcs_data: bytes | None
     width: int = 4
+    executed_arcs_data: bytes | None = None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PackedLines):
@@ -198,7 +200,10 @@ class PackedLines(msgspec.Struct, frozen=True, eq=False):
         return None if self.arcs_data is None else tuple(unpack_arcs(self.arcs_data))
 
     def executed_arcs(self) -> tuple[Arc, ...] | None:
-        return None  # a before side never needs them
+        # Stored only for function figures computed from the source (old JSON).
+        if self.executed_arcs_data is None:
+            return None
+        return tuple(sorted(set(unpack_arc_steps(self.executed_arcs_data))))
 
 
 def _coverage(
@@ -232,7 +237,9 @@ def _coverage(
         regions = None
         if want_regions is None or want_regions(path):
             regions = _regions(path, item.regions, width)
-        lines = PackedLines(item.executed, item.missing, item.arcs, width)
+        if item.executed_arcs is not None:
+            unpack_arcs(item.executed_arcs)  # its shape; its count is checked where used
+        lines = PackedLines(item.executed, item.missing, item.arcs, width, item.executed_arcs)
         files[path] = FileCoverage(path, numbers, lines, regions)
     return CoverageSnapshot(files=files, has_branches=stored.branches, sources=(source,))
 

@@ -21,12 +21,14 @@ from reportgen.analysis.snapshot import (
     StoredFunction,
     StoredRegion,
     line_width,
+    pack_arc_steps,
     pack_arcs,
     pack_lines,
     pack_tests,
 )
 
 _LEVEL = 9  # saved once per main-line run, read on every pull request: smallest wins
+_NO_FUNCTION_DATA = msgspec.Raw(msgspec.msgpack.encode(None))
 
 # Per file: its functions' figures, or False when they could not be found; a file left out
 # had no function data in its input.
@@ -92,7 +94,7 @@ def _functions(
         return NO_FUNCTION_FIGURES
     found = figures.get(item.path)
     if found is None:  # the input had no function data for this file
-        return msgspec.Raw(msgspec.msgpack.encode(None))
+        return _NO_FUNCTION_DATA
     if found is False:
         return NO_FUNCTION_FIGURES
     # Names are most of the figures' bytes, and the regions stored beside them hold them.
@@ -135,6 +137,9 @@ def _file(
             StoredRegion(r.kind, r.name, r.start_line, pack_lines(sorted(r.lines), width))
             for r in item.regions
         ]
+    ran = None
+    if functions is _NO_FUNCTION_DATA and n.num_branches:
+        ran = item.executed_branches  # kept only for files without function data
     return StoredFile(
         path=item.path,
         counts=(
@@ -149,4 +154,5 @@ def _file(
         arcs=None if arcs is None else pack_arcs(arcs),
         regions=msgspec.Raw(msgspec.msgpack.encode(regions)),
         functions=functions,
+        executed_arcs=None if ran is None else pack_arc_steps(sorted(ran)),
     )
