@@ -10,6 +10,8 @@ from typing import Any
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reportgen.analysis.snapshot import FORMAT, MAGIC, BaselineNote
 from reportgen.commands.baseline import BaselineSide, load_whole_coverage
@@ -178,6 +180,16 @@ def nested_snapshot(tmp_path: Path) -> bytes:
     path = tmp_path / "nested.json"
     path.write_text(json.dumps(NESTED))
     return saved(path)
+
+
+def _nested_snapshot() -> bytes:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        return nested_snapshot(Path(folder))
+
+
+NESTED_SNAPSHOT = _nested_snapshot()
 
 
 def test_nested_and_namesake_functions_round_trip(tmp_path: Path) -> None:
@@ -377,3 +389,25 @@ def test_shards_saved_together_give_the_combined_runs_figures() -> None:
     assert {f["name"] for f in core} == {name for name in own if name}
     for f in core:
         assert f["before"]["covered_branches"] == own[f["name"]]["summary"]["covered_branches"]
+
+
+def test_cut_executed_arcs_are_refused_in_one_line() -> None:
+    body = body_of(saved_from(DATA / "7.5.4" / "branch.json"))
+    stored = next(f for f in body["coverage"]["files"] if f[7])
+    stored[7] = stored[7][:-3]
+    with pytest.raises(InputError, match=r"^s: corrupt snapshot \(an array is cut short\)$"):
+        reader.read_snapshot(framed(body), "s")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_mutated_function_data_is_read_or_refused_never_crashes(data: st.DataObject) -> None:
+    body = bytearray(zlib.decompress(NESTED_SNAPSHOT[len(MAGIC) + 1 :]))
+    for _ in range(data.draw(st.integers(1, 4))):
+        body[data.draw(st.integers(0, len(body) - 1))] = data.draw(st.integers(0, 255))
+    try:
+        found = reader.read_snapshot(MAGIC + bytes([FORMAT]) + zlib.compress(body), "s")
+        for path in found.coverage.files if found.coverage else ():
+            found.functions.sides(path)
+    except InputError as err:
+        assert "\n" not in str(err) and str(err).startswith("s: ")
