@@ -1,14 +1,14 @@
 """A stored snapshot of one run (a baseline): its wire model, packed and unpacked.
 
 The snapshot holds what a report needs of one side and nothing else: per file the counts,
-the executed and missed lines, the missed arcs, functions and classes, and (format 2) each
-function's figures as a before side needs them; per test its packed
-state (outcome, flaky, runs), time, file, and the failures' messages. Line lists are stored as
-the differences between consecutive lines (little-endian uint32, uint64 when a line needs
-it), which zlib shrinks to a small fraction of their decimal text; tests as per-class blocks,
-the layout of `reportgen.analysis.test_run`'s store. On disk: `MAGIC`, the format number as
-one byte, then the model as zlib-compressed MessagePack (reportgen.inputs.snapshot reads it
-back and checks every part; reportgen.outputs.snapshot writes it).
+the executed and missed lines, the missed arcs, functions and classes, and (format 2) the
+functions' figures as a before side needs them; per test its packed state (outcome, flaky,
+runs), time, file, and the failures' messages. Line lists are stored as the differences
+between consecutive lines (little-endian uint32, uint64 when a line needs it), which zlib
+shrinks to a small fraction of their decimal text; tests as per-class blocks, the layout of
+`reportgen.analysis.test_run`'s store. On disk: `MAGIC`, the format number as one byte, then
+the model as zlib-compressed MessagePack (reportgen.inputs.snapshot reads it back and checks
+every part; reportgen.outputs.snapshot writes it).
 """
 
 from __future__ import annotations
@@ -32,9 +32,8 @@ from reportgen.analysis.test_run import (
 )
 
 MAGIC = b"reportgen-snapshot\n"
+# 2: files carry their functions' figures (format 1 is still read, without them).
 FORMAT = 2
-# The first format whose files carry their functions' figures; older ones are still read.
-FUNCTIONS_SINCE = 2
 # Snapshot files are named by the full commit id they measured.
 SUFFIX = ".snapshot"
 

@@ -463,7 +463,7 @@ def _load_with_functions(
     def with_arcs(old: Any, new: Any) -> tuple[Any, Any]:
         # Old or sharded JSON: figures computed from the lines need the arcs that ran.
         keep = lambda path: True  # noqa: E731 - every file of these few inputs
-        # A snapshot keeps no executed arcs: its figures were found when it was saved.
+        # A snapshot is read once: it holds the executed arcs its figures from the source need.
         again = old if stored is not None else load_coverage(before, wanted, source_root, keep)
         arcs = keep if in_diff is None else _either(keep, in_diff)
         return again, load_coverage(after, wanted_after, source_root, arcs)
@@ -478,7 +478,7 @@ def _load_with_functions(
             assert old is not None and new is not None
             known = None
             if stored is not None:
-                # No figures stored (a snapshot without coverage): none are known.
+                # A side given without a snapshot's figures: none are known.
                 known = stored.functions.sides if stored.functions else lambda path: False
             return find_functions(
                 old,
