@@ -203,7 +203,7 @@ HOSTILE = {
     "magic only": (MAGIC, "truncated snapshot"),
     "future": (
         framed(b"", FORMAT + 1),
-        "snapshot format 2 is newer than this reportgen reads (1);"
+        f"snapshot format {FORMAT + 1} is newer than this reportgen reads ({FORMAT});"
         " upgrade reportgen or save the baseline again",
     ),
     "format 0": (framed(b"", 0), "not a reportgen snapshot (format 0)"),

@@ -1,13 +1,14 @@
 """A stored snapshot of one run (a baseline): its wire model, packed and unpacked.
 
 The snapshot holds what a report needs of one side and nothing else: per file the counts,
-the executed and missed lines, the missed arcs, functions and classes; per test its packed
-state (outcome, flaky, runs), time, file, and the failures' messages. Line lists are stored as
-the differences between consecutive lines (little-endian uint32, uint64 when a line needs
-it), which zlib shrinks to a small fraction of their decimal text; tests as per-class blocks,
-the layout of `reportgen.analysis.test_run`'s store. On disk: `MAGIC`, the format number as
-one byte, then the model as zlib-compressed MessagePack (reportgen.inputs.snapshot reads it
-back and checks every part; reportgen.outputs.snapshot writes it).
+the executed and missed lines, the missed arcs, functions and classes, and (format 2) the
+functions' figures as a before side needs them; per test its packed state (outcome, flaky,
+runs), time, file, and the failures' messages. Line lists are stored as the differences
+between consecutive lines (little-endian uint32, uint64 when a line needs it), which zlib
+shrinks to a small fraction of their decimal text; tests as per-class blocks, the layout of
+`reportgen.analysis.test_run`'s store. On disk: `MAGIC`, the format number as one byte, then
+the model as zlib-compressed MessagePack (reportgen.inputs.snapshot reads it back and checks
+every part; reportgen.outputs.snapshot writes it).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from reportgen.analysis.test_run import (
 )
 
 MAGIC = b"reportgen-snapshot\n"
-FORMAT = 1
+# 2: files carry their functions' figures (format 1 is still read, without them).
+FORMAT = 2
 # Snapshot files are named by the full commit id they measured.
 SUFFIX = ".snapshot"
 
@@ -82,6 +84,23 @@ class StoredRegion(msgspec.Struct, array_like=True, frozen=True):
     lines: bytes  # packed lines
 
 
+class StoredFunction(msgspec.Struct, array_like=True, frozen=True):
+    """One function's figures as a before side is compared with them: its coverage.py key
+    (`f`, `f@18`; empty: the name of the file's one function region starting on its line,
+    stored beside it), its `def` line, its five counts and its missed lines: packed, or (an
+    int) where they start as a run of the file's missed lines. Its executed lines and missed
+    arcs only make the after side's Missing column, so they are not kept."""
+
+    name: str
+    start_line: Count
+    counts: tuple[Count, Count, Count, Count, Count]
+    missing: Count | bytes
+
+
+# A file's stored functions: absent from format 1, which says nothing of them.
+NO_FUNCTION_FIGURES = msgspec.Raw(msgspec.msgpack.encode(False))
+
+
 class StoredFile(msgspec.Struct, array_like=True, frozen=True):
     """One measured file: coverage.py's five counts, packed executed and missed lines, the
     missed arcs as little-endian int64 pairs (None: the input had no per-arc list)."""
@@ -95,6 +114,13 @@ class StoredFile(msgspec.Struct, array_like=True, frozen=True):
     arcs: bytes | None
     # A MessagePack list of StoredRegion, or nil: decoded only for the files that need them.
     regions: msgspec.Raw
+    # Format 2: a MessagePack list of StoredFunction in the order the side's figures were
+    # found; nil when the input had no function data (the report's source then delimits
+    # them, as for a --before JSON); false when they could not be found.
+    functions: msgspec.Raw = NO_FUNCTION_FIGURES
+    # Format 2: the executed arcs (`pack_arc_steps`) of a file measured with branches whose
+    # input had no function data: figures from the source need them.
+    executed_arcs: bytes | None = None
 
 
 class StoredCoverage(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -152,6 +178,26 @@ def unpack_arcs(data: bytes) -> list[tuple[int, int]]:
         raise SnapshotError("an arc is cut short")
     pairs = iter(flat)
     return list(zip(pairs, pairs, strict=True))
+
+
+def pack_arc_steps(arcs: Sequence[tuple[int, int]]) -> bytes:
+    """Sorted arcs as (source minus the previous source, destination minus source) pairs:
+    small numbers, which zlib shrinks far better than the lines themselves."""
+    steps = array("q")
+    previous = 0
+    for source, destination in arcs:
+        steps.extend((source - previous, destination - source))
+        previous = source
+    return _little(steps)
+
+
+def unpack_arc_steps(data: bytes) -> list[tuple[int, int]]:
+    arcs = []
+    source = 0
+    for step, offset in unpack_arcs(data):
+        source += step
+        arcs.append((source, source + offset))
+    return arcs
 
 
 def _little(values: array) -> bytes:

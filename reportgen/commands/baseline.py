@@ -216,27 +216,61 @@ def save_baseline(options: Mapping[str, Any], env: Mapping[str, str]) -> list[st
         raise SpecError("nothing to save: give --after (coverage JSON) and/or --junit")
     store = open_store(options["store"])
     commit = resolve_commit(options.get("commit"), env)
-    coverage, version = load_whole_coverage(after)
+    coverage, version, functions = load_whole_coverage(after)
     tests = load_tests(junit)
-    data = encode_snapshot(commit, coverage, tests, version)
+    data = encode_snapshot(commit, coverage, tests, version, functions)
     return [store.save(commit, data)]
 
 
-def load_whole_coverage(patterns: Sequence[str]) -> tuple[Any, str | None]:
-    """Every file's coverage with its functions and classes, as stored; and the coverage.py
-    version the (first) report names."""
+def load_whole_coverage(patterns: Sequence[str]) -> tuple[Any, str | None, Any]:
+    """Every file's coverage with its functions and classes, as stored; the coverage.py
+    version the (first) report names; and every file's function figures as a before side
+    (see `function_inputs.side_functions`)."""
     if not patterns:
-        return None, None
+        return None, None, None
+    import contextlib
+
+    from reportgen.commands.function_inputs import side_functions
     from reportgen.commands.gather import expand, mapped
     from reportgen.inputs.coverage_json import combine_snapshots, parse_coverage_json
     from reportgen.inputs.snapshot import coverage_py_version
 
+    paths = expand(patterns, "coverage")
     snapshots, versions = [], []
-    for path in expand(patterns, "coverage"):
-        with mapped(path) as data:
-            snapshots.append(parse_coverage_json(data, path, None))
-            versions.append(coverage_py_version(data))
-    return combine_snapshots(snapshots), next((v for v in versions if v), None)
+    raw: dict[str, msgspec.Raw] = {}
+    with contextlib.ExitStack() as stack:
+        try:
+            inputs = [stack.enter_context(mapped(path)) for path in paths]
+            for path, data in zip(paths, inputs, strict=True):
+                snapshots.append(parse_coverage_json(data, path, None, None, raw))
+                versions.append(coverage_py_version(data))
+            coverage = combine_snapshots(snapshots)
+
+            def with_arcs(_: Any) -> Any:
+                # Shards, or JSON without coverage.py's summaries: figures computed from the
+                # lists need the arcs that ran, read again for every file.
+                every = lambda path: True  # noqa: E731
+                return combine_snapshots(
+                    [
+                        parse_coverage_json(data, path, None, every)
+                        for path, data in zip(paths, inputs, strict=True)
+                    ]
+                )
+
+            functions = side_functions(coverage, raw, with_arcs)
+            # Files without function data get their figures from the report's source, which
+            # for branches needs the arcs that ran: kept for those files only.
+            bare = {p for p, f in coverage.files.items() if p not in raw and f.numbers.num_branches}
+            if bare:
+                coverage = combine_snapshots(
+                    [
+                        parse_coverage_json(data, path, None, bare.__contains__)
+                        for path, data in zip(paths, inputs, strict=True)
+                    ]
+                )
+        finally:  # the views must go before their inputs are unmapped, even on an error
+            raw.clear()
+    return coverage, next((v for v in versions if v), None), functions
 
 
 # --- Finding the baseline of a report ----------------------------------------------------
@@ -248,6 +282,8 @@ class BaselineSide(msgspec.Struct, frozen=True):
     coverage: Any
     tests: Any
     note: BaselineNote
+    # The snapshot's function figures (reportgen.inputs.snapshot.StoredFunctions), if any.
+    functions: Any = None
 
 
 def base_ref(option: str | None, env: Mapping[str, str]) -> tuple[str, str]:
@@ -280,7 +316,7 @@ def find_baseline(
     store_spec: str,
     ref_option: str | None,
     env: Mapping[str, str],
-    reader: Callable[[bytes, str], tuple[Any, Any, str]],
+    reader: Callable[[bytes, str], tuple[Any, Any, str, Any]],
 ) -> BaselineSide:
     """The snapshot of the merge base of HEAD and the base branch, else of its newest
     first-parent ancestor that has one; without one, a side with nothing and the reason."""
@@ -309,7 +345,7 @@ def find_baseline(
         )
     commit, distance = found
     source = store.path(commit)
-    coverage, tests, claimed = reader(store.read(commit), source)
+    coverage, tests, claimed, functions = reader(store.read(commit), source)
     if claimed != commit:  # a snapshot filed under another commit's name measures another run
         raise InputError(f"{source}: holds the snapshot of {claimed[:12] or 'no commit'}")
     return BaselineSide(
@@ -322,6 +358,7 @@ def find_baseline(
             distance=distance,
             text=baseline_text(commit, distance, name),
         ),
+        functions,
     )
 
 
@@ -350,12 +387,12 @@ def baseline_side(
     from reportgen.commands.gather import _no_file, _with_source_regions
     from reportgen.inputs.snapshot import read_snapshot
 
-    def reader(data: bytes, source: str) -> tuple[Any, Any, str]:
+    def reader(data: bytes, source: str) -> tuple[Any, Any, str, Any]:
         found = read_snapshot(data, source, wanted or _no_file)
         coverage = found.coverage
         if coverage is not None and wanted is not None:
             coverage = _with_source_regions(coverage, wanted, source_root)
-        return coverage, found.tests, found.commit
+        return coverage, found.tests, found.commit, found.functions
 
     if not options.get("baseline"):
         return previous_step(options.get("archive"), spec, reader)
@@ -365,10 +402,13 @@ def baseline_side(
 # --- The archive chains itself: before = "previous" --------------------------------------
 
 
-def archive_snapshot(out: str, formats: int, inputs: Any, stem: str) -> list[Any]:
+def archive_snapshot(
+    out: str, formats: int, inputs: Any, stem: str, after: Sequence[str] = ()
+) -> list[Any]:
     """The snapshot archived beside a step's reports in a folder (its after side), when the
     step is an archived one (a milestone and a step) and has a run to store. No commit: the
-    archive is keyed by step, and its bytes must not change with the checkout."""
+    archive is keyed by step, and its bytes must not change with the checkout. `after` (the
+    step's after inputs) are read again as `baseline save` reads them."""
     from reportgen.outputs.atomic_write import PlannedFile
     from reportgen.outputs.snapshot import encode_snapshot
 
@@ -378,12 +418,16 @@ def archive_snapshot(out: str, formats: int, inputs: Any, stem: str) -> list[Any
         return []
     if inputs.after is None and inputs.tests_after is None:
         return []
-    data = encode_snapshot("", inputs.after, inputs.tests_after)
+    coverage, functions = inputs.after, None
+    if coverage is not None and after:
+        # Read again whole, as `baseline save` reads it: every file's functions and arcs.
+        coverage, _, functions = load_whole_coverage(after)
+    data = encode_snapshot("", coverage, inputs.tests_after, None, functions)
     return [PlannedFile(Path(out) / f"{stem}{SUFFIX}", data)]
 
 
 def previous_step(
-    archive: str | None, spec: Spec, reader: Callable[[bytes, str], tuple[Any, Any, str]]
+    archive: str | None, spec: Spec, reader: Callable[[bytes, str], tuple[Any, Any, str, Any]]
 ) -> BaselineSide:
     """The after side archived with the milestone's latest earlier step in `archive`."""
     # The index's own order of steps ("Step 10" after "Step 9").
@@ -424,9 +468,10 @@ def previous_step(
         return BaselineSide(None, None, BaselineNote(store=store, text=text))
     from reportgen.commands.gather import read_bytes
 
-    coverage, tests, _ = reader(read_bytes(str(snapshot)), str(snapshot))
+    coverage, tests, _, functions = reader(read_bytes(str(snapshot)), str(snapshot))
     return BaselineSide(
         coverage,
         tests,
         BaselineNote(store=store, text=f"Before side: the after side of {step}, as archived."),
+        functions,
     )

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Literal
 
 import msgspec
 
 from reportgen.analysis.functions import FunctionRegions, FunctionSide
 from reportgen.analysis.models import CoverageSnapshot, FileCoverage
+
+# A stored before side's figures of a file: None when its input had none (the source at hand
+# may delimit them), False when they are not known.
+StoredSides = Callable[[str], tuple[FunctionSide, ...] | None | Literal[False]]
 
 
 def find_functions(
@@ -18,6 +23,7 @@ def find_functions(
     extra: Callable[[str], bool],
     source_text: Callable[[str], str | None],
     with_arcs: Callable[[CoverageSnapshot, CoverageSnapshot], tuple[CoverageSnapshot, ...]],
+    stored_before: StoredSides | None = None,
 ) -> tuple[CoverageSnapshot, CoverageSnapshot, FunctionRegions]:
     """The functions of every file that differs between the runs (and of the files `extra`
     picks, the targets'): coverage.py's own function summaries when the JSON has them,
@@ -26,6 +32,9 @@ def find_functions(
     Figures computed from the lists need the branch arcs that ran, which a parse keeps only
     when asked: `with_arcs(before, after)` reads both sides again keeping them for these
     files (only JSON before coverage.py 7.6, or shards, ever get there).
+
+    `stored_before(path)` gives the before side's figures from a snapshot (see
+    `side_functions`).
     """
     from reportgen.inputs.function_json import (
         function_regions_from_json,
@@ -46,6 +55,14 @@ def find_functions(
         ):
             if item is None:
                 continue
+            if side == "before" and stored_before is not None:
+                stored = stored_before(path)
+                if stored is False:
+                    ok = False
+                    break
+                if stored is not None:
+                    found[side][path] = stored
+                    continue
             blob = raw.get(path)
             sides = None
             # One shard's function summaries are not the combined run's.
@@ -118,12 +135,26 @@ def _differing(
             old is not None
             and new is not None
             and old.numbers == new.numbers
-            and old.lines == new.lines
+            and _same_lists(old, new)
             and not extra(path)
         ):
             continue
         paths.append(path)
     return paths
+
+
+def _same_lists(before: FileCoverage, after: FileCoverage) -> bool:
+    """The same list text; or, for a before side held otherwise (a snapshot), the same lists
+    (coverage.py writes equal lists as equal text)."""
+    if before.lines == after.lines:
+        return True
+    if type(before.lines) is type(after.lines):
+        return False
+    return (
+        before.missing_lines == after.missing_lines
+        and before.executed_lines == after.executed_lines
+        and before.missing_branches == after.missing_branches
+    )
 
 
 def _same_lines(before: FileCoverage, after: FileCoverage) -> bool:
@@ -150,3 +181,40 @@ def _lists_agree(item: FileCoverage, not_statements: frozenset[int]) -> bool:
     if executed is None or missing is None:
         return False
     return len(executed) + len(missing) == n.num_branches
+
+
+def side_functions(
+    coverage: CoverageSnapshot,
+    raw: Mapping[str, msgspec.Raw],
+    with_arcs: Callable[[CoverageSnapshot], CoverageSnapshot],
+) -> dict[str, tuple[FunctionSide, ...] | Literal[False]]:
+    """Every file's functions as `find_functions` finds them for a before side, for a
+    snapshot: the files with function data in their input (`raw`), each with its figures
+    or False when they cannot be found. The rest need the source a report has at hand."""
+    from reportgen.errors import InputError
+
+    nothing = CoverageSnapshot(files={}, has_branches=coverage.has_branches, sources=())
+    _, _, found = find_functions(
+        coverage,
+        nothing,
+        raw,
+        {},
+        lambda path: True,
+        lambda path: None,
+        lambda before, after: (with_arcs(before), after),
+    )
+    result: dict[str, tuple[FunctionSide, ...] | Literal[False]] = {}
+    for path in sorted(raw):
+        sides = found.before.get(path)
+        if sides is None:
+            result[path] = False
+            continue
+        for side in sides:
+            # Stored as a sorted list of distinct lines: a JSON listing one twice is refused.
+            if len(set(side.missing_lines)) != len(side.missing_lines):
+                raise InputError(
+                    f"{coverage.sources[0]}: file {path!r}: function {side.name!r}"
+                    " lists a missing line twice"
+                )
+        result[path] = sides
+    return result

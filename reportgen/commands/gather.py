@@ -432,6 +432,10 @@ def gather(
     if baseline is not None:
         before_coverage = baseline.coverage
         before_tests = baseline.tests if junit else None
+        if before_coverage is not None and after:
+            _, after_coverage, functions = _load_with_functions(
+                (), after, wanted, wanted_after, source_root, in_diff, baseline
+            )
     elif before and after:
         old, new, functions = _load_with_functions(
             before, after, wanted, wanted_after, source_root, in_diff
@@ -470,11 +474,13 @@ def _load_with_functions(
     wanted_after: Callable[[str], bool] | None,
     source_root: str,
     in_diff: Callable[[str], bool] | None,
+    stored: Any = None,
 ) -> tuple[Any, Any, Any]:
     """Both sides, and the function regions of the files that differ between them.
 
     Each file's `functions` JSON stays an undecoded view into its mapped input until both
     sides are read, so only the files that differ are decoded, and nothing is read twice.
+    With `stored` (a baseline) the before side is its snapshot, with the figures it holds.
     """
     from reportgen.commands.function_inputs import find_functions
 
@@ -484,15 +490,23 @@ def _load_with_functions(
     def with_arcs(old: Any, new: Any) -> tuple[Any, Any]:
         # Old or sharded JSON: figures computed from the lines need the arcs that ran.
         keep = lambda path: True  # noqa: E731 - every file of these few inputs
-        again = load_coverage(before, wanted, source_root, keep)
+        # A snapshot is read once: it holds the executed arcs its figures from the source need.
+        again = old if stored is not None else load_coverage(before, wanted, source_root, keep)
         arcs = keep if in_diff is None else _either(keep, in_diff)
         return again, load_coverage(after, wanted_after, source_root, arcs)
 
     with contextlib.ExitStack() as stack:
         try:
-            old = load_coverage(before, wanted, source_root, None, raw_before, stack)
+            if stored is not None:
+                old = stored.coverage
+            else:
+                old = load_coverage(before, wanted, source_root, None, raw_before, stack)
             new = load_coverage(after, wanted_after, source_root, in_diff, raw_after, stack)
             assert old is not None and new is not None
+            known = None
+            if stored is not None:
+                # A side given without a snapshot's figures: none are known.
+                known = stored.functions.sides if stored.functions else lambda path: False
             return find_functions(
                 old,
                 new,
@@ -501,6 +515,7 @@ def _load_with_functions(
                 wanted or _no_file,
                 _sources(source_root),
                 with_arcs,
+                known,
             )
         finally:  # the views must go before their inputs are unmapped, even on an error
             raw_before.clear()

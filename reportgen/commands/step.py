@@ -288,7 +288,8 @@ def run_step(
         write_stdout(stdout, next(iter(shown.values())))
     else:
         planned = plan_outputs(shown, out, step.spec)
-        planned += archive_snapshot(out, len(shown), inputs, archive_stem(step.spec))
+        after = options.get("after") or inputs.spec.inputs.after
+        planned += archive_snapshot(out, len(shown), inputs, archive_stem(step.spec), after)
         missing = [f for f in dict.fromkeys(p.path.parent for p in planned) if not f.is_dir()]
         written = write_all(planned, force)
         messages += [f"created folder {folder}" for folder in missing]

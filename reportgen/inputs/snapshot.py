@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
 
 import msgspec
 
+from reportgen.analysis.functions import FunctionSide
 from reportgen.analysis.models import Arc, CoverageSnapshot, FileCoverage, Region
 from reportgen.analysis.numbers import Numbers
 from reportgen.analysis.snapshot import (
@@ -17,7 +18,9 @@ from reportgen.analysis.snapshot import (
     Snapshot,
     SnapshotError,
     StoredCoverage,
+    StoredFunction,
     StoredRegion,
+    unpack_arc_steps,
     unpack_arcs,
     unpack_lines,
     unpack_tests,
@@ -39,6 +42,104 @@ class Baseline(msgspec.Struct, frozen=True):
     coverage_version: str | None
     coverage: CoverageSnapshot | None
     tests: Any  # TestRun | None
+    functions: StoredFunctions | None = None  # None when the snapshot has no coverage
+
+
+_FUNCTIONS = msgspec.msgpack.Decoder(list[StoredFunction] | bool | None)
+
+
+class StoredFunctions:
+    """A snapshot's function figures, each file's decoded and checked only when a report
+    compares that file (most files of a pull request do not change)."""
+
+    def __init__(
+        self,
+        raw: Mapping[str, tuple[msgspec.Raw, bytes, msgspec.Raw]],
+        width: int,
+        source: str,
+    ) -> None:
+        self._raw = raw
+        self._width = width
+        self._source = source
+
+    def sides(self, path: str) -> tuple[FunctionSide, ...] | None | Literal[False]:
+        """The file's functions as a before side; None when its input had no function data
+        (the source at hand may delimit them), False when they are not known (not found
+        when saved, or a snapshot older than function figures)."""
+        found = self._raw.get(path)
+        if found is None:
+            return False
+        try:
+            return self._decode(path, *found)
+        except SnapshotError as err:
+            raise InputError(f"{self._source}: corrupt snapshot ({err})") from None
+
+    def _decode(
+        self, path: str, raw: msgspec.Raw, file_missing: bytes, regions: msgspec.Raw
+    ) -> tuple[FunctionSide, ...] | None | Literal[False]:
+        try:
+            stored = _FUNCTIONS.decode(raw)
+        except (msgspec.DecodeError, msgspec.ValidationError) as err:
+            raise SnapshotError(f"file {path!r}: {str(err).splitlines()[0]}") from None
+        if stored is None or stored is False:
+            return stored
+        if stored is True:
+            raise SnapshotError(f"file {path!r}: its functions are `true`")
+        sides = []
+        names: set[str] = set()
+        in_file: list[int] | None = None
+        starts: dict[int, list[str]] | None = None
+        for function in stored:
+            name = function.name
+            if not name:  # the name of the one function region starting on its line
+                if starts is None:
+                    starts = _function_starts(path, regions)
+                found = starts.get(function.start_line, [])
+                if len(found) != 1:
+                    raise SnapshotError(
+                        f"file {path!r}: no one function starts on line {function.start_line}"
+                    )
+                name = found[0]
+            if not name or name in names:
+                raise SnapshotError(f"file {path!r}: function name {name[:80]!r} empty or twice")
+            names.add(name)
+            numbers = Numbers(*function.counts)
+            if isinstance(function.missing, int):  # a run of the file's missed lines
+                if in_file is None:
+                    in_file = unpack_lines(file_missing, self._width)
+                start = function.missing
+                if start + numbers.num_missing > len(in_file):
+                    raise SnapshotError(
+                        f"file {path!r}: function {name[:80]!r}: its missed lines run"
+                        " past the file's"
+                    )
+                missing = in_file[start : start + numbers.num_missing]
+            else:
+                missing = unpack_lines(function.missing, self._width)
+            if (
+                len(missing) != numbers.num_missing
+                or numbers.num_missing > numbers.num_statements
+                or numbers.num_missing_branches > numbers.num_branches
+                or numbers.num_partial_branches > numbers.num_branches
+            ):
+                raise SnapshotError(
+                    f"file {path!r}: function {name[:80]!r}: its counts contradict its lines"
+                )
+            sides.append(FunctionSide(name, function.start_line, numbers, missing))
+        return tuple(sides)
+
+
+def _function_starts(path: str, raw: msgspec.Raw) -> dict[int, list[str]]:
+    """The names of the file's stored function regions, by their first line."""
+    try:
+        regions = _REGIONS.decode(raw) or ()
+    except (msgspec.DecodeError, msgspec.ValidationError) as err:
+        raise SnapshotError(f"file {path!r}: {str(err).splitlines()[0]}") from None
+    starts: dict[int, list[str]] = {}
+    for region in regions:
+        if region.kind == "function":
+            starts.setdefault(region.start_line, []).append(region.name)
+    return starts
 
 
 def read_snapshot(
@@ -50,13 +151,21 @@ def read_snapshot(
     functions and classes (all when omitted), as for a coverage JSON report."""
     snapshot = decode_snapshot(data, source)
     try:
-        coverage = None
+        coverage = functions = None
         if snapshot.coverage is not None:
             coverage = _coverage(snapshot.coverage, source, want_regions)
+            functions = StoredFunctions(
+                {
+                    item.path: (item.functions, item.missing, item.regions)
+                    for item in snapshot.coverage.files
+                },
+                snapshot.coverage.width,
+                source,
+            )
         tests = None if snapshot.tests is None else unpack_tests(snapshot.tests)
     except SnapshotError as err:
         raise InputError(f"{source}: corrupt snapshot ({err})") from None
-    return Baseline(snapshot.commit, snapshot.coverage_version, coverage, tests)
+    return Baseline(snapshot.commit, snapshot.coverage_version, coverage, tests, functions)
 
 
 class PackedLines(msgspec.Struct, frozen=True, eq=False):
@@ -67,6 +176,7 @@ class PackedLines(msgspec.Struct, frozen=True, eq=False):
     missing_data: bytes
     arcs_data: bytes | None
     width: int = 4
+    executed_arcs_data: bytes | None = None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, PackedLines):
@@ -90,7 +200,10 @@ class PackedLines(msgspec.Struct, frozen=True, eq=False):
         return None if self.arcs_data is None else tuple(unpack_arcs(self.arcs_data))
 
     def executed_arcs(self) -> tuple[Arc, ...] | None:
-        return None  # a before side never needs them
+        # Stored only for function figures computed from the source (old JSON).
+        if self.executed_arcs_data is None:
+            return None
+        return tuple(sorted(set(unpack_arc_steps(self.executed_arcs_data))))
 
 
 def _coverage(
@@ -124,7 +237,9 @@ def _coverage(
         regions = None
         if want_regions is None or want_regions(path):
             regions = _regions(path, item.regions, width)
-        lines = PackedLines(item.executed, item.missing, item.arcs, width)
+        if item.executed_arcs is not None:
+            unpack_arcs(item.executed_arcs)  # its shape; its count is checked where used
+        lines = PackedLines(item.executed, item.missing, item.arcs, width, item.executed_arcs)
         files[path] = FileCoverage(path, numbers, lines, regions)
     return CoverageSnapshot(files=files, has_branches=stored.branches, sources=(source,))
 
