@@ -118,3 +118,14 @@ def test_html_missing_keeps_each_item_whole() -> None:
     )
     assert html_missing("") == ""
     assert html_missing("<b>") == '<span class="nowrap">&lt;b&gt;</span>'
+
+
+def test_code_spans_show_a_bar_as_written_in_and_out_of_tables() -> None:
+    """`\\|` is a bar only inside a table row; in a list it would show its backslash."""
+    from reportgen.outputs.escape import md_code_text
+
+    md = MarkdownIt("commonmark").enable("table")
+    listed = md.parseInline(md_code_text("test_p[a|b]"))[0].children
+    assert [t.content for t in listed if t.type == "code_inline"] == ["test_p[a|b]"]
+    table = md.render(f"| a |\n|---|\n| {md_code('test_p[a|b]')} |\n")
+    assert "<code>test_p[a|b]</code>" in table and table.count("<td>") == 1

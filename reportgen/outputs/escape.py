@@ -213,6 +213,12 @@ def md_code(text: object, limit: int = 500) -> str:
     return no_comment_open(_code_span(clean_text(text, limit).replace("|", "\\|")))
 
 
+def md_code_text(text: object, limit: int = 500) -> str:
+    """Untrusted text as an inline code span outside tables: there `\\|` would show as
+    written, and a `|` breaks nothing."""
+    return no_comment_open(_code_span(clean_text(text, limit)))
+
+
 # ---- Prose: Markdown written by people, re-emitted from its syntax tree ----
 
 

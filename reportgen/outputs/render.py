@@ -247,6 +247,7 @@ def _lazy(module: str, name: str) -> Callable[..., Any]:
 FILTERS: dict[str, Callable[..., Any]] = {
     "md": escape.md_text,
     "code": escape.md_code,
+    "code_text": escape.md_code_text,
     "prose": escape.md_prose,
     "prose_line": escape.md_prose_line,
     "one_line": escape.clean_text,
