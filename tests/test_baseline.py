@@ -462,3 +462,31 @@ def test_the_baseline_line_is_escaped_in_every_format(project: Project, tmp_path
     html = (out / "report.html").read_text()
     assert "<script>alert" not in html
     assert "a|b &lt;script&gt;alert(1)&lt;/script&gt; **x** holds no snapshot yet" in html
+
+
+def test_no_snapshot_leaves_comparing_criteria_unjudged(project: Project, tmp_path: Path) -> None:
+    """The first pull request after adopting baselines has none: criteria that compare with
+    the before side are reported as not judged, not an input error that stops the comment."""
+    spec = tmp_path / "c.toml"
+    spec.write_text(
+        '[[criteria]]\ncheck = "no-regressions"\n[[criteria]]\ncheck = "all-tests-pass"\n',
+        encoding="utf-8",
+    )
+    empty = tmp_path / "empty"
+    args = ("--spec", str(spec), "--baseline", str(empty), "--format", "json")
+    done = reportgen(project.repo, "step", *project.head(), *args)
+    assert done.returncode in (0, 1), done.stderr
+    criteria = json.loads(done.stdout)["criteria"]
+    assert criteria[0] == {
+        "text": "No regressions in existing tests",
+        "automatic": True,
+        "holds": True,
+        "achieved": "not judged: no baseline",
+    }
+    assert (
+        criteria[1]["text"] == "All tests pass"
+        and criteria[1]["achieved"] != "not judged: no baseline"
+    )
+    # Without a baseline asked for, the missing before side is still an input error.
+    alone = reportgen(project.repo, "step", *project.head(), "--spec", str(spec))
+    assert alone.returncode == 2 and "needs both runs' JUnit" in alone.stderr

@@ -41,6 +41,9 @@ class Evidence(msgspec.Struct, frozen=True):
     tests_diff: TestsDiff | None
     precision: int
     functions: FunctionsResult | None = None
+    # Why there is no before side when a baseline was asked for and none was usable: the
+    # criteria that compare with it are then not judged, rather than an input error.
+    no_before: str | None = None
 
 
 def pct(numbers: Numbers | None, precision: int) -> str:
@@ -99,6 +102,18 @@ def evaluate_check(criterion: Criterion, evidence: Evidence) -> CriterionResult:
     check = criterion.check
     after = evidence.tests_after
     diff = evidence.tests_diff
+    compares = (
+        check in ("no-regressions", "new-tests-pass", "min-tests-added") and diff is None
+    ) or (check == "no-function-lost-coverage" and evidence.functions is None)
+    if compares and evidence.no_before:
+        # The first run on a repository has no baseline: the report says so, and says that
+        # this criterion was not judged (it neither holds nor fails the step).
+        return CriterionResult(
+            text=criterion.text or _unjudged_text(criterion),
+            automatic=True,
+            holds=True,
+            achieved="not judged: no baseline",
+        )
     if check in ("no-regressions", "new-tests-pass", "min-tests-added") and diff is None:
         raise SpecError(f"criterion {check!r} needs both runs' JUnit (--junit and --junit-before)")
     if check in ("all-tests-pass", "max-time") and after is None:
@@ -169,6 +184,18 @@ def _no_function_lost(criterion: Criterion, ev: Evidence) -> tuple[bool, str, st
         achieved += ": " + names + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
     default = "No function lost coverage" + (f" in `{glob}`" if glob else "")
     return not lost, achieved, default
+
+
+def _unjudged_text(criterion: Criterion) -> str:
+    """A criterion's own wording when it could not be judged (its check gave none)."""
+    texts = {
+        "no-regressions": "No regressions in existing tests",
+        "new-tests-pass": "All new tests pass",
+        "min-tests-added": f"At least {criterion.min} new tests",
+        "no-function-lost-coverage": "No function lost coverage"
+        + (f" in `{criterion.path}`" if criterion.path else ""),
+    }
+    return texts[criterion.check or ""]
 
 
 _CHECKS = {

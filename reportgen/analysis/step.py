@@ -93,6 +93,11 @@ def build_step(inputs: StepInputs) -> StepResult:
         tests_diff=tests_diff,
         precision=inputs.precision,
         functions=functions,
+        no_before=(
+            inputs.baseline.text
+            if inputs.baseline is not None and inputs.baseline.commit is None
+            else None
+        ),
     )
     criteria = evaluate_criteria(inputs.spec.criteria, evidence)
     patch = _patch(inputs, coverage)
