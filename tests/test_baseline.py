@@ -201,6 +201,16 @@ def test_an_ancestor_of_the_merge_base_serves_and_is_named(tmp_path: Path) -> No
         env={"GITHUB_BASE_REF": "main"},
     )
     assert json.loads(done.stdout)["baseline"]["merge_base"] == merge_base
+    # In a GitLab merge-request pipeline the clone has no remote branches: the merge base GitLab
+    # computed names the base.
+    gitlab = {"GITLAB_CI": "true", "CI_MERGE_REQUEST_DIFF_BASE_SHA": merge_base}
+    git(project.repo, "update-ref", "-d", "refs/remotes/origin/main")
+    done = reportgen(
+        project.repo, "step", *project.head(), "--baseline", STORE, "--format", "json",
+        "--exit-zero", env=gitlab,
+    )  # fmt: skip
+    assert json.loads(done.stdout)["baseline"]["merge_base"] == merge_base
+    assert json.loads(done.stdout)["baseline"]["commit"] == project.base_sha
 
 
 def test_no_snapshot_is_a_report_without_a_before_side(project: Project, tmp_path: Path) -> None:

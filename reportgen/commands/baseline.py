@@ -288,8 +288,14 @@ class BaselineSide(msgspec.Struct, frozen=True):
 
 def base_ref(option: str | None, env: Mapping[str, str]) -> tuple[str, str]:
     """(revision, its name) the merge base is taken with: --baseline-ref, else the pull
-    request's base (GITHUB_BASE_REF), else origin's default branch."""
-    name = option or env.get("GITHUB_BASE_REF")
+    request's base (GITHUB_BASE_REF; in a GitLab merge-request pipeline the merge base GitLab
+    computed, CI_MERGE_REQUEST_DIFF_BASE_SHA, since its clone has no remote branches), else
+    origin's default branch."""
+    name = (
+        option
+        or env.get("GITHUB_BASE_REF")
+        or (env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA") if env.get("GITLAB_CI") else None)
+    )
     if name:
         if name.startswith("-"):
             raise SpecError(f"--baseline-ref {name!r}: not a git revision")
