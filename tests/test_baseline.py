@@ -362,6 +362,49 @@ def test_before_previous_chains_the_archive(project: Project, tmp_path: Path) ->
     assert f"unchanged {archive / 'm1--step-1.snapshot'}" in again.stdout
 
 
+def test_before_previous_finds_steps_archived_without_a_summary(
+    project: Project, tmp_path: Path
+) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    base = f'after = "{project.base_json}"\njunit = "{project.base_xml}"'
+    head = f'after = "{project.head_json}"\njunit = "{project.head_xml}"'
+
+    def step(milestone: str, name: str, inputs: str, *args: str) -> Any:
+        spec = tmp_path / "spec.toml"
+        text = SPEC.format(step=name, day=1, inputs=inputs)
+        spec.write_text(text.replace('"M1"', f'"{milestone}"'))
+        done = reportgen(
+            project.repo, "step", "--spec", str(spec), "--exit-zero", *args, "--out", f"{archive}/"
+        )
+        assert done.returncode == 0, done.stderr
+        return done
+
+    # Archived in the default format (Markdown): only their snapshots say they exist.
+    step("M1", "Step 9", base)
+    step("M1", "Step 11", head)  # later: not the before side
+    step("M0", "Step 1", head)  # another milestone's: nor this
+    assert not list(archive.glob("*.json"))
+    step("M1", "Step 10", f'before = "previous"\n{head}', "--format", "json")
+    got = json.loads((archive / "m1--step-10.json").read_text())
+    assert got.pop("baseline")["text"] == "Before side: the after side of m1--step-9, as archived."
+    two = tmp_path / "two.toml"
+    two.write_text(SPEC.format(step="Step 10", day=1, inputs=head))
+    expected = json_report(
+        project.repo,
+        "--spec",
+        str(two),
+        "--before",
+        str(project.base_json),
+        "--junit-before",
+        str(project.base_xml),
+    )
+    assert got == expected
+    totals = json.loads(project.base_json.read_text())["totals"]
+    assert got["coverage"]["before"]["statements"] == totals["num_statements"]
+    assert got["tests"]["before"]["tests"] == 4
+
+
 def test_comment_from_a_baseline_equals_the_two_run_comment(
     project: Project,
     serve: Any,  # noqa: F811 (the fixture imported above)

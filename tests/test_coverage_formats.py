@@ -476,3 +476,97 @@ def test_line_only_side_against_branch_side_is_refused(
         main, ["step", "--before", branch_lcov, "--after", branch_json, "--format", "json"]
     )
     assert result.exit_code in (0, 1), result.output
+
+
+STEP_SPEC = 'milestone = "M1"\nstep = "{step}"\ndate = 2026-01-02\n{inputs}'
+
+
+def _run(*args: str) -> str:
+    result = CliRunner().invoke(
+        main, list(args), env={"SOURCE_DATE_EPOCH": "", "GITHUB_BASE_REF": "", "GITHUB_SHA": ""}
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("name", ["coverage.xml", "coverage.lcov", ".coverage"])
+def test_archived_steps_and_saved_baselines_read_every_format(
+    releases: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    from tests.patch_project import git, git_env
+
+    r1, r2 = releases["r1-branch"], releases["r2-branch"]
+    specs = {
+        "one": STEP_SPEC.format(step="Step 1", inputs=""),
+        "two": STEP_SPEC.format(step="Step 2", inputs=""),
+        "previous": STEP_SPEC.format(step="Step 2", inputs='[inputs]\nbefore = "previous"\n'),
+    }
+    for spec, text in specs.items():
+        (tmp_path / f"{spec}.toml").write_text(text)
+    after = ["--after", str(r2 / name), "--source-root", str(r2), "--exit-zero"]
+    after += ["--target", "pkg/shapes.py=95"]
+    # A data file is analysed against its own release's source: the two-run report's
+    # before side is the same run as JSON.
+    before = r1 / ("coverage.json" if name == ".coverage" else name)
+    two = ["step", "--spec", str(tmp_path / "two.toml"), *after, "--format", "json"]
+    expected = json.loads(_run(*two, "--before", str(before)))
+
+    # An archived step (the default format only) stores its after side, of any format.
+    archive = tmp_path / "archive"
+    one = ["step", "--spec", str(tmp_path / "one.toml"), "--after", str(r1 / name)]
+    _run(*one, "--source-root", str(r1), "--exit-zero", "--out", f"{archive}/")
+    assert sorted(p.name for p in archive.iterdir()) == ["m1--step-1.md", "m1--step-1.snapshot"]
+    previous = ["step", "--spec", str(tmp_path / "previous.toml"), *after, "--format", "json"]
+    _run(*previous, "--out", f"{archive}/")
+    chained = json.loads((archive / "m1--step-2.json").read_text())
+    assert (
+        chained.pop("baseline")["text"] == "Before side: the after side of m1--step-1, as archived."
+    )
+    assert chained == expected
+
+    # `baseline save` reads it too (a data file from the working folder, as coverage.py would).
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "one")
+    sha = git(repo, "rev-parse", "HEAD").strip()
+    for key, value in git_env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.chdir(r1)
+    store = tmp_path / "store"
+    saved = _run(
+        "baseline", "save", "--after", str(r1 / name), "--store", str(store), "--commit", sha
+    )
+    assert saved == f"saved the snapshot of {sha[:7]} to {store}/{sha}.snapshot\n"
+    monkeypatch.chdir(repo)
+    got = json.loads(_run(*two, "--baseline", str(store), "--baseline-ref", "main"))
+    assert got.pop("baseline")["commit"] == sha
+    assert got == expected
+
+    # The figures are coverage.py's own.
+    totals = json.loads((r1 / "coverage.json").read_text())["totals"]
+    assert got["coverage"]["before"]["statements"] == totals["num_statements"]
+    assert got["coverage"]["before"]["missing"] == totals["missing_lines"]
+    if name == ".coverage":  # its report has function data: the figures are stored too
+        files = {item["path"]: item for item in got["coverage"]["files"]}
+        assert files["pkg/shapes.py"]["functions"]
+
+
+def test_a_broken_input_saves_and_archives_nothing(
+    releases: dict[str, Path], tmp_path: Path
+) -> None:
+    text = (releases["r1-branch"] / "coverage.xml").read_text()
+    broken = tmp_path / "broken.xml"
+    broken.write_text(text[: len(text) // 2])
+    spec = tmp_path / "spec.toml"
+    spec.write_text(STEP_SPEC.format(step="Step 1", inputs=""))
+    store, archive = tmp_path / "store", tmp_path / "archive"
+    for args in (
+        ["baseline", "save", "--after", str(broken), "--store", str(store), "--commit", "a" * 40],
+        ["step", "--spec", str(spec), "--after", str(broken), "--out", f"{archive}/"],
+    ):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2
+        assert result.output.startswith(f"Error: {broken}: ")
+        assert result.output.count("\n") == 1
+    assert not store.exists() and not archive.exists()

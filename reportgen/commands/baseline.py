@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 
 from reportgen.analysis.milestone import Spec
+from reportgen.analysis.models import CoverageSnapshot
 from reportgen.analysis.snapshot import SUFFIX, BaselineNote, first_stored
 from reportgen.errors import InputError, OutputError, SpecError
 
@@ -213,61 +214,82 @@ def save_baseline(options: Mapping[str, Any], env: Mapping[str, str]) -> list[st
 
     after, junit = options.get("after") or (), options.get("junit") or ()
     if not after and not junit:
-        raise SpecError("nothing to save: give --after (coverage JSON) and/or --junit")
+        raise SpecError("nothing to save: give --after (coverage) and/or --junit")
     store = open_store(options["store"])
     commit = resolve_commit(options.get("commit"), env)
+    # No --source-root here: a data file is reported from the working folder, as
+    # `coverage json` run there would report it.
     coverage, version, functions = load_whole_coverage(after)
     tests = load_tests(junit)
     data = encode_snapshot(commit, coverage, tests, version, functions)
     return [store.save(commit, data)]
 
 
-def load_whole_coverage(patterns: Sequence[str]) -> tuple[Any, str | None, Any]:
+def load_whole_coverage(
+    patterns: Sequence[str], source_root: str = "."
+) -> tuple[Any, str | None, Any]:
     """Every file's coverage with its functions and classes, as stored; the coverage.py
     version the (first) report names; and every file's function figures as a before side
-    (see `function_inputs.side_functions`)."""
+    (see `function_inputs.side_functions`). Inputs of any format `step` reads; data files
+    are reported from `source_root`."""
     if not patterns:
         return None, None, None
     import contextlib
 
+    from reportgen.commands.coverage_inputs import read_other_coverage
     from reportgen.commands.function_inputs import side_functions
-    from reportgen.commands.gather import expand, mapped
+    from reportgen.commands.gather import _coverage_kind, expand, mapped, opened
     from reportgen.inputs.coverage_json import combine_snapshots, parse_coverage_json
+    from reportgen.inputs.coverage_kind import DATA_FILE, JSON
     from reportgen.inputs.snapshot import coverage_py_version
 
     paths = expand(patterns, "coverage")
-    snapshots, versions = [], []
+    kinds = [_coverage_kind(path) for path in paths]
+    # Cobertura and LCOV carry neither function data nor executed arcs: read once.
+    plain: dict[str, CoverageSnapshot] = {}
     raw: dict[str, msgspec.Raw] = {}
     with contextlib.ExitStack() as stack:
         try:
-            inputs = [stack.enter_context(mapped(path)) for path in paths]
-            for path, data in zip(paths, inputs, strict=True):
-                snapshots.append(parse_coverage_json(data, path, None, None, raw))
-                versions.append(coverage_py_version(data))
-            coverage = combine_snapshots(snapshots)
+            inputs = [
+                stack.enter_context(mapped(path)) if kind == JSON else None
+                for path, kind in zip(paths, kinds, strict=True)
+            ]
+
+            def read(
+                arcs: Callable[[str], bool] | None, keep: dict[str, msgspec.Raw] | None = None
+            ) -> CoverageSnapshot:
+                snapshots = []
+                for path, kind, data in zip(paths, kinds, inputs, strict=True):
+                    if data is not None:
+                        snapshots.append(parse_coverage_json(data, path, None, arcs, keep))
+                    elif kind == DATA_FILE:
+                        snapshots.append(
+                            read_other_coverage(kind, path, source_root, opened, None, arcs, keep)
+                        )
+                    else:
+                        if path not in plain:
+                            plain[path] = read_other_coverage(kind, path, source_root, opened)
+                        snapshots.append(plain[path])
+                return combine_snapshots(snapshots)
+
+            coverage = read(None, raw)
+            versions = [coverage_py_version(data) for data in inputs if data is not None]
+            if DATA_FILE in kinds:  # reported by the coverage.py installed here
+                import coverage as coverage_py
+
+                versions.append(coverage_py.__version__)
 
             def with_arcs(_: Any) -> Any:
                 # Shards, or JSON without coverage.py's summaries: figures computed from the
                 # lists need the arcs that ran, read again for every file.
-                every = lambda path: True  # noqa: E731
-                return combine_snapshots(
-                    [
-                        parse_coverage_json(data, path, None, every)
-                        for path, data in zip(paths, inputs, strict=True)
-                    ]
-                )
+                return read(lambda path: True)
 
             functions = side_functions(coverage, raw, with_arcs)
             # Files without function data get their figures from the report's source, which
             # for branches needs the arcs that ran: kept for those files only.
             bare = {p for p, f in coverage.files.items() if p not in raw and f.numbers.num_branches}
             if bare:
-                coverage = combine_snapshots(
-                    [
-                        parse_coverage_json(data, path, None, bare.__contains__)
-                        for path, data in zip(paths, inputs, strict=True)
-                    ]
-                )
+                coverage = read(bare.__contains__)
         finally:  # the views must go before their inputs are unmapped, even on an error
             raw.clear()
     return coverage, next((v for v in versions if v), None), functions
@@ -427,7 +449,7 @@ def archive_snapshot(
     coverage, functions = inputs.after, None
     if coverage is not None and after:
         # Read again whole, as `baseline save` reads it: every file's functions and arcs.
-        coverage, _, functions = load_whole_coverage(after)
+        coverage, _, functions = load_whole_coverage(after, inputs.source_root)
     data = encode_snapshot("", coverage, inputs.tests_after, None, functions)
     return [PlannedFile(Path(out) / f"{stem}{SUFFIX}", data)]
 
@@ -445,18 +467,38 @@ def previous_step(
         )
     if not (spec.milestone and spec.step):
         raise SpecError('before = "previous" needs the spec\'s milestone and step')
+    from reportgen.commands.gather import slug
+
     folder = Path(archive)
-    earlier: list[tuple[Any, str, Path]] = []
+    # (the step's slug order, so steps known by name and by snapshot alone compare alike;
+    # its name's order; its name, None when known by its snapshot alone; the snapshot)
+    earlier: list[tuple[Any, Any, str | None, Path]] = []
+    summarised: set[str] = set()
     for path in sorted(folder.glob("*.json")):
         try:
             summary = msgspec.json.decode(path.read_bytes())
         except (OSError, msgspec.DecodeError):
             continue  # not an archived summary: the index command reports those
-        if not isinstance(summary, dict) or summary.get("milestone") != spec.milestone:
+        if not isinstance(summary, dict):
+            continue
+        summarised.add(path.stem)
+        if summary.get("milestone") != spec.milestone:
             continue
         step = summary.get("step")
         if isinstance(step, str) and natural_key(step) < natural_key(spec.step):
-            earlier.append((natural_key(step), step, path))
+            order = natural_key(slug(step))
+            earlier.append((order, natural_key(step), step, path.with_suffix(SUFFIX)))
+    # A step archived without a JSON summary (md only, the default) is known by its
+    # snapshot alone: `<milestone slug>--<step slug>.snapshot`, ordered by the step's slug.
+    prefix, current = f"{slug(spec.milestone)}--", slug(spec.step)
+    if prefix != "--" and current:
+        for path in sorted(folder.glob(f"*{SUFFIX}")):
+            stem = path.name[: -len(SUFFIX)]
+            rest = stem[len(prefix) :]
+            if stem in summarised or not stem.startswith(prefix) or not rest:
+                continue
+            if natural_key(rest) < natural_key(current) and path.is_file():
+                earlier.append((natural_key(rest), natural_key(rest), None, path))
     store = str(folder)
     if not earlier:
         text = (
@@ -464,8 +506,7 @@ def previous_step(
             f" {archive}; this report has no before side."
         )
         return BaselineSide(None, None, BaselineNote(store=store, text=text))
-    _, step, path = max(earlier)
-    snapshot = path.with_suffix(SUFFIX)
+    _, _, step, snapshot = max(earlier, key=lambda found: found[:2])
     if not snapshot.is_file():
         text = (
             f"No baseline: {step} was archived without a snapshot ({snapshot.name});"
@@ -475,9 +516,10 @@ def previous_step(
     from reportgen.commands.gather import read_bytes
 
     coverage, tests, _, functions = reader(read_bytes(str(snapshot)), str(snapshot))
+    what = step if step is not None else snapshot.name[: -len(SUFFIX)]
     return BaselineSide(
         coverage,
         tests,
-        BaselineNote(store=store, text=f"Before side: the after side of {step}, as archived."),
+        BaselineNote(store=store, text=f"Before side: the after side of {what}, as archived."),
         functions,
     )

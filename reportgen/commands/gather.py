@@ -218,6 +218,13 @@ def report_date(option: str | None, spec: Spec, env: Mapping[str, str]) -> str |
     return None
 
 
+# Here rather than with the step command: the archive's names are also how
+# `before = "previous"` finds the steps archived before.
+def slug(text: str) -> str:
+    """A file-name-safe name: "P0.4 Milestone 3" -> "p0-4-milestone-3"."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
+
+
 def load_spec(path: str | None) -> Spec:
     if not path:
         return Spec()

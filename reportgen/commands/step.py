@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -11,7 +10,7 @@ from typing import IO, Any
 import msgspec
 
 from reportgen.analysis.step import StepResult, build_step
-from reportgen.commands.gather import gather, template_dir
+from reportgen.commands.gather import gather, slug, template_dir
 from reportgen.errors import OutputError, SpecError
 from reportgen.inputs.spec import Spec
 from reportgen.outputs.atomic_write import PlannedFile, append_text, write_all
@@ -167,11 +166,6 @@ def render_formats(
         else:
             rendered[name] = render(env, template, context)
     return rendered
-
-
-def slug(text: str) -> str:
-    """A file-name-safe name: "P0.4 Milestone 3" -> "p0-4-milestone-3"."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:80]
 
 
 def archive_stem(spec: Spec) -> str:
