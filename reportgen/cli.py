@@ -161,14 +161,14 @@ def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
             multiple=True,
             callback=path,
             metavar="PATH",
-            help="Coverage JSON before the change (repeatable, globs; shards merge).",
+            help="Coverage before the change: JSON, data file, Cobertura, LCOV (repeatable, glob).",
         ),
         click.option(
             "--after",
             multiple=True,
             callback=path,
             metavar="PATH",
-            help="Coverage JSON after the change (repeatable, globs; shards merge).",
+            help="Coverage after the change: JSON, data file, Cobertura, LCOV (repeatable, glob).",
         ),
         click.option(
             "--junit",
@@ -517,7 +517,13 @@ def baseline_group() -> None:
     multiple=True,
     callback=path,
     metavar="PATH",
-    help="Coverage JSON of the run (repeatable, globs; shards merge).",
+    help="Coverage of the run: JSON, data file, Cobertura or LCOV (repeatable, globs).",
+)
+@click.option(
+    "--source-root",
+    metavar="DIR",
+    callback=path,
+    help="Where a coverage.py data file's sources are analysed (default: .).",
 )
 @click.option("--junit", multiple=True, callback=path, metavar="PATH", help="JUnit XML of the run.")
 @click.option(

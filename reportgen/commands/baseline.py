@@ -217,9 +217,9 @@ def save_baseline(options: Mapping[str, Any], env: Mapping[str, str]) -> list[st
         raise SpecError("nothing to save: give --after (coverage) and/or --junit")
     store = open_store(options["store"])
     commit = resolve_commit(options.get("commit"), env)
-    # No --source-root here: a data file is reported from the working folder, as
+    # A data file is reported from --source-root (default the working folder), as
     # `coverage json` run there would report it.
-    coverage, version, functions = load_whole_coverage(after)
+    coverage, version, functions = load_whole_coverage(after, options.get("source_root") or ".")
     tests = load_tests(junit)
     data = encode_snapshot(commit, coverage, tests, version, functions)
     return [store.save(commit, data)]
