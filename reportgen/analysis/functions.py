@@ -72,11 +72,17 @@ class FunctionRegions(msgspec.Struct, frozen=True):
     after: Mapping[str, tuple[FunctionSide, ...]]
     # Files of the report whose functions could not be found (old JSON, no source at hand).
     unavailable: tuple[str, ...] = ()
+    # Why, by file (see `reportgen.commands.function_inputs`).
+    reasons: Mapping[str, str] = {}
 
 
 class FunctionsResult(msgspec.Struct, frozen=True):
     files: Mapping[str, FileFunctions]
     unavailable: tuple[str, ...]
+    reasons: Mapping[str, str] = {}
+
+    def why(self, path: str) -> str:
+        return self.reasons.get(path, "its function figures could not be found")
 
 
 def function_sides(
@@ -218,7 +224,7 @@ def compare_functions(files: Iterable[FileDiff], found: FunctionRegions) -> Func
         ):
             continue
         result[item.path] = FileFunctions(item.path, diff_functions(before or (), after or ()))
-    return FunctionsResult(files=result, unavailable=found.unavailable)
+    return FunctionsResult(files=result, unavailable=found.unavailable, reasons=found.reasons)
 
 
 def lost_coverage(result: FunctionsResult) -> list[tuple[str, FunctionDiff]]:
@@ -271,13 +277,14 @@ def evaluate_function_target(
         for f in item.functions
         if f.name == name
     ]
+    # A file in scope without figures could hold the function: never judged without it.
+    missing = [p for p in result.unavailable if matches(pattern, p)]
+    if missing:
+        raise SpecError(
+            f"target {target.pattern!r}: function figures are unavailable for {missing[0]!r}:"
+            f" {result.why(missing[0])}"
+        )
     if not hits:
-        missing = [p for p in result.unavailable if matches(pattern, p)]
-        if missing:
-            raise SpecError(
-                f"target {target.pattern!r}: function figures are unavailable for {missing[0]!r}"
-                " (coverage JSON before 7.6 and no matching source under --source-root)"
-            )
         raise SpecError(f"target {target.pattern!r} matches no measured function")
     if len(hits) > 1:
         raise SpecError(
