@@ -20,10 +20,6 @@ NO_SOURCE = (
     "the coverage input has no function figures (coverage JSON before coverage.py 7.6,"
     " Cobertura, LCOV) and no matching source is under --source-root"
 )
-NO_ARCS = (
-    "Cobertura and LCOV inputs count branches per line, not the branch arcs that ran,"
-    " which function figures from the source need (coverage JSON has them)"
-)
 BAD_LISTS = (
     "the coverage input's lists do not hold exactly its counted statements and branches"
     " (coverage.py before 7.10)"
@@ -122,8 +118,9 @@ def find_functions(
         from reportgen.analysis.functions import function_sides
 
         need = any(
-            (before if side == "before" else after).files[path].executed_branches is None
-            and (before if side == "before" else after).files[path].numbers.num_branches
+            (item := (before if side == "before" else after).files[path]).executed_branches is None
+            and item.numbers.num_branches
+            and item.line_branches is None
             for side, path in regions_of
         )
         if need:
@@ -131,8 +128,7 @@ def find_functions(
         for (side, path), (regions, skip) in regions_of.items():
             item = (before if side == "before" else after).files[path]
             if not _lists_agree(item, skip):
-                no_arcs = item.numbers.num_branches and item.executed_branches is None
-                unavailable.setdefault(path, NO_ARCS if no_arcs else BAD_LISTS)
+                unavailable.setdefault(path, BAD_LISTS)
                 continue
             found[side][path] = tuple(function_sides(item, regions, skip))
         for path in unavailable:
@@ -204,6 +200,8 @@ def _lists_agree(item: FileCoverage, not_statements: frozenset[int]) -> bool:
     if not n.num_branches:
         return True
     executed, missing = item.executed_branches, item.missing_branches
+    if executed is None and (counted := item.line_branches) is not None:
+        return sum(exits for exits, _ in counted.values()) == n.num_branches
     if executed is None or missing is None:
         return False
     return len(executed) + len(missing) == n.num_branches
