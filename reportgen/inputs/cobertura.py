@@ -349,7 +349,7 @@ def _file(path: str, hits: dict[int, bool], item: _File, has_branches: bool) -> 
     arcs = b""
     if has_branches and item.arcs_listed:
         arcs = _ENCODE(sorted((src, dst) for src, dsts in item.missing_to.items() for dst in dsts))
-    if not item.branches:
+    if not has_branches:  # a branch-measured file without branches still counts them
         return FileCoverage(path, numbers, _JsonLines(_ENCODE(executed), _ENCODE(missing), arcs))
     counts = _ENCODE(sorted((line, exits, taken) for line, (exits, taken) in item.branches.items()))
     return FileCoverage(

@@ -210,7 +210,7 @@ def _file(path: str, record: _Record, has_branches: bool) -> FileCoverage:
     numbers = Numbers(len(record.hits), len(missing), len(record.branches), partial, missed)
     # Branch ids name no destination line: the Missing column lists lines only (arcs None).
     lines = _JsonLines(_ENCODE(executed), _ENCODE(missing), b"")
-    if record.branches:
+    if has_branches:  # a branch-measured file without branches still counts them
         per_line: dict[int, list[int]] = {}
         for (line, _, _), taken in record.branches.items():
             counted = per_line.setdefault(line, [0, 0])
