@@ -48,6 +48,33 @@ def summary(repo: Path, *args: str) -> dict:
     return json.loads(result.output)
 
 
+@pytest.fixture(scope="module")
+def formats_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same project, each run also written as Cobertura XML and LCOV."""
+    return make_project(tmp_path_factory.mktemp("patch-formats"), "xml", "lcov")
+
+
+def _step_patch(repo: Path, suffix: str) -> dict:
+    result = run(
+        repo, "step", "--after", f"../after.{suffix}", "--format", "json", "--diff-base", "v1"
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["patch"]
+
+
+@pytest.mark.parametrize("suffix", ["xml", "lcov"])
+def test_branch_figures_from_per_line_counts(formats_project: Path, suffix: str) -> None:
+    """Cobertura and LCOV count branches per line: the changed lines' counts give the same
+    branch figures as the JSON's arcs (only the Missing texts differ: they name no arcs)."""
+    own = _step_patch(formats_project, "json")
+    counted = _step_patch(formats_project, suffix)
+    assert counted["branch"] is True
+    assert counted["total"] == own["total"]
+    assert own["total"]["branches"] == 8 and own["total"]["partial_branches"] == 2
+    figures = lambda files: [{k: v for k, v in f.items() if k != "missing"} for f in files]  # noqa: E731
+    assert figures(counted["files"]) == figures(own["files"])
+
+
 def test_figures_on_a_real_change(project: Path) -> None:
     """calc.py gains 22 lines: 15 are statements (6 never run), 8 branch arcs start on them
     (4 missed, 2 of those from lines that ran); run.py's 6 changed statements all ran."""

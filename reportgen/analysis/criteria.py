@@ -120,6 +120,8 @@ def evaluate_check(criterion: Criterion, evidence: Evidence) -> CriterionResult:
         raise SpecError(f"criterion {check!r} needs the JUnit results (--junit)")
     if check == "no-function-lost-coverage" and evidence.functions is None:
         raise SpecError(f"criterion {check!r} needs the coverage of both runs (--before, --after)")
+    if check == "no-function-lost-coverage":
+        _all_functions_known(criterion, evidence.functions)
     holds, achieved, default = _CHECKS[check](criterion, evidence)
     return CriterionResult(
         text=criterion.text or default, automatic=True, holds=holds, achieved=achieved
@@ -167,6 +169,22 @@ def _max_time(criterion: Criterion, ev: Evidence) -> tuple[bool, str, str]:
     seconds = ev.tests_after.stats()["time"]
     limit = criterion.seconds
     return seconds <= limit, display_seconds(seconds), f"Test run takes at most {limit:g}s"
+
+
+def _all_functions_known(criterion: Criterion, functions: FunctionsResult | None) -> None:
+    """A file in the criterion's scope without function figures could hide a lost function:
+    an input error, never a silent pass."""
+    from reportgen.analysis.coverage_diff import matches
+
+    assert functions is not None
+    glob = criterion.path
+    missing = [p for p in functions.unavailable if glob is None or matches(glob, p)]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise SpecError(
+            f"criterion 'no-function-lost-coverage': function figures are unavailable for"
+            f" {missing[0]!r}{more}: {functions.why(missing[0])}"
+        )
 
 
 def _no_function_lost(criterion: Criterion, ev: Evidence) -> tuple[bool, str, str]:

@@ -72,11 +72,17 @@ class FunctionRegions(msgspec.Struct, frozen=True):
     after: Mapping[str, tuple[FunctionSide, ...]]
     # Files of the report whose functions could not be found (old JSON, no source at hand).
     unavailable: tuple[str, ...] = ()
+    # Why, by file (see `reportgen.commands.function_inputs`).
+    reasons: Mapping[str, str] = {}
 
 
 class FunctionsResult(msgspec.Struct, frozen=True):
     files: Mapping[str, FileFunctions]
     unavailable: tuple[str, ...]
+    reasons: Mapping[str, str] = {}
+
+    def why(self, path: str) -> str:
+        return self.reasons.get(path, "its function figures could not be found")
 
 
 def function_sides(
@@ -105,15 +111,34 @@ def function_sides(
     for arc in item.executed_branches or ():
         if (index := owner.get(arc[0])) is not None:
             taken[index] += 1
+    # Inputs counting branches per line (Cobertura, LCOV) give the same sums coverage.py
+    # narrows to a function: its branches, and the missed ones, from executed lines or not.
+    counted = item.line_branches if item.executed_branches is None else None
+    per_line = [[0, 0, 0] for _ in ordered]  # branches, partial, missing
+    if counted is not None:
+        missed_lines = set(item.missing_lines)
+        for line, (exits, hit) in counted.items():
+            if (index := owner.get(line)) is not None:
+                sums = per_line[index]
+                sums[0] += exits
+                sums[2] += exits - hit
+                if line not in missed_lines:
+                    sums[1] += exits - hit
     figures = []
     for index, region in enumerate(ordered):
         lost_arcs = lost[index]
+        if counted is not None:
+            branches, partial, missing = per_line[index]
+        else:
+            branches = len(lost_arcs) + taken[index]
+            partial = len({a[0] for a in lost_arcs} - set(missed[index]))
+            missing = len(lost_arcs)
         numbers = Numbers(
             num_statements=len(ran[index]) + len(missed[index]),
             num_missing=len(missed[index]),
-            num_branches=len(lost_arcs) + taken[index],
-            num_partial_branches=len({a[0] for a in lost_arcs} - set(missed[index])),
-            num_missing_branches=len(lost_arcs),
+            num_branches=branches,
+            num_partial_branches=partial,
+            num_missing_branches=missing,
         )
         figures.append((region, numbers, index))
     # coverage.py's keys: of same-named functions, the first with statements keeps the name;
@@ -218,7 +243,7 @@ def compare_functions(files: Iterable[FileDiff], found: FunctionRegions) -> Func
         ):
             continue
         result[item.path] = FileFunctions(item.path, diff_functions(before or (), after or ()))
-    return FunctionsResult(files=result, unavailable=found.unavailable)
+    return FunctionsResult(files=result, unavailable=found.unavailable, reasons=found.reasons)
 
 
 def lost_coverage(result: FunctionsResult) -> list[tuple[str, FunctionDiff]]:
@@ -271,13 +296,14 @@ def evaluate_function_target(
         for f in item.functions
         if f.name == name
     ]
+    # A file in scope without figures could hold the function: never judged without it.
+    missing = [p for p in result.unavailable if matches(pattern, p)]
+    if missing:
+        raise SpecError(
+            f"target {target.pattern!r}: function figures are unavailable for {missing[0]!r}:"
+            f" {result.why(missing[0])}"
+        )
     if not hits:
-        missing = [p for p in result.unavailable if matches(pattern, p)]
-        if missing:
-            raise SpecError(
-                f"target {target.pattern!r}: function figures are unavailable for {missing[0]!r}"
-                " (coverage JSON before 7.6 and no matching source under --source-root)"
-            )
         raise SpecError(f"target {target.pattern!r} matches no measured function")
     if len(hits) > 1:
         raise SpecError(

@@ -71,6 +71,13 @@ class FileCoverage(msgspec.Struct, frozen=True):
         return self.lines.executed_arcs()
 
     @property
+    def line_branches(self) -> dict[int, tuple[int, int]] | None:
+        """Each branch line's (exits, taken), from an input that counts branches per line
+        instead of listing arcs (Cobertura, LCOV); None for any other."""
+        counts = getattr(self.lines, "branch_counts", None)
+        return None if counts is None else counts()
+
+    @property
     def missing_text(self) -> str:
         """The Missing column of `coverage report -m` for this file."""
         return ", ".join(text for _, text in self.missing_items())

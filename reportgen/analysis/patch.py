@@ -3,7 +3,8 @@
 Pure: the diff arrives parsed (`ChangeSet`), the coverage as snapshots. The counting
 follows coverage.py's `Numbers` on a subset of each file: statements are the executed
 and missing lines, branches the arcs (executed and missing) whose source line changed,
-partial branches the missing arcs whose source line ran.
+partial branches the missing arcs whose source line ran. Inputs that count branches per
+line (Cobertura, LCOV) give the same sums from the changed lines' counts.
 """
 
 from __future__ import annotations
@@ -195,6 +196,18 @@ def patch_file(item: FileCoverage, diff_path: str, changed: Sequence[int]) -> Pa
         missing_branches = len(missed_arcs)
         branches = missing_branches + sum(1 for a in executed_arcs if a[0] in lines)
         partial = sum(1 for src, _ in missed_arcs if src not in missed_set)
+    elif executed_arcs is None and (counted := item.line_branches) is not None:
+        # Cobertura, LCOV: each changed line's branch counts give the same sums, arcs unnamed
+        # (unless the input lists the missed ones).
+        if all_missing_arcs is not None:
+            missed_arcs = [a for a in all_missing_arcs if a[0] in lines]
+        missed_set = set(missed)
+        for line, (exits, taken) in counted.items():
+            if line in lines:
+                branches += exits
+                missing_branches += exits - taken
+                if line not in missed_set:
+                    partial += exits - taken
     numbers = Numbers(
         num_statements=len(ran) + len(missed),
         num_missing=len(missed),
@@ -244,7 +257,10 @@ def compute_patch(
         for f in touched
         if f.path not in found and f.path not in ambiguous and f.path.endswith(".py")
     )
-    with_arcs = all(after.files[p].executed_branches is not None for p in found.values())
+    with_arcs = all(
+        after.files[p].executed_branches is not None or after.files[p].line_branches is not None
+        for p in found.values()
+    )
     return PatchResult(
         source=changes.source,
         files=tuple(files),

@@ -14,6 +14,23 @@ from reportgen.analysis.models import CoverageSnapshot, FileCoverage
 # may delimit them), False when they are not known.
 StoredSides = Callable[[str], tuple[FunctionSide, ...] | None | Literal[False]]
 
+# Why a file's function figures are unavailable, as a report and an input error say it
+# (plain text: the templates escape it).
+NO_SOURCE = (
+    "the coverage input has no function figures (coverage JSON before coverage.py 7.6,"
+    " Cobertura, LCOV) and no matching source is under --source-root"
+)
+BAD_LISTS = (
+    "the coverage input's lists do not hold exactly its counted statements and branches"
+    " (coverage.py before 7.10)"
+)
+NO_PARSE = "the source under --source-root does not parse"
+OTHER_LINES = (
+    "the before run measured other lines than the after run, and the source under"
+    " --source-root is the after run's only"
+)
+NOT_STORED = "the baseline snapshot holds no function figures for the file"
+
 
 def find_functions(
     before: CoverageSnapshot,
@@ -45,10 +62,11 @@ def find_functions(
     found: dict[str, dict[str, tuple[FunctionSide, ...]]] = {"before": {}, "after": {}}
     computed: dict[str, list[str]] = {"before": [], "after": []}
     regions_of: dict[tuple[str, str], tuple] = {}
-    unavailable: list[str] = []
+    unavailable: dict[str, str] = {}
     for path in _differing(before, after, extra):
         old, new = before.files.get(path), after.files.get(path)
         ok = True
+        why = ""
         for side, snapshot, raw, item in (
             ("before", before, raw_before, old),
             ("after", after, raw_after, new),
@@ -58,7 +76,7 @@ def find_functions(
             if side == "before" and stored_before is not None:
                 stored = stored_before(path)
                 if stored is False:
-                    ok = False
+                    ok, why = False, NOT_STORED
                     break
                 if stored is not None:
                     found[side][path] = stored
@@ -74,9 +92,11 @@ def find_functions(
             if blob is None and side == "before" and new is not None and not _same_lines(item, new):
                 # The source at hand is the after side's: it delimits the before side's
                 # functions only when the measured lines are the same.
-                ok = False
+                # Without any source, that is the first reason to give.
+                ok, why = False, OTHER_LINES if source_text(path) is not None else NO_SOURCE
                 break
             skip: frozenset[int] = frozenset()
+            text = None
             if blob is not None:  # shards: coverage.py's regions, figures from the merged lists
                 regions = function_regions_from_json(blob, snapshot.sources[0], path)
             else:
@@ -85,12 +105,12 @@ def find_functions(
                 if text is not None and regions is not None:
                     skip = docstring_lines(text)
             if regions is None:
-                ok = False
+                ok, why = False, NO_SOURCE if text is None else NO_PARSE
                 break
             regions_of[side, path] = (regions, skip)
             computed[side].append(path)
         if not ok:
-            unavailable.append(path)
+            unavailable.setdefault(path, why)
             for side in found:
                 found[side].pop(path, None)
                 regions_of.pop((side, path), None)
@@ -98,8 +118,9 @@ def find_functions(
         from reportgen.analysis.functions import function_sides
 
         need = any(
-            (before if side == "before" else after).files[path].executed_branches is None
-            and (before if side == "before" else after).files[path].numbers.num_branches
+            (item := (before if side == "before" else after).files[path]).executed_branches is None
+            and item.numbers.num_branches
+            and item.line_branches is None
             for side, path in regions_of
         )
         if need:
@@ -107,7 +128,7 @@ def find_functions(
         for (side, path), (regions, skip) in regions_of.items():
             item = (before if side == "before" else after).files[path]
             if not _lists_agree(item, skip):
-                unavailable.append(path)
+                unavailable.setdefault(path, BAD_LISTS)
                 continue
             found[side][path] = tuple(function_sides(item, regions, skip))
         for path in unavailable:
@@ -119,7 +140,8 @@ def find_functions(
         FunctionRegions(
             before=found["before"],
             after=found["after"],
-            unavailable=tuple(sorted(set(unavailable))),
+            unavailable=tuple(sorted(unavailable)),
+            reasons=unavailable,
         ),
     )
 
@@ -178,6 +200,8 @@ def _lists_agree(item: FileCoverage, not_statements: frozenset[int]) -> bool:
     if not n.num_branches:
         return True
     executed, missing = item.executed_branches, item.missing_branches
+    if executed is None and (counted := item.line_branches) is not None:
+        return sum(exits for exits, _ in counted.values()) == n.num_branches
     if executed is None or missing is None:
         return False
     return len(executed) + len(missing) == n.num_branches

@@ -27,7 +27,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 from reportgen.analysis.models import CoverageSnapshot, FileCoverage
 from reportgen.analysis.numbers import Numbers
 from reportgen.errors import InputError
-from reportgen.inputs.coverage_json import MAX_DIGITS, _JsonLines
+from reportgen.inputs.coverage_json import MAX_DIGITS, _CountedLines, _JsonLines
 from reportgen.inputs.xml_reader import Attrs, feed_all, one_line
 
 _CONDITION = re.compile(r"\s*\d+(?:\.\d*)?\s*%\s*\(\s*(\d+)\s*/\s*(\d+)\s*\)\s*")
@@ -349,7 +349,12 @@ def _file(path: str, hits: dict[int, bool], item: _File, has_branches: bool) -> 
     arcs = b""
     if has_branches and item.arcs_listed:
         arcs = _ENCODE(sorted((src, dst) for src, dsts in item.missing_to.items() for dst in dsts))
-    return FileCoverage(path, numbers, _JsonLines(_ENCODE(executed), _ENCODE(missing), arcs))
+    if not has_branches:  # a branch-measured file without branches still counts them
+        return FileCoverage(path, numbers, _JsonLines(_ENCODE(executed), _ENCODE(missing), arcs))
+    counts = _ENCODE(sorted((line, exits, taken) for line, (exits, taken) in item.branches.items()))
+    return FileCoverage(
+        path, numbers, _CountedLines(_ENCODE(executed), _ENCODE(missing), arcs, b"", counts)
+    )
 
 
 def _resolver(sources: list[str], source_root: str) -> Any:

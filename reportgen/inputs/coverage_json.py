@@ -163,6 +163,35 @@ class _JsonLines(msgspec.Struct, frozen=True, eq=False):
         return tuple(sorted(set(_ARCS_DECODER.decode(self.executed_arcs_json))))
 
 
+class _CountedLines(_JsonLines, frozen=True, eq=False):
+    """The line lists of an input that counts branches per line instead of listing the arcs
+    that ran (Cobertura, LCOV), with those counts: `[[line, exits, taken], ...]`, sorted.
+    Function figures need them; they are part of equality, since two runs can differ only
+    in which line's branch was missed."""
+
+    counts_json: bytes = b"[]"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _JsonLines):
+            return NotImplemented
+        return (
+            isinstance(other, _CountedLines)
+            and self.counts_json == other.counts_json
+            and _JsonLines.__eq__(self, other) is True
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.executed_json, self.missing_json, self.arcs_json, self.counts_json))
+
+    def branch_counts(self) -> dict[int, tuple[int, int]]:
+        return {
+            line: (exits, taken) for line, exits, taken in _COUNTS_DECODER.decode(self.counts_json)
+        }
+
+
+_COUNTS_DECODER = msgspec.json.Decoder(list[tuple[int, int, int]])
+
+
 def parse_coverage_json(
     data: bytes | memoryview,
     source: str,

@@ -20,7 +20,7 @@ import msgspec
 from reportgen.analysis.models import CoverageSnapshot, FileCoverage, Region
 from reportgen.analysis.numbers import Numbers
 from reportgen.errors import InputError
-from reportgen.inputs.coverage_json import MAX_DIGITS, _JsonLines
+from reportgen.inputs.coverage_json import MAX_DIGITS, _CountedLines, _JsonLines
 from reportgen.inputs.xml_reader import one_line
 
 _ENCODE = msgspec.json.encode
@@ -210,6 +210,14 @@ def _file(path: str, record: _Record, has_branches: bool) -> FileCoverage:
     numbers = Numbers(len(record.hits), len(missing), len(record.branches), partial, missed)
     # Branch ids name no destination line: the Missing column lists lines only (arcs None).
     lines = _JsonLines(_ENCODE(executed), _ENCODE(missing), b"")
+    if has_branches:  # a branch-measured file without branches still counts them
+        per_line: dict[int, list[int]] = {}
+        for (line, _, _), taken in record.branches.items():
+            counted = per_line.setdefault(line, [0, 0])
+            counted[0] += 1
+            counted[1] += bool(taken)
+        counts = _ENCODE(sorted((line, exits, ran) for line, (exits, ran) in per_line.items()))
+        lines = _CountedLines(_ENCODE(executed), _ENCODE(missing), b"", b"", counts)
     return FileCoverage(path, numbers, lines, _regions(record))
 
 

@@ -74,4 +74,6 @@ def functions_context(step: StepResult) -> dict[str, Any] | None:
         "new_count": len(new),
         "targets": targets,
         "unavailable": len(result.unavailable),
+        # Each distinct reason once, in the files' order.
+        "unavailable_why": "; ".join(dict.fromkeys(result.why(p) for p in result.unavailable)),
     }
