@@ -275,14 +275,14 @@ def compute_patch(
 def _named_by(changes: ChangeSet, coverage: CoverageDiff) -> set[str]:
     """The measured files the diff names at all: changed in any way (lines only removed,
     renamed, deleted), under either name, matched as the patch matches its files."""
-    names = {_normal(p) for f in changes.files for p in (f.path, f.old_path) if p}
-    tails = {basename(n) for n in names}
+    by_name: dict[str, list[str]] = {}
+    for name in {_normal(p) for f in changes.files for p in (f.path, f.old_path) if p}:
+        by_name.setdefault(basename(name), []).append(name)
     named = set()
     for item in coverage.files:
         path = _normal(item.path)
-        if basename(path) in tails and any(
-            _suffix_of(path, n) or _suffix_of(n, path) for n in names
-        ):
+        # Only diff paths of the same file name can match: one look-up, not a scan of all.
+        if any(_suffix_of(path, n) or _suffix_of(n, path) for n in by_name.get(basename(path), ())):
             named.add(item.path)
     return named
 
