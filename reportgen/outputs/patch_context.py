@@ -8,6 +8,7 @@ from reportgen.analysis.numbers import Numbers
 from reportgen.analysis.patch import PatchFile, PatchResult
 from reportgen.analysis.step import StepResult
 from reportgen.outputs.charts import NARROW
+from reportgen.outputs.figures import delta_value, numbers_dict
 
 # The patch table shows this many files, the uncovered list this many items (JSON: all).
 SHOW_FILES = 50
@@ -15,21 +16,13 @@ SHOW_UNCOVERED = 100
 
 
 def patch_numbers(numbers: Numbers, precision: int) -> dict[str, Any]:
-    """The keys of the summary's `T`; `percent` and `display` are null with no statement."""
-    none = numbers.num_statements == 0
-    return {
-        "statements": numbers.num_statements,
-        "missing": numbers.num_missing,
-        "branches": numbers.num_branches,
-        "covered_branches": numbers.covered_branches,
-        "partial_branches": numbers.num_partial_branches,
-        "percent": None if none else numbers.percent,
-        "display": None if none else numbers.display(precision),
-    }
-
-
-def _delta(before: Numbers, after: Numbers, precision: int) -> float:
-    return round(float(after.display(precision)) - float(before.display(precision)), precision)
+    """The keys of the summary's `T`; `percent` and `display` are null with no statement
+    (a change that adds none has no percent, never 100%)."""
+    figures = numbers_dict(numbers, precision)
+    assert figures is not None
+    if numbers.num_statements == 0:
+        figures["percent"] = figures["display"] = None
+    return figures
 
 
 def _file(item: PatchFile, precision: int) -> dict[str, Any]:
@@ -62,7 +55,7 @@ def patch_summary(step: StepResult) -> dict[str, Any] | None:
                 "path": i.path,
                 "before": patch_numbers(i.before, p),
                 "after": patch_numbers(i.after, p),
-                "delta": _delta(i.before, i.after, p),
+                "delta": delta_value(i.before, i.after, p),
             }
             for i in patch.indirect
         ],
@@ -125,7 +118,7 @@ def patch_context(step: StepResult) -> dict[str, Any] | None:
                 "path": i.path,
                 "before": i.before.display(p) + "%",
                 "after": i.after.display(p) + "%",
-                "delta": _signed(_delta(i.before, i.after, p), p),
+                "delta": _signed(delta_value(i.before, i.after, p), p),
             }
             for i in patch.indirect
         ],

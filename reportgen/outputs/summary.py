@@ -12,32 +12,10 @@ from typing import Any
 from reportgen.analysis.coverage_diff import FileDiff, ScopeResult, TargetResult
 from reportgen.analysis.functions import FileFunctions
 from reportgen.analysis.models import FileCoverage
-from reportgen.analysis.numbers import Numbers
 from reportgen.analysis.step import StepResult
+from reportgen.outputs.figures import delta_value, numbers_dict
 
 SCHEMA = 1
-
-
-def numbers_dict(numbers: Numbers | None, precision: int) -> dict[str, Any] | None:
-    """`T` of the README: the counts, the exact percent and coverage.py's display string."""
-    if numbers is None:
-        return None
-    return {
-        "statements": numbers.num_statements,
-        "missing": numbers.num_missing,
-        "branches": numbers.num_branches,
-        "covered_branches": numbers.covered_branches,
-        "partial_branches": numbers.num_partial_branches,
-        "percent": numbers.percent,
-        "display": numbers.display(precision),
-    }
-
-
-def delta_value(before: Numbers | None, after: Numbers | None, precision: int) -> float | None:
-    """The change between the displayed percentages, as the reports print it."""
-    if before is None or after is None:
-        return None
-    return round(float(after.display(precision)) - float(before.display(precision)), precision)
 
 
 def build_summary(step: StepResult) -> dict[str, Any]:
