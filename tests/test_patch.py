@@ -652,3 +652,20 @@ def test_a_file_named_many_times_merges_in_linear_time() -> None:
     assert time.perf_counter() - start < 10  # generous: the quadratic merge took 28 s
     [changed] = changes.files
     assert changed.lines == tuple(range(2, 40_002))
+
+
+def test_patch_chart_labels_go_through_the_html_sanitiser() -> None:
+    """A path holding bidi overrides or NUL reaches the chart's label and <title> cleaned,
+    as the tables' text does (one sanitiser for every text that reaches HTML)."""
+    import msgspec
+
+    from reportgen.outputs.patch_chart import patch_chart
+
+    snapshot = _snapshot_717()
+    result = _patch_of(snapshot, {"sample/core.py": set(range(1, 200))})
+    evil = msgspec.structs.replace(result.files[0], path="a\u202eyp.txt\x00.py")
+    chart = patch_chart(msgspec.structs.replace(result, files=(evil,)), 0, None)
+    assert chart is not None
+    labels = [(row.label, row.full_label) for row in chart.rows[1:]]
+    assert labels == [("a\ufffdyp.txt\ufffd.py", "a\ufffdyp.txt\ufffd.py")]
+    assert "\u202e" not in chart.description and "\x00" not in chart.description

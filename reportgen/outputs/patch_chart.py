@@ -12,6 +12,7 @@ import msgspec
 from reportgen.analysis.numbers import meets_threshold
 from reportgen.analysis.patch import PatchResult
 from reportgen.outputs.charts import WIDE, Bar, LinearScale, Tick, fit_text, rounded
+from reportgen.outputs.escape import clean_text
 
 MAX_ROWS = 10  # the total and the files with the most missed changed statements
 _GUTTER, _VALUES, _FONT = 16.0, 60.0, 14.0
@@ -44,8 +45,9 @@ def patch_chart(
     if patch.total.num_statements == 0:
         return None
     worst = sorted(patch.files, key=lambda f: (-f.numbers.num_missing, f.path))
+    # Paths come from the diff and the coverage data: the one sanitiser of every HTML text.
     entries = [("All changed lines", patch.total)] + [
-        (f.path, f.numbers) for f in worst[: MAX_ROWS - 1]
+        (clean_text(f.path), f.numbers) for f in worst[: MAX_ROWS - 1]
     ]
     scale = LinearScale(0.0, 100.0, _GUTTER, width - _VALUES)
     rows = []
