@@ -233,3 +233,15 @@ def test_hostile_diffs_through_the_command_line(tmp_path: Path, name: str) -> No
     assert len(lines) == 1 and lines[0].startswith(f"Error: {evil}: ")
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_an_error_never_quotes_the_file(tmp_path: Path) -> None:
+    """A spec from a pull request may name any readable file as its diff: the refusal names
+    the file and the problem, never a line of it."""
+    secret = tmp_path / "secret.diff"
+    secret.write_bytes(b"--- a/x.py\n+++ b/x.py\n@@ -1 +1 @@\nTOKEN-1234\n")
+    with pytest.raises(InputError) as caught:
+        with secret.open("rb") as stream:
+            parse_unified_diff(stream, str(secret))
+    assert "TOKEN-1234" not in str(caught.value)
+    assert str(caught.value) == f"{secret}: not a valid unified diff (Hunk diff line expected)"
