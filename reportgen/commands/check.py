@@ -6,20 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
-
 from reportgen.analysis.step import StepResult, build_step
+from reportgen.commands.comment import PublishOutcome
 from reportgen.commands.gather import gather, template_dir
 from reportgen.commands.step import comment_id_for, render_formats
 
 # Room kept below the summary's limit for the line saying how many annotations were left out.
 _NOTE_ROOM = 200
 MAX_ANNOTATIONS = 1000
-
-
-class CheckOutcome(msgspec.Struct, frozen=True):
-    criteria_ok: bool
-    message: str
 
 
 def run_check(
@@ -32,7 +26,7 @@ def run_check(
     env: Mapping[str, str],
     exit_zero: bool,
     max_annotations: int = MAX_ANNOTATIONS,
-) -> CheckOutcome:
+) -> PublishOutcome:
     """Render the github format as the run's summary, and create or update the run."""
     from reportgen.analysis.annotations import build_annotations
     from reportgen.analysis.criteria import automatic_ok
@@ -73,7 +67,7 @@ def run_check(
     result = publish_check_run(target, token, run)
     message = f"{result.action} check run {result.url} ({result.sent} annotations sent"
     message += f", {not_sent} over the cap)" if not_sent else ")"
-    return CheckOutcome(criteria_ok=ok, message=message)
+    return PublishOutcome(criteria_ok=ok, message=message)
 
 
 def headline(step: StepResult) -> str:

@@ -12,7 +12,10 @@ from reportgen.commands.gather import gather, template_dir
 from reportgen.commands.step import comment_id_for, render_formats
 
 
-class CommentOutcome(msgspec.Struct, frozen=True):
+class PublishOutcome(msgspec.Struct, frozen=True):
+    """What a publishing command (comment, note, check run) reports: whether the criteria
+    hold, and the one line it prints."""
+
     criteria_ok: bool
     message: str
 
@@ -27,7 +30,7 @@ def run_comment(
     env: Mapping[str, str],
     bot_login: str | None = None,
     host: str = "github",
-) -> CommentOutcome:
+) -> PublishOutcome:
     """Render the github format and create or update this report's comment.
 
     ``bot_login`` (else ``REPORTGEN_BOT_LOGIN``) names the bot an installation token writes as.
@@ -51,7 +54,7 @@ def run_comment(
         ok, message = run_gitlab_comment(
             options, comment_id=comment_id, token_env=token_env, env=env
         )
-        return CommentOutcome(criteria_ok=ok, message=message)
+        return PublishOutcome(criteria_ok=ok, message=message)
     from reportgen.analysis.criteria import automatic_ok
     from reportgen.publish.github import (
         GitHubError,
@@ -77,4 +80,4 @@ def run_comment(
     marker = marker_for(comment_id_for(step.spec, comment_id))
     result = upsert_comment(target, token, body, marker, bot_login=bot_login)
     message = f"{result.action} comment {result.url}"
-    return CommentOutcome(criteria_ok=automatic_ok(step.criteria), message=message)
+    return PublishOutcome(criteria_ok=automatic_ok(step.criteria), message=message)
