@@ -583,3 +583,23 @@ def test_after_only_rows_follow_coverage_reports_order(tmp_path: Path) -> None:
     rows = _md_table(text, "| Name | Stmts | Miss | Branch | BrPart | Cover | Missing |")
     assert [r[0] for r in rows[:-1]] == expected
     assert expected.index("m2.py") < expected.index("m10.py")
+
+
+def test_after_only_reads_its_json_once(
+    tiny_run: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The functions of the listed files come from the one parse, not a second read."""
+    from reportgen.inputs import coverage_json
+
+    calls: list[str] = []
+    parse = coverage_json.parse_coverage_json
+
+    def counted(data, source, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(source)
+        return parse(data, source, *args, **kwargs)
+
+    monkeypatch.setattr(coverage_json, "parse_coverage_json", counted)
+    data, _ = tiny_run
+    text = run("step", "--after", str(data)).stdout
+    assert calls == [str(data)]
+    assert "- Lines 4-6: in `sign`" in text and "- Line 23: in `Box.first`" in text

@@ -238,6 +238,7 @@ def load_coverage(
     arcs: Callable[[str], bool] | None = None,
     raw_functions: dict[str, Any] | None = None,
     stack: contextlib.ExitStack | None = None,
+    raw_regions: dict[str, Any] | None = None,
 ) -> CoverageSnapshot | None:
     """The coverage of one side; `wanted` picks the files whose functions and classes are
     read (None: no file, the common case, which then costs nothing per file), `arcs` those
@@ -264,7 +265,9 @@ def load_coverage(
         if stack is not None:
             data = stack.enter_context(mapped(path))
             snapshots.append(
-                parse_coverage_json(data, path, wanted or _no_file, arcs, raw_functions)
+                parse_coverage_json(
+                    data, path, wanted or _no_file, arcs, raw_functions, raw_regions
+                )
             )
             if isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
                 # Its pages leave memory; the few functions read later come back from disk
@@ -300,30 +303,55 @@ def load_after_alone(
     arcs: Callable[[str], bool] | None = None,
 ) -> CoverageSnapshot | None:
     """One run without a before side. Its report names the function of each uncovered line
-    of the files it lists, so their functions and classes are read too: in a second pass,
-    for those files only (decoding every file's regions costs seconds at 50,000 files)."""
+    of the files it lists, so their functions and classes are read too, for those files only
+    (decoding every file's regions costs seconds at 50,000 files): from the parse's undecoded
+    views for one JSON input, else in a second pass."""
+    if not patterns:
+        return None
+    paths = expand(patterns, "coverage")
+    if len(paths) == 1 and _coverage_kind(paths[0]) == "json":
+        from reportgen.inputs.coverage_json import decode_regions
+
+        raw: dict[str, Any] = {}
+        with contextlib.ExitStack() as stack:
+            try:
+                snapshot = load_coverage(patterns, wanted, source_root, arcs, None, stack, raw)
+                assert snapshot is not None
+                listed = _listed(snapshot)
+                files = dict(snapshot.files)
+                for path in listed & raw.keys():
+                    regions = decode_regions(*raw[path], paths[0], path)
+                    files[path] = msgspec.structs.replace(files[path], regions=regions)
+            finally:  # the views must go before their input is unmapped, even on an error
+                raw.clear()
+        snapshot = msgspec.structs.replace(snapshot, files=files)
+        # JSON before coverage.py 7.6 has no regions: they come from the source files.
+        return _with_source_regions(snapshot, _or_wanted(listed, wanted), source_root)
     snapshot = load_coverage(patterns, wanted, source_root, arcs)
     if snapshot is None:
         return None
-    from reportgen.outputs.context import MAX_ROWS
-
-    listed = {
-        path
-        for path in itertools.islice(
-            (p for p in sorted(snapshot.files, key=human_key) if _has_misses(snapshot.files[p])),
-            MAX_ROWS,
-        )
-    }
+    listed = _listed(snapshot)
     if not listed or all(snapshot.files[p].regions is not None for p in listed):
         return snapshot
-
-    def needed(path: str) -> bool:
-        return path in listed or bool(wanted and wanted(path))
-
+    needed = _or_wanted(listed, wanted)
     if all(_coverage_kind(path) in ("cobertura", "lcov") for path in snapshot.sources):
         # Their regions come only from the source files: nothing to gain from a second read.
         return _with_source_regions(snapshot, needed, source_root)
     return load_coverage(patterns, needed, source_root, arcs)
+
+
+def _or_wanted(listed: set[str], wanted: Callable[[str], bool] | None) -> Callable[[str], bool]:
+    return listed.__contains__ if wanted is None else _either(listed.__contains__, wanted)
+
+
+def _listed(snapshot: CoverageSnapshot) -> set[str]:
+    """The files an after-only report lists with their uncovered lines, in its order."""
+    from reportgen.outputs.context import MAX_ROWS
+
+    with_misses = (
+        p for p in sorted(snapshot.files, key=human_key) if _has_misses(snapshot.files[p])
+    )
+    return set(itertools.islice(with_misses, MAX_ROWS))
 
 
 def _has_misses(item: FileCoverage) -> bool:

@@ -198,6 +198,7 @@ def parse_coverage_json(
     want_regions: Callable[[str], bool] | None = None,
     want_arcs: Callable[[str], bool] | None = None,
     raw_functions: dict[str, msgspec.Raw] | None = None,
+    raw_regions: dict[str, tuple[msgspec.Raw, msgspec.Raw]] | None = None,
 ) -> CoverageSnapshot:
     """Parse one `coverage json` report; `source` names it in error messages.
 
@@ -206,6 +207,9 @@ def parse_coverage_json(
     branch arcs (none when omitted). `raw_functions`, when given, receives each
     file's `functions` as undecoded JSON (views into `data`: decode them with
     `inputs.function_json.function_sides_from_json` before `data` is released).
+    `raw_regions` likewise receives the `functions` and `classes` of every file whose regions
+    were not decoded (decode with `decode_regions`), so a caller that learns only after the
+    parse which files it names need not read the input again.
     """
     report = _decode(data, source, _DECODER if want_arcs is None else _DECODER_ARCS)
     files = {}
@@ -274,6 +278,8 @@ def parse_coverage_json(
         if raw_functions is not None and raw.functions:
             raw_functions[path] = raw.functions
         regions = _regions(raw, source, path) if wanted else None
+        if not wanted and raw_regions is not None and (raw.functions or raw.classes):
+            raw_regions[path] = (raw.functions, raw.classes)
         kept = b""
         # The same test often picks both (the changed files): asked once then.
         if (
@@ -399,10 +405,17 @@ def _listed_twice_error(path: str, executed: bytes, missing: bytes, source: str)
 
 
 def _regions(raw: _File, source: str, path: str) -> tuple[Region, ...] | None:
-    if not raw.functions and not raw.classes:
+    return decode_regions(raw.functions, raw.classes, source, path)
+
+
+def decode_regions(
+    functions: msgspec.Raw, classes: msgspec.Raw, source: str, path: str
+) -> tuple[Region, ...] | None:
+    """A file's functions and classes from their JSON (None when the report has neither)."""
+    if not functions and not classes:
         return None
     found: list[Region] = []
-    for kind, blob in (("function", raw.functions), ("class", raw.classes)):
+    for kind, blob in (("function", functions), ("class", classes)):
         if not blob:
             continue
         try:
