@@ -364,3 +364,19 @@ def test_cobertura_paths_through_sources(tmp_path: Path) -> None:
     assert _resolver(["/ci/x/src", "/ci/x/lib"], root)("a.py") == "src/a.py"
     assert _resolver([], root)(f"{tmp_path}/src/pkg/mod.py") == "src/pkg/mod.py"
     assert _resolver([], root)("/elsewhere/a.py") == "/elsewhere/a.py"
+
+
+def test_lcov_absolute_paths_inside_the_source_root_become_relative(tmp_path: Path) -> None:
+    """jest, c8 and nyc write absolute `SF:` paths: inside --source-root they are named as
+    coverage.py names files (relative), outside it they stay as written."""
+    import io
+
+    from reportgen.inputs.lcov import parse_lcov
+
+    text = (
+        f"SF:{tmp_path}/pkg/a.py\nDA:1,1\nDA:2,0\nend_of_record\n"
+        "SF:/elsewhere/b.py\nDA:1,1\nend_of_record\n"
+    )
+    snapshot = parse_lcov(io.BytesIO(text.encode()), "c.lcov", str(tmp_path))
+    assert sorted(snapshot.files) == ["/elsewhere/b.py", "pkg/a.py"]
+    assert snapshot.files["pkg/a.py"].numbers.num_missing == 1

@@ -129,3 +129,13 @@ def test_code_spans_show_a_bar_as_written_in_and_out_of_tables() -> None:
     assert [t.content for t in listed if t.type == "code_inline"] == ["test_p[a|b]"]
     table = md.render(f"| a |\n|---|\n| {md_code('test_p[a|b]')} |\n")
     assert "<code>test_p[a|b]</code>" in table and table.count("<td>") == 1
+
+
+def test_code_text_cleans_and_bounds_like_code() -> None:
+    """Outside tables the code span still gets the one sanitiser: no bidi override, no
+    newline, at most the limit."""
+    from reportgen.outputs.escape import md_code_text
+
+    span = md_code_text("a\u202eb\nc" + "x" * 600)
+    assert "\u202e" not in span and "\n" not in span
+    assert span.startswith("`a\ufffdb c") and len(span) <= 502

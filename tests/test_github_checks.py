@@ -578,3 +578,22 @@ def test_a_huge_report_is_cut_to_the_summarys_limit(
     assert "test_0" in run["output"]["summary"]
     # No file, no diff: the failures have no place on the diff, and none is invented.
     assert checks.annotations[4001] == []
+
+
+def test_annotation_texts_go_through_the_sanitiser() -> None:
+    """A test id or failure message with a bidi override or a control character reaches the
+    check run cleaned, as in every other output; newlines of a message are kept."""
+    from reportgen.commands.check import _sanitised
+
+    raw = Annotation(
+        "tests/test_x.py",
+        3,
+        3,
+        "failure",
+        "Test failed: t::test_\u202eevil\x07",
+        "boom\n\u202egnp.exe",
+    )
+    clean = _sanitised(raw)
+    assert clean.title == "Test failed: t::test_\ufffdevil\ufffd"
+    assert clean.message == "boom\n\ufffdgnp.exe"
+    assert (clean.path, clean.start_line, clean.level) == ("tests/test_x.py", 3, "failure")

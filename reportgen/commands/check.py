@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 from reportgen.analysis.step import StepResult, build_step
 from reportgen.commands.comment import PublishOutcome
 from reportgen.commands.gather import gather, template_dir
@@ -50,7 +52,9 @@ def run_check(
     templates = template_dir(options.get("templates_dir"))
     limit = MAX_SUMMARY_CHARS - _NOTE_ROOM
     summary = render_formats(step, ["github"], templates, comment_id, comment_limit=limit)["github"]
-    annotations, not_sent = capped(build_annotations(step, inputs.changes), max_annotations)
+    annotations, not_sent = capped(
+        [_sanitised(a) for a in build_annotations(step, inputs.changes)], max_annotations
+    )
     if not_sent:
         summary += (
             f"\n\n_{not_sent} more annotations not sent: at most {max_annotations} per run"
@@ -92,3 +96,15 @@ def headline(step: StepResult) -> str:
     if automatic:
         parts.append(f"{sum(c.holds for c in automatic)}/{len(automatic)} criteria hold")
     return ", ".join(parts) or "reportgen report"
+
+
+def _sanitised(annotation: Any) -> Any:
+    """Titles and messages hold test ids and failure messages: the one sanitiser of every
+    text a report shows (no bidi overrides or control characters), limits kept."""
+    from reportgen.outputs.escape import clean_block, clean_text
+
+    return msgspec.structs.replace(
+        annotation,
+        title=clean_text(annotation.title, len(annotation.title)),
+        message=clean_block(annotation.message, len(annotation.message)),
+    )
