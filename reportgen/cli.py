@@ -268,6 +268,13 @@ def step_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="With --baseline: the branch whose merge base with HEAD is the before side"
             " (default: GITHUB_BASE_REF, else origin's default branch).",
         ),
+        click.option(
+            "--history-runs",
+            metavar="N",
+            type=click.IntRange(0, 1000),
+            help='With --baseline (or before = "previous"): read the tests of the newest N'
+            " stored runs for flaky and slowing tests (default: the spec's, else 20; 0: none).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)

@@ -85,6 +85,9 @@ def test_git_store_report_equals_the_two_run_report(project: Project) -> None:
     expected = project.two_runs()
     got = json_report(project.repo, *project.head(), "--baseline", STORE)
     baseline = got.pop("baseline")
+    # The one stored run is the baseline's: its tests are history, with nothing flaky yet.
+    assert got.pop("history") == {"runs": 1, "flaky": [], "slowing": []}
+    got.pop("history", None)  # history: tests/test_history.py
     assert got == expected
     assert baseline == {
         "store": STORE,
@@ -162,6 +165,7 @@ def test_folder_store_works_the_same(project: Project, tmp_path: Path) -> None:
     expected = project.two_runs()
     got = json_report(project.repo, *project.head(), "--baseline", str(store))
     assert got.pop("baseline")["commit"] == project.base_sha
+    got.pop("history", None)  # history: tests/test_history.py
     assert got == expected
 
 
@@ -187,6 +191,7 @@ def test_an_ancestor_of_the_merge_base_serves_and_is_named(tmp_path: Path) -> No
         "distance": 2,
         "text": f"Baseline from {project.base_sha[:7]}, 2 commits before the merge base.",
     }
+    got.pop("history", None)  # history: tests/test_history.py
     assert got == expected
     # GITHUB_BASE_REF names the base the same way.
     done = reportgen(
@@ -349,6 +354,7 @@ def test_before_previous_chains_the_archive(project: Project, tmp_path: Path) ->
         "text": "Before side: the after side of Step 1, as archived.",
     }
     expected = json.loads(step("two-run", "--format", "json").stdout)
+    got.pop("history", None)  # history: tests/test_history.py
     assert got == expected
     assert (
         got["coverage"]["targets"][0]["before"]["display"]
@@ -399,6 +405,7 @@ def test_before_previous_finds_steps_archived_without_a_summary(
         "--junit-before",
         str(project.base_xml),
     )
+    got.pop("history", None)  # history: tests/test_history.py
     assert got == expected
     totals = json.loads(project.base_json.read_text())["totals"]
     assert got["coverage"]["before"]["statements"] == totals["num_statements"]

@@ -50,7 +50,7 @@ def test_json_summary_figures_equal_coverage_report() -> None:
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
     expected = json.loads((DATA / "7.17.4" / "branch.expected.json").read_text())
-    assert summary["schema"] == 1
+    assert summary["schema"] == 2
     files = {f["path"]: f for f in summary["coverage"]["files"]}
     assert set(files) == set(expected["files"])
     for path, want in expected["files"].items():

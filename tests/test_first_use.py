@@ -29,7 +29,7 @@ def run(*args: str):
     [
         ("report.html", lambda b: b.startswith(b"<!DOCTYPE html>")),
         ("report.HTM", lambda b: b.startswith(b"<!DOCTYPE html>")),
-        ("report.json", lambda b: json.loads(b)["schema"] == 1),
+        ("report.json", lambda b: json.loads(b)["schema"] == 2),
         ("report.svg", lambda b: b.startswith(b"<svg")),
         ("report.github.md", lambda b: b.startswith(b"<!-- reportgen:")),
         ("report.md", lambda b: b.startswith(b"# Coverage report")),

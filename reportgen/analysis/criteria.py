@@ -13,6 +13,7 @@ from reportgen.errors import SpecError
 
 if TYPE_CHECKING:
     from reportgen.analysis.functions import FunctionsResult
+    from reportgen.analysis.history import History
     from reportgen.analysis.test_diff import TestsDiff
     from reportgen.analysis.test_run import TestRun
 
@@ -41,6 +42,7 @@ class Evidence(msgspec.Struct, frozen=True):
     tests_diff: TestsDiff | None
     precision: int
     functions: FunctionsResult | None = None
+    history: History | None = None  # the stored runs' flaky tests (with a baseline)
     # Why there is no before side when a baseline was asked for and none was usable: the
     # criteria that compare with it are then not judged, rather than an input error.
     no_before: str | None = None
@@ -116,7 +118,7 @@ def evaluate_check(criterion: Criterion, evidence: Evidence) -> CriterionResult:
         )
     if check in ("no-regressions", "new-tests-pass", "min-tests-added") and diff is None:
         raise SpecError(f"criterion {check!r} needs both runs' JUnit (--junit and --junit-before)")
-    if check in ("all-tests-pass", "max-time") and after is None:
+    if check in ("all-tests-pass", "max-time", "no-new-flaky") and after is None:
         raise SpecError(f"criterion {check!r} needs the JUnit results (--junit)")
     if check == "no-function-lost-coverage" and evidence.functions is None:
         raise SpecError(f"criterion {check!r} needs the coverage of both runs (--before, --after)")
@@ -204,6 +206,19 @@ def _no_function_lost(criterion: Criterion, ev: Evidence) -> tuple[bool, str, st
     return not lost, achieved, default
 
 
+def _no_new_flaky(criterion: Criterion, ev: Evidence) -> tuple[bool, str, str]:
+    """Tests that passed only on a rerun in this run and are not known flaky on the main
+    line (without stored runs, every flaky test of this run is new)."""
+    known = ev.history.known_flaky() if ev.history is not None else {}
+    new = [t for t in ev.tests_after.flaky if t not in known]
+    achieved = f"{len(new)} new flaky test{'s' * (len(new) != 1)}"
+    if new:
+        achieved += (
+            ": " + ", ".join(new[:5]) + (f" and {len(new) - 5} more" if len(new) > 5 else "")
+        )
+    return not new, achieved, "No new flaky tests"
+
+
 def _unjudged_text(criterion: Criterion) -> str:
     """A criterion's own wording when it could not be judged (its check gave none)."""
     texts = {
@@ -223,6 +238,7 @@ _CHECKS = {
     "min-tests-added": _min_tests_added,
     "max-time": _max_time,
     "no-function-lost-coverage": _no_function_lost,
+    "no-new-flaky": _no_new_flaky,
 }
 
 

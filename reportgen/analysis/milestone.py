@@ -8,6 +8,7 @@ from __future__ import annotations
 import msgspec
 
 from reportgen.analysis.coverage_diff import Scope, Target
+from reportgen.analysis.history import HistoryRules
 
 
 class Criterion(msgspec.Struct, frozen=True):
@@ -50,3 +51,4 @@ class Spec(msgspec.Struct, frozen=True):
     inputs: Inputs = Inputs()
     precision: int | None = None
     patch_min: float | None = None  # [patch] min: changed lines covered at least this
+    history: HistoryRules | None = None  # [history]: how many stored runs, what is slowing

@@ -24,6 +24,7 @@ from reportgen.errors import SpecError
 
 if TYPE_CHECKING:
     from reportgen.analysis.functions import FunctionRegions, FunctionsResult
+    from reportgen.analysis.history import History, HistoryRun
     from reportgen.analysis.snapshot import BaselineNote
     from reportgen.analysis.test_diff import TestsDiff
     from reportgen.analysis.test_run import TestRun
@@ -45,6 +46,8 @@ class StepInputs(msgspec.Struct, frozen=True):
     patch_min: float | None = None
     baseline: BaselineNote | None = None  # where the before side came from (--baseline)
     functions: FunctionRegions | None = None  # regions of the files that differ
+    # The tests of stored runs of the main line, oldest first (with a baseline).
+    history: tuple[HistoryRun, ...] = ()
 
 
 class StepResult(msgspec.Struct, frozen=True):
@@ -66,6 +69,7 @@ class StepResult(msgspec.Struct, frozen=True):
     patch_min: float | None = None
     baseline: BaselineNote | None = None
     functions: FunctionsResult | None = None
+    history: History | None = None  # flaky and slowing tests of the stored runs
 
 
 def build_step(inputs: StepInputs) -> StepResult:
@@ -78,14 +82,17 @@ def build_step(inputs: StepInputs) -> StepResult:
     targets = tuple(_target(t, coverage, functions, inputs.precision) for t in inputs.targets)
     scope = evaluate_scope(inputs.scope, coverage, inputs.precision) if inputs.scope else None
     tests_diff = step_tests = None
-    if inputs.tests_after is not None:
+    if inputs.tests_after is not None and inputs.tests_before is not None:
         from reportgen.analysis.test_diff import diff_tests
+
+        tests_diff = diff_tests(inputs.tests_before, inputs.tests_after)
+    history = _history(inputs)
+    if history is not None and tests_diff is not None:
+        tests_diff = _known_flaky_apart(tests_diff, history)
+    if inputs.tests_after is not None and inputs.spec.tests:
         from reportgen.analysis.test_selection import select_tests
 
-        if inputs.tests_before is not None:
-            tests_diff = diff_tests(inputs.tests_before, inputs.tests_after)
-        if inputs.spec.tests:
-            step_tests = select_tests(inputs.tests_after, inputs.spec.tests)
+        step_tests = select_tests(inputs.tests_after, inputs.spec.tests)
     evidence = Evidence(
         targets=targets,
         scope=scope,
@@ -93,6 +100,7 @@ def build_step(inputs: StepInputs) -> StepResult:
         tests_diff=tests_diff,
         precision=inputs.precision,
         functions=functions,
+        history=history,
         no_before=(
             inputs.baseline.text
             if inputs.baseline is not None and inputs.baseline.commit is None
@@ -119,7 +127,26 @@ def build_step(inputs: StepInputs) -> StepResult:
         patch_min=inputs.patch_min,
         baseline=inputs.baseline,
         functions=functions,
+        history=history,
     )
+
+
+def _history(inputs: StepInputs) -> History | None:
+    if not inputs.history:
+        return None
+    from reportgen.analysis.history import HistoryRules, read_history
+
+    return read_history(inputs.history, inputs.spec.history or HistoryRules())
+
+
+def _known_flaky_apart(diff: TestsDiff, history: History) -> TestsDiff:
+    """Regressions of tests known flaky on the main line are listed apart from the others."""
+    known = history.known_flaky()
+    flaky = tuple(t for t in diff.regressions if t in known)
+    if not flaky:
+        return diff
+    regressions = tuple(t for t in diff.regressions if t not in known)
+    return msgspec.structs.replace(diff, regressions=regressions, known_flaky=flaky)
 
 
 def _target(

@@ -47,6 +47,8 @@ class TestsDiff(msgspec.Struct, frozen=True):
     flaky: tuple[str, ...]  # passed only on a rerun in the after run
     added_groups: tuple[TestGroup, ...]  # `added` under their functions, with outcomes
     removed_groups: tuple[TestGroup, ...]  # `removed`, with their outcomes before
+    # Failed now, passed before, and known flaky on the main line: apart from `regressions`.
+    known_flaky: tuple[str, ...] = ()
 
 
 def diff_tests(before: TestRun | None, after: TestRun) -> TestsDiff:

@@ -276,6 +276,20 @@ class TestRun(msgspec.Struct, frozen=True, eq=False):
         """Every test id, sorted. Builds one string per test: prefer `changes()` on big runs."""
         return tuple(sorted(full_id(row[0], row[1]) for row in self._store.rows()))
 
+    def classnames(self) -> Iterator[str]:
+        """Every classname of the run, in storage order."""
+        return iter(self._store.blocks)
+
+    def class_results(self, classname: str) -> dict[str, tuple[int, bool, float]]:
+        """name -> (severity, passed only on a rerun, seconds) of one class's tests: a
+        run's tests a class at a time, so comparing many runs keeps one class in memory."""
+        store = self._store
+        states, times = store.states, store.times
+        return {
+            name: (states[p] & 3, bool(states[p] & _FLAKY), times[p])
+            for name, p in store.tests(classname)
+        }
+
     def changes(self, before: TestRun) -> Iterator[tuple[str, str | None, str | None]]:
         """(id, outcome before, outcome after) of each test added, removed, whose outcome
         changed, or that fails in both runs; unsorted. The input of `diff_tests`."""

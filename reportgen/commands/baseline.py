@@ -306,6 +306,8 @@ class BaselineSide(msgspec.Struct, frozen=True):
     note: BaselineNote
     # The snapshot's function figures (reportgen.inputs.snapshot.StoredFunctions), if any.
     functions: Any = None
+    # The tests of the newest stored runs up to the baseline's, oldest first (HistoryRun).
+    history: tuple[Any, ...] = ()
 
 
 def base_ref(option: str | None, env: Mapping[str, str]) -> tuple[str, str]:
@@ -345,6 +347,7 @@ def find_baseline(
     ref_option: str | None,
     env: Mapping[str, str],
     reader: Callable[[bytes, str], tuple[Any, Any, str, Any]],
+    history_runs: int = 0,
 ) -> BaselineSide:
     """The snapshot of the merge base of HEAD and the base branch, else of its newest
     first-parent ancestor that has one; without one, a side with nothing and the reason."""
@@ -376,6 +379,7 @@ def find_baseline(
     coverage, tests, claimed, functions = reader(store.read(commit), source)
     if claimed != commit:  # a snapshot filed under another commit's name measures another run
         raise InputError(f"{source}: holds the snapshot of {claimed[:12] or 'no commit'}")
+    runs = _stored_runs(store, [c for c in history if c in stored][:history_runs], {commit: tests})
     return BaselineSide(
         coverage,
         tests,
@@ -387,7 +391,30 @@ def find_baseline(
             text=baseline_text(commit, distance, name),
         ),
         functions,
+        runs,
     )
+
+
+def _stored_runs(
+    store: FolderStore | GitStore, commits: Sequence[str], known: Mapping[str, Any]
+) -> tuple[Any, ...]:
+    """The tests of these stored runs (newest first) as history, oldest first; `known`
+    holds runs already read (the baseline's own)."""
+    from reportgen.analysis.history import HistoryRun
+    from reportgen.inputs.snapshot import read_snapshot_tests
+
+    runs = []
+    for commit in reversed(commits):
+        if commit in known:
+            tests = known[commit]
+        else:
+            source = store.path(commit)
+            claimed, tests = read_snapshot_tests(store.read(commit), source)
+            if claimed != commit:
+                raise InputError(f"{source}: holds the snapshot of {claimed[:12] or 'no commit'}")
+        if tests is not None:
+            runs.append(HistoryRun(commit[:7], commit, tests))
+    return tuple(runs)
 
 
 def baseline_text(commit: str, distance: int, base: str) -> str:
@@ -422,9 +449,10 @@ def baseline_side(
             coverage = _with_source_regions(coverage, wanted, source_root)
         return coverage, found.tests, found.commit, found.functions
 
+    runs = options.get("history_runs") or 0
     if not options.get("baseline"):
-        return previous_step(options.get("archive"), spec, reader)
-    return find_baseline(options["baseline"], options.get("baseline_ref"), env, reader)
+        return previous_step(options.get("archive"), spec, reader, runs)
+    return find_baseline(options["baseline"], options.get("baseline_ref"), env, reader, runs)
 
 
 # --- The archive chains itself: before = "previous" --------------------------------------
@@ -455,7 +483,10 @@ def archive_snapshot(
 
 
 def previous_step(
-    archive: str | None, spec: Spec, reader: Callable[[bytes, str], tuple[Any, Any, str, Any]]
+    archive: str | None,
+    spec: Spec,
+    reader: Callable[[bytes, str], tuple[Any, Any, str, Any]],
+    history_runs: int = 0,
 ) -> BaselineSide:
     """The after side archived with the milestone's latest earlier step in `archive`."""
     # The index's own order of steps ("Step 10" after "Step 9").
@@ -506,7 +537,8 @@ def previous_step(
             f" {archive}; this report has no before side."
         )
         return BaselineSide(None, None, BaselineNote(store=store, text=text))
-    _, _, step, snapshot = max(earlier, key=lambda found: found[:2])
+    earlier.sort(key=lambda found: found[:2])
+    _, _, step, snapshot = earlier[-1]
     if not snapshot.is_file():
         text = (
             f"No baseline: {step} was archived without a snapshot ({snapshot.name});"
@@ -522,4 +554,29 @@ def previous_step(
         tests,
         BaselineNote(store=store, text=f"Before side: the after side of {what}, as archived."),
         functions,
+        _archived_runs(earlier, history_runs, {snapshot: tests}),
     )
+
+
+def _archived_runs(
+    earlier: Sequence[tuple[Any, Any, str | None, Path]],
+    limit: int,
+    known: Mapping[Path, Any],
+) -> tuple[Any, ...]:
+    """The tests archived with the newest `limit` earlier steps (in step order) that have a
+    snapshot, oldest first; their commits are unknown (the archive is keyed by step)."""
+    from reportgen.analysis.history import HistoryRun
+    from reportgen.commands.gather import read_bytes
+    from reportgen.inputs.snapshot import read_snapshot_tests
+
+    with_snapshot = [found for found in earlier if found[3].is_file()]
+    runs = []
+    for _, _, step, path in with_snapshot[len(with_snapshot) - limit :] if limit else ():
+        tests = (
+            known[path]
+            if path in known
+            else read_snapshot_tests(read_bytes(str(path)), str(path))[1]
+        )
+        if tests is not None:
+            runs.append(HistoryRun(step or path.name[: -len(SUFFIX)], "", tests))
+    return tuple(runs)

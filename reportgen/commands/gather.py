@@ -19,6 +19,7 @@ from typing import IO, Any
 import msgspec
 
 from reportgen.analysis.coverage_diff import Scope, Target, matches
+from reportgen.analysis.history import HistoryRules
 from reportgen.analysis.models import CoverageSnapshot, FileCoverage
 from reportgen.analysis.numbers import human_key
 from reportgen.analysis.step import StepInputs
@@ -450,7 +451,12 @@ def gather(
     if options.get("baseline") or (inputs.before_previous and not options.get("before")):
         if stored_before is None:
             raise SpecError("a stored before side (--baseline) is not available here")
-        baseline = stored_before(options, spec, before, junit_before, wanted, source_root, env)
+        history_runs = options.get("history_runs")
+        if history_runs is None:
+            history_runs = (spec.history or HistoryRules()).runs
+        # History is about tests: read only when this report has some.
+        reading = {**options, "history_runs": history_runs if junit else 0}
+        baseline = stored_before(reading, spec, before, junit_before, wanted, source_root, env)
         before = junit_before = ()
     if junit_before and not junit:
         raise SpecError("--junit-before needs --junit (the after run) to compare with")
@@ -499,6 +505,7 @@ def gather(
         patch_min=patch_min,
         baseline=baseline and baseline.note,
         functions=functions,
+        history=baseline.history if baseline is not None else (),
     )
 
 

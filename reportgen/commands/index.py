@@ -34,7 +34,7 @@ def _read_summary(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     from reportgen.outputs.index import is_summary, summary_problem
 
     if not is_summary(data):
-        return None, f"{path}: skipped, not a reportgen summary of schema 1"
+        return None, f"{path}: skipped, not a reportgen summary of schema 1 or 2"
     problem = summary_problem(data)
     if problem:
         return None, f"{path}: skipped, not a valid summary ({problem})"

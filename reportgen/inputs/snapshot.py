@@ -20,6 +20,7 @@ from reportgen.analysis.snapshot import (
     StoredCoverage,
     StoredFunction,
     StoredRegion,
+    StoredTests,
     unpack_arc_steps,
     unpack_arcs,
     unpack_lines,
@@ -31,6 +32,18 @@ from reportgen.errors import InputError
 # what a zlib bomb of a few KB would otherwise take.
 MAX_INFLATED = 1 << 30
 _DECODER = msgspec.msgpack.Decoder(Snapshot)
+
+
+class _TestsOnly(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A snapshot whose coverage is left undecoded: test history reads many runs' tests."""
+
+    commit: str
+    coverage_version: str | None
+    coverage: msgspec.Raw
+    tests: StoredTests | None
+
+
+_TESTS_DECODER = msgspec.msgpack.Decoder(_TestsOnly)
 # Empty for a snapshot archived beside a step's reports (keyed by step, not by commit).
 _COMMIT = re.compile(r"|[0-9a-f]{40}|[0-9a-f]{64}")
 
@@ -263,8 +276,21 @@ def _regions(path: str, raw: msgspec.Raw, width: int) -> tuple[Region, ...] | No
     return tuple(sorted(regions, key=lambda r: (r.start_line, r.kind, r.name)))
 
 
-def decode_snapshot(data: bytes, source: str) -> Snapshot:
-    """The snapshot's model, its framing and types checked (not yet its content)."""
+def read_snapshot_tests(data: bytes, source: str) -> tuple[str, Any]:
+    """A snapshot's commit and its tests (a TestRun, None when it stored none), without
+    decoding its coverage."""
+    snapshot = decode_snapshot(data, source, _TESTS_DECODER)
+    if snapshot.tests is None:
+        return snapshot.commit, None
+    try:
+        return snapshot.commit, unpack_tests(snapshot.tests)
+    except SnapshotError as err:
+        raise InputError(f"{source}: corrupt snapshot ({err})") from None
+
+
+def decode_snapshot(data: bytes, source: str, decoder: Any = _DECODER) -> Any:
+    """The snapshot's model (a `Snapshot`, unless another decoder is given), its framing and
+    types checked (not yet its content)."""
     if not data.startswith(MAGIC):
         if MAGIC.startswith(data):
             raise InputError(f"{source}: truncated snapshot")
@@ -291,7 +317,7 @@ def decode_snapshot(data: bytes, source: str) -> Snapshot:
     if inflater.unused_data:
         raise InputError(f"{source}: corrupt snapshot (data after its end)")
     try:
-        snapshot = _DECODER.decode(body)
+        snapshot = decoder.decode(body)
     except (msgspec.DecodeError, msgspec.ValidationError) as err:
         raise InputError(f"{source}: corrupt snapshot ({str(err).splitlines()[0]})") from None
     if not _COMMIT.fullmatch(snapshot.commit):

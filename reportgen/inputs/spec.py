@@ -8,6 +8,7 @@ from pathlib import PurePath
 from typing import Any
 
 from reportgen.analysis.coverage_diff import Scope, Target
+from reportgen.analysis.history import MAX_HISTORY_RUNS, HistoryRules
 from reportgen.analysis.milestone import Criterion, Inputs, Spec
 from reportgen.errors import SpecError
 
@@ -18,11 +19,12 @@ AUTOMATIC_CHECKS = (
     "min-tests-added",
     "max-time",
     "no-function-lost-coverage",
+    "no-new-flaky",
 )
 
 _TOP_KEYS = {
     "milestone", "step", "title", "date", "goal", "tests", "target", "scope", "criteria",
-    "next", "notes", "inputs", "precision", "patch",
+    "next", "notes", "inputs", "precision", "patch", "history",
 }  # fmt: skip
 _INPUT_KEYS = ("before", "after", "junit", "junit_before", "source_root", "diff", "diff_base")
 
@@ -76,6 +78,7 @@ class _Reader:
             inputs=self.inputs(doc.get("inputs"), base_dir),
             precision=precision,
             patch_min=self.patch(doc.get("patch")),
+            history=self.history(doc.get("history")),
         )
 
     def hoist(self, doc: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +88,7 @@ class _Reader:
         layout (criteria, then `next = [...]`) puts them in the last criterion.
         """
         doc = dict(doc)
-        tables = [doc.get("scope"), doc.get("inputs"), doc.get("patch")]
+        tables = [doc.get("scope"), doc.get("inputs"), doc.get("patch"), doc.get("history")]
         for key in ("target", "criteria"):
             value = doc.get(key)
             tables += value if isinstance(value, list) else [value]
@@ -239,6 +242,27 @@ class _Reader:
         if minimum is None:
             raise self.fail("patch.min", "missing (the least share of changed lines covered)")
         return minimum
+
+    def history(self, table: Any) -> HistoryRules | None:
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            raise self.fail("history", f"must be a table ([history]), not {table!r}")
+        self.unknown(table, ("runs", "slower_percent", "slower_seconds"), "history")
+        rules = HistoryRules()
+        runs = self.integer(table, "runs", "history.runs")
+        if runs is not None and not 0 <= runs <= MAX_HISTORY_RUNS:
+            raise self.fail("history.runs", f"must be 0 to {MAX_HISTORY_RUNS}, not {runs}")
+        share = self.number(table, "slower_percent", "history.slower_percent")
+        seconds = self.number(table, "slower_seconds", "history.slower_seconds")
+        for name, value in (("slower_percent", share), ("slower_seconds", seconds)):
+            if value is not None and value < 0:
+                raise self.fail(f"history.{name}", f"must be 0 or more, not {value:g}")
+        return HistoryRules(
+            runs=rules.runs if runs is None else runs,
+            slower_percent=rules.slower_percent if share is None else share,
+            slower_seconds=rules.slower_seconds if seconds is None else seconds,
+        )
 
     def inputs(self, table: Any, base_dir: PurePath) -> Inputs:
         if table is None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from reportgen.outputs.summary import SCHEMA, overall
+from reportgen.outputs.summary import READABLE_SCHEMAS, overall
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -23,7 +23,7 @@ class ArchivedStep(msgspec.Struct, frozen=True):
 
 
 def is_summary(data: Any) -> bool:
-    return isinstance(data, dict) and data.get("schema") == SCHEMA and "coverage" in data
+    return isinstance(data, dict) and data.get("schema") in READABLE_SCHEMAS and "coverage" in data
 
 
 class _Figure(msgspec.Struct):

@@ -2,6 +2,9 @@
 
 Schema versions (bump on any incompatible change, add keys freely):
   1: first published shape; see README "JSON summary".
+  2: a regression of a test known flaky on the main line is in `tests.known_flaky`, no
+     longer in `tests.regressions`; added `tests.records` (every test of the after run)
+     and, with stored runs, `history`. Readers take both versions.
 """
 
 from __future__ import annotations
@@ -11,11 +14,14 @@ from typing import Any
 
 from reportgen.analysis.coverage_diff import FileDiff, ScopeResult, TargetResult
 from reportgen.analysis.functions import FileFunctions
+from reportgen.analysis.history import History
 from reportgen.analysis.models import FileCoverage
 from reportgen.analysis.step import StepResult
+from reportgen.analysis.test_run import OUTCOMES, TestRun, full_id
 from reportgen.outputs.figures import delta_value, numbers_dict
 
-SCHEMA = 1
+SCHEMA = 2
+READABLE_SCHEMAS = (1, 2)
 
 
 def build_summary(step: StepResult) -> dict[str, Any]:
@@ -48,7 +54,29 @@ def build_summary(step: StepResult) -> dict[str, Any]:
             "distance": b.distance,
             "text": b.text,
         }
+    if step.history is not None:  # only with stored runs (a baseline, or the archive)
+        summary["history"] = history_summary(step.history)
     return summary
+
+
+def history_summary(history: History) -> dict[str, Any]:
+    return {
+        "runs": history.runs,
+        "flaky": [
+            {
+                "id": t.id,
+                "failed": t.failed,
+                "runs": t.runs,
+                "why": t.why,
+                "last_message": t.last_message,
+            }
+            for t in history.flaky
+        ],
+        "slowing": [
+            {"id": t.id, "time": round(t.time, 6), "median": round(t.median, 6)}
+            for t in history.slowing
+        ],
+    }
 
 
 def _with_patch(summary: dict[str, Any], step: StepResult) -> dict[str, Any]:
@@ -206,6 +234,7 @@ def _tests(step: StepResult) -> dict[str, Any]:
         "added": ids("added"),
         "removed": ids("removed"),
         "regressions": ids("regressions"),
+        "known_flaky": ids("known_flaky"),
         "fixed": ids("fixed"),
         "still_failing": ids("still_failing"),
         "flaky": list(after.flaky) if after else [],
@@ -226,7 +255,20 @@ def _tests(step: StepResult) -> dict[str, Any]:
             }
             for u in (after.unlisted if after else ())
         ],
+        "records": records(after) if after else {},
     }
+
+
+def records(run: TestRun) -> dict[str, list[Any]]:
+    """Every test of a run, `id: [outcome, seconds]` in id order: what the index reads to
+    tell flaky and slowing tests across archived steps (`tests.flaky` names those that
+    passed only on a rerun)."""
+    rows = []
+    for classname in run.classnames():
+        for name, (severity, _, seconds) in run.class_results(classname).items():
+            rows.append((full_id(classname, name), [OUTCOMES[severity], round(seconds, 6)]))
+    rows.sort()
+    return dict(rows)
 
 
 def _stats(run: Any) -> dict[str, Any] | None:

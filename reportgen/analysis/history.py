@@ -1,0 +1,164 @@
+"""Test history over the stored runs of the main line: flaky and slowing tests (pure).
+
+A run is one stored measurement (a baseline snapshot, or a step archived with its reports),
+oldest first. A test is flaky when, within the runs read, it passed only on a rerun, passed
+and failed in two runs of one commit, or flipped between passing and failing at least twice
+between consecutive runs it ran in: a single flip is a change of state (a break, or its fix),
+which the before/after comparison already reports; a failure that comes and goes is not.
+A test is slowing when its time in the newest run exceeds the median of its earlier times
+by more than both a share and a number of seconds.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterator, Sequence
+from itertools import pairwise
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from reportgen.analysis.test_run import SEV_FAILED, SEV_SKIPPED, full_id
+
+if TYPE_CHECKING:
+    from reportgen.analysis.test_run import TestRun
+
+DEFAULT_RUNS = 20
+MAX_HISTORY_RUNS = 1000
+# Slowing needs this many earlier times, so one slow machine is not taken for a trend.
+MIN_EARLIER = 3
+
+
+class HistoryRun(msgspec.Struct, frozen=True):
+    """One stored run: what it is called in a report, the commit it measured ("" when the
+    store does not say), and its tests."""
+
+    label: str
+    commit: str
+    tests: TestRun
+
+
+class HistoryRules(msgspec.Struct, frozen=True):
+    """How many runs are read, and what counts as slowing (`[history]` in the spec)."""
+
+    runs: int = DEFAULT_RUNS
+    slower_percent: float = 50.0
+    slower_seconds: float = 0.5
+
+
+class FlakyTest(msgspec.Struct, frozen=True):
+    """`failed` of the `runs` it ran in (a pass on a rerun counts: it failed first);
+    `why` in words; the newest failure's message ("" when it only ever passed on a rerun)."""
+
+    id: str
+    failed: int
+    runs: int
+    why: str
+    last_message: str
+
+
+class SlowingTest(msgspec.Struct, frozen=True):
+    """Its time in the newest run, and the median of its `earlier` times."""
+
+    id: str
+    time: float
+    median: float
+    earlier: int
+
+
+class History(msgspec.Struct, frozen=True):
+    """What the stored runs say: flaky tests (most failures first), slowing tests (largest
+    slow-down first); ties in id order, so the same runs give the same lists."""
+
+    runs: int
+    rules: HistoryRules
+    flaky: tuple[FlakyTest, ...]
+    slowing: tuple[SlowingTest, ...]
+
+    def known_flaky(self) -> dict[str, FlakyTest]:
+        return {test.id: test for test in self.flaky}
+
+
+def flaky_note(test: FlakyTest, runs: int) -> str:
+    """The words a report puts beside a failing test that is known flaky."""
+    return f"flaky on main: failed {test.failed} of the last {runs} runs"
+
+
+def read_history(runs: Sequence[HistoryRun], rules: HistoryRules) -> History:
+    """Flaky and slowing tests of `runs` (oldest first), class by class: memory holds one
+    class of every run at a time."""
+    flaky: list[FlakyTest] = []
+    slowing: list[SlowingTest] = []
+    messages = [_Messages(run.tests) for run in runs]
+    newest = len(runs) - 1
+    for classname in _classnames(runs):
+        per_run = [run.tests.class_results(classname) for run in runs]
+        for name in sorted(set().union(*per_run)):
+            # (run, severity, passed on a rerun, seconds) of every run the test ran in
+            ran = [
+                (i, *found)
+                for i, results in enumerate(per_run)
+                if (found := results.get(name)) is not None and found[0] != SEV_SKIPPED
+            ]
+            if not ran:
+                continue
+            test_id = full_id(classname, name)
+            why = _flaky_why(ran, runs)
+            if why:
+                failed = [i for i, sev, rerun, _ in ran if sev >= SEV_FAILED or rerun]
+                last = next((m for i in reversed(failed) if (m := messages[i].get(test_id))), "")
+                flaky.append(FlakyTest(test_id, len(failed), len(ran), why, last))
+            if ran[-1][0] == newest:
+                slow = _slowing(test_id, ran, rules)
+                if slow is not None:
+                    slowing.append(slow)
+    flaky.sort(key=lambda t: (-t.failed, t.id))
+    slowing.sort(key=lambda t: (t.median - t.time, t.id))
+    return History(len(runs), rules, tuple(flaky), tuple(slowing))
+
+
+def _classnames(runs: Sequence[HistoryRun]) -> Iterator[str]:
+    return iter(sorted({c for run in runs for c in run.tests.classnames()}))
+
+
+def _flaky_why(ran: list[tuple[int, int, bool, float]], runs: Sequence[HistoryRun]) -> str:
+    reruns = sum(1 for _, _, rerun, _ in ran if rerun)
+    if reruns:
+        return f"passed on a rerun in {reruns} run{'s' * (reruns != 1)}"
+    by_commit: dict[str, set[bool]] = {}
+    for i, sev, _, _ in ran:
+        if runs[i].commit:
+            by_commit.setdefault(runs[i].commit, set()).add(sev >= SEV_FAILED)
+    split = sorted(c for c, states in by_commit.items() if len(states) == 2)
+    if split:
+        return f"passed and failed on {split[0][:7]}"
+    flips = sum(1 for a, b in pairwise(ran) if (a[1] >= SEV_FAILED) != (b[1] >= SEV_FAILED))
+    if flips >= 2:
+        return f"flipped {flips} times"
+    return ""
+
+
+def _slowing(
+    test_id: str, ran: list[tuple[int, int, bool, float]], rules: HistoryRules
+) -> SlowingTest | None:
+    earlier = [seconds for _, _, _, seconds in ran[:-1]]
+    if len(earlier) < MIN_EARLIER:
+        return None
+    time = ran[-1][3]
+    median = statistics.median(earlier)
+    if time > median * (1 + rules.slower_percent / 100) and time - median > rules.slower_seconds:
+        return SlowingTest(test_id, time, median, len(earlier))
+    return None
+
+
+class _Messages:
+    """A run's failure messages by id, made on first use (most runs are never asked)."""
+
+    def __init__(self, run: TestRun) -> None:
+        self.run = run
+        self.by_id: dict[str, str] | None = None
+
+    def get(self, test_id: str) -> str:
+        if self.by_id is None:
+            self.by_id = {f.id: f.message for f in self.run.failures}
+        return self.by_id.get(test_id, "")
