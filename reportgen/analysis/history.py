@@ -79,9 +79,10 @@ class History(msgspec.Struct, frozen=True):
         return {test.id: test for test in self.flaky}
 
 
-def flaky_note(test: FlakyTest, runs: int) -> str:
-    """The words a report puts beside a failing test that is known flaky."""
-    return f"flaky on main: failed {test.failed} of the last {runs} runs"
+def flaky_note(test: FlakyTest, runs: int, where: str) -> str:
+    """The words a report puts beside a failing test that is known flaky, `where` being
+    "on main" (the stored runs' branch) or "in earlier steps"."""
+    return f"flaky {where}: failed {test.failed} of the last {runs} runs"
 
 
 def read_history(runs: Sequence[HistoryRun], rules: HistoryRules) -> History:

@@ -318,3 +318,4 @@ class BaselineNote(msgspec.Struct, frozen=True):
     commit: str | None = None  # the snapshot's commit; None when no snapshot was usable
     merge_base: str | None = None
     distance: int = 0  # first-parent commits from the merge base back to `commit`
+    base: str = ""  # the branch the merge base was taken with ("": the archive's steps)

@@ -389,6 +389,7 @@ def find_baseline(
             merge_base=merge_base,
             distance=distance,
             text=baseline_text(commit, distance, name),
+            base=name,
         ),
         functions,
         runs,

@@ -21,6 +21,7 @@ from reportgen.analysis.criteria import (
 )
 from reportgen.analysis.numbers import Numbers, human_key
 from reportgen.analysis.step import StepResult
+from reportgen.outputs.history_context import history_context, known_flaky_notes
 from reportgen.outputs.patch_context import patch_context
 from reportgen.outputs.summary import FileEntry
 
@@ -272,9 +273,12 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
         )
     regressions = set(diff.regressions) if diff else set()
     flaky = set(after.flaky)
-    # `failures` are in module, then id order: regressions first keeps that order in each part.
+    known = known_flaky_notes(step)
+    # `failures` are in module, then id order: regressions first keeps that order in each
+    # part, and known-flaky failures come last.
     failures = [f for f in after.failures if f.id in regressions]
-    failures += [f for f in after.failures if f.id not in regressions]
+    failures += [f for f in after.failures if f.id not in regressions and f.id not in known]
+    failures += [f for f in after.failures if f.id in known]
     groups: dict[str, list[dict[str, Any]]] = {}
     for failure in failures[:MAX_FAILURES]:
         groups.setdefault(module_of(failure.id) or "(no module)", []).append(
@@ -286,6 +290,7 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
                 "message": first_line(failure.message),
                 "regression": failure.id in regressions,
                 "flaky": failure.id in flaky,
+                "known_flaky": known.get(failure.id),
             }
         )
     added_groups = []
@@ -319,6 +324,7 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
         "removed": list(diff.removed) if diff else [],
         "fixed": list(diff.fixed) if diff else [],
         "regressions": list(diff.regressions) if diff else [],
+        "known_flaky": list(diff.known_flaky) if diff else [],
         "failure_count": len(failures),
         "failures_hidden": max(0, len(failures) - MAX_FAILURES),
         "failure_groups": [{"module": m, "failures": fs} for m, fs in groups.items()],
@@ -463,6 +469,7 @@ def build_context(step: StepResult, summary: dict[str, Any]) -> dict[str, Any]:
     }
     report["patch"] = patch_context(step)
     report["baseline"] = step.baseline.text if step.baseline else None
+    report["history"] = history_context(step)
     from reportgen.outputs.function_context import functions_context
 
     report["functions"] = functions_context(step)
