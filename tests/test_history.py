@@ -1,0 +1,294 @@
+"""Test history: flaky and slowing tests over stored runs of the main line.
+
+The data is a generated history (tests/history_runs.py) of 20 runs of 10,000 tests in
+pytest's JUnit XML, with 5 flaky and 3 slowed tests injected among decoys.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reportgen.analysis.history import HistoryRules, HistoryRun, read_history
+from reportgen.inputs.test_results import parse_junit
+from reportgen.outputs.snapshot import encode_snapshot
+from tests import history_runs as H
+from tests.patch_project import git, git_env
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="git repositories of 20 commits")
+
+
+def parse(data: bytes, name: str = "run.xml") -> Any:
+    return parse_junit(io.BytesIO(data), name)
+
+
+@pytest.fixture(scope="module")
+def runs() -> list[Any]:
+    return [parse(H.junit_run(i), f"run-{i}.xml") for i in range(H.RUNS)]
+
+
+def history_of(runs: list[Any], commits: list[str] | None = None, **rules: Any) -> Any:
+    commits = commits or [f"{i:040x}" for i in range(len(runs))]
+    stored = [HistoryRun(c[:7], c, r) for c, r in zip(commits, runs, strict=True)]
+    return read_history(stored, HistoryRules(**rules))
+
+
+def test_finds_exactly_the_injected_flaky_and_slowed_tests(runs: list[Any]) -> None:
+    history = history_of(runs)
+    assert history.runs == 20
+    assert {t.id for t in history.flaky} == set(H.FLAKY)
+    assert {t.id for t in history.slowing} == set(H.SLOWED)
+    flaky = {t.id: t for t in history.flaky}
+    # failed counts every run it failed in, a pass on a rerun included
+    assert (flaky["tests.mod_3::test_case_17"].failed, flaky["tests.mod_3::test_case_17"].runs) == (
+        3,
+        20,
+    )
+    assert flaky["tests.mod_3::test_case_17"].why == "flipped 6 times"
+    assert flaky["tests.mod_3::test_case_17"].last_message == "AssertionError: run 15 was unlucky"
+    assert flaky["tests.mod_8::test_case_2"].why == "passed on a rerun in 1 run"
+    assert flaky["tests.mod_8::test_case_2"].failed == 1
+    assert flaky["tests.mod_41::test_case_30"].last_message == "TimeoutError: run 16"
+    assert flaky["tests.mod_77::test_case_5"].failed == 3
+    assert flaky["tests.mod_150::test_case_49"].failed == 3
+    assert flaky["tests.mod_150::test_case_49"].last_message == "AssertionError: run 12 was unlucky"
+    # most failures first, then by id
+    assert [t.id for t in history.flaky][:3] == [
+        "tests.mod_150::test_case_49",
+        "tests.mod_3::test_case_17",
+        "tests.mod_77::test_case_5",
+    ]
+    # the largest slow-down first; the median is that of the 19 earlier times
+    slowing = history.slowing
+    assert [t.id for t in slowing] == [
+        "tests.mod_180::test_case_8",
+        "tests.mod_12::test_case_0",
+        "tests.mod_99::test_case_33",
+    ]
+    earlier = [r.class_results("tests.mod_12")["test_case_0"][2] for r in runs[:-1]]
+    assert slowing[1].median == statistics.median(earlier)
+    assert (slowing[1].time, slowing[1].earlier) == (2.5, 19)
+
+
+def test_thresholds_are_the_rules(runs: list[Any]) -> None:
+    """The 0.9 s test (about +0.7 s, +350%) drops out at a 1 s floor; the +35% decoy comes in
+    at 30%."""
+    strict = history_of(runs, slower_seconds=1.0)
+    assert "tests.mod_99::test_case_33" not in {t.id for t in strict.slowing}
+    loose = history_of(runs, slower_percent=30)
+    assert "tests.mod_30::test_case_3" in {t.id for t in loose.slowing}
+
+
+def test_same_commit_disagreeing_is_flaky_even_with_one_flip() -> None:
+    passing = parse(b'<testsuite><testcase classname="m" name="t"/></testsuite>')
+    failing = parse(
+        b'<testsuite><testcase classname="m" name="t"><failure message="boom"/></testcase>'
+        b"</testsuite>"
+    )
+    shas = ["a" * 40, "b" * 40, "c" * 40, "c" * 40]
+    history = history_of([passing, passing, passing, failing], shas)
+    assert [(t.id, t.why, t.failed, t.last_message) for t in history.flaky] == [
+        ("m::t", "passed and failed on ccccccc", 1, "boom")
+    ]
+    # The same outcomes on four commits: one flip, a break, not flakiness.
+    assert history_of([passing, passing, passing, failing]).flaky == ()
+
+
+def test_slowing_needs_three_earlier_times() -> None:
+    def timed(seconds: float) -> Any:
+        xml = f'<testsuite><testcase classname="m" name="t" time="{seconds}"/></testsuite>'
+        return parse(xml.encode())
+
+    assert history_of([timed(0.1), timed(0.1), timed(5.0)]).slowing == ()
+    assert [t.id for t in history_of([timed(0.1)] * 3 + [timed(5.0)]).slowing] == ["m::t"]
+
+
+def test_the_same_runs_give_the_same_history(runs: list[Any]) -> None:
+    assert history_of(runs) == history_of(list(runs))
+
+
+def test_snapshot_grows_by_at_most_40_bytes_a_test(runs: list[Any]) -> None:
+    """What a stored run's tests cost: the snapshot of the tests alone over 10,000 tests."""
+    empty = parse(b"<testsuite/>")
+    bare = len(encode_snapshot("a" * 40, None, empty, None, None))
+    full = len(encode_snapshot("a" * 40, None, runs[-1], None, None))
+    per_test = (full - bare) / H.TESTS
+    assert per_test <= 40, per_test
+
+
+# --- End to end: a folder store of 20 main-line runs, and a pull request --------------------
+
+
+@pytest.fixture(scope="module")
+def main_line(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A repository with 20 commits on main, each with its stored run, and a branch."""
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    root = tmp_path_factory.mktemp("history")
+    repo = root / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    git(root, "init", "-q", "--bare", "-b", "main", "origin.git")
+    git(repo, "remote", "add", "origin", str(root / "origin.git"))
+    store = root / "store"
+    shas = []
+    for i in range(H.RUNS):
+        git(repo, "commit", "-q", "--allow-empty", "-m", f"run {i}")
+        sha = git(repo, "rev-parse", "HEAD").strip()
+        shas.append(sha)
+        junit = root / f"run-{i}.xml"
+        junit.write_bytes(H.junit_run(i))
+        saved = CliRunner().invoke(
+            main,
+            ["baseline", "save", "--junit", str(junit), "--store", str(store), "--commit", sha],
+        )
+        assert saved.exit_code == 0, saved.output
+    git(repo, "push", "-q", "origin", "main")
+    git(repo, "remote", "set-head", "origin", "main")
+    git(repo, "checkout", "-q", "-b", "change")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "the change")
+    return {"repo": repo, "store": store, "shas": shas, "root": root}
+
+
+def pull_request_run(root: Path) -> Path:
+    """The change's run: a known-flaky test fails, another test regresses, and a test that
+    was never flaky passes on a rerun."""
+    xml = H.junit_run(H.RUNS - 1).decode()
+    flaky = '<testcase classname="tests.mod_3" name="test_case_17" time="'
+    start = xml.index(flaky)
+    end = xml.index("/>", start) + 2
+    xml = (
+        xml[:start]
+        + xml[start : end - 2]
+        + '><failure message="AssertionError: unlucky again">x</failure></testcase>'
+        + xml[end:]
+    )
+    regress = '<testcase classname="tests.mod_60" name="test_case_1" time="'
+    start = xml.index(regress)
+    end = xml.index("/>", start) + 2
+    case = xml[start : end - 2]
+    xml = xml[:start] + case + '><failure message="real bug">x</failure></testcase>' + xml[end:]
+    rerun = '<testcase classname="tests.mod_61" name="test_case_1" time="'
+    start = xml.index(rerun)
+    end = xml.index("/>", start) + 2
+    case = xml[start : end - 2]
+    xml = (
+        xml[:start]
+        + case
+        + '><failure message="reset">x</failure></testcase>'
+        + case
+        + "/>"
+        + xml[end:]
+    )
+    path = root / "pr.xml"
+    path.write_text(xml, encoding="utf-8")
+    return path
+
+
+def run_step(main_line: dict[str, Any], *args: str) -> Any:
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    junit = pull_request_run(main_line["root"])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(main_line["repo"])
+        for key, value in git_env().items():
+            patch.setenv(key, value)
+        for key in ("GITHUB_BASE_REF", "GITHUB_SHA", "GITLAB_CI"):
+            patch.delenv(key, raising=False)
+        return CliRunner().invoke(
+            main,
+            ["step", "--baseline", str(main_line["store"]), "--junit", str(junit), *args],
+            env={"SOURCE_DATE_EPOCH": ""},
+        )
+
+
+def test_pull_request_report_marks_known_flaky_failures(main_line: dict[str, Any]) -> None:
+    done = run_step(main_line, "--format", "json", "--exit-zero")
+    assert done.exit_code == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["baseline"]["commit"] == main_line["shas"][-1]
+    history = summary["history"]
+    assert history["runs"] == 20
+    assert [t["id"] for t in history["flaky"]] == [
+        "tests.mod_150::test_case_49",
+        "tests.mod_3::test_case_17",
+        "tests.mod_77::test_case_5",
+        "tests.mod_41::test_case_30",
+        "tests.mod_8::test_case_2",
+    ]
+    assert history["flaky"][1] == {
+        "id": "tests.mod_3::test_case_17",
+        "failed": 3,
+        "runs": 20,
+        "why": "flipped 6 times",
+        "last_message": "AssertionError: run 15 was unlucky",
+    }
+    assert [t["id"] for t in history["slowing"]] == [
+        "tests.mod_180::test_case_8",
+        "tests.mod_12::test_case_0",
+        "tests.mod_99::test_case_33",
+    ]
+    assert history["slowing"][0]["time"] == 12.0
+    # The known-flaky failure is apart from the regressions.
+    assert summary["tests"]["regressions"] == ["tests.mod_60::test_case_1"]
+    assert summary["tests"]["known_flaky"] == ["tests.mod_3::test_case_17"]
+    assert summary["tests"]["flaky"] == ["tests.mod_61::test_case_1"]
+
+
+def test_markdown_says_flaky_on_main(main_line: dict[str, Any]) -> None:
+    done = run_step(main_line, "--format", "md", "--exit-zero")
+    assert done.exit_code == 0, done.stderr
+    text = done.stdout
+    assert (
+        "- ❌ `test_case_17` *flaky on main: failed 3 of the last 20 runs*:"
+        " AssertionError: unlucky again" in text
+    )
+    assert "**Regressions** (passed before, fail now): 1" in text
+    assert "**Known flaky** (passed before, fail now, and flaky on main;" in text
+    assert "## 🕘 Test history" in text
+    assert "From the last 20 stored runs on main." in text
+    assert (
+        "| `tests.mod_3::test_case_17` | 3 of 20 | flipped 6 times |"
+        " AssertionError: run 15 was unlucky |" in text
+    )
+    assert "| `tests.mod_180::test_case_8` | 12.00s |" in text
+
+
+def test_no_new_flaky_criterion(main_line: dict[str, Any], tmp_path: Path) -> None:
+    """The rerun-passing test of the change was never flaky on main: the criterion fails,
+    exit 1; the known-flaky failure alone would not fail it."""
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[[criteria]]\ncheck = "no-new-flaky"\n', encoding="utf-8")
+    done = run_step(main_line, "--spec", str(spec), "--format", "json")
+    assert done.exit_code == 1, done.stderr
+    criteria = json.loads(done.stdout)["criteria"]
+    assert criteria == [
+        {
+            "text": "No new flaky tests",
+            "automatic": True,
+            "holds": False,
+            "achieved": "1 new flaky test: tests.mod_61::test_case_1",
+        }
+    ]
+
+
+def test_history_runs_option_reads_fewer_runs(main_line: dict[str, Any]) -> None:
+    done = run_step(main_line, "--format", "json", "--exit-zero", "--history-runs", "5")
+    assert done.exit_code == 0, done.stderr
+    history = json.loads(done.stdout)["history"]
+    assert history["runs"] == 5
+    # Runs 15-19: mod_41's error in 16 is two flips; mod_3 (failed in 15, the first run read)
+    # and mod_77 (failed in 18 and 19) flip once each: a change of state, not flakiness.
+    assert [t["id"] for t in history["flaky"]] == ["tests.mod_41::test_case_30"]
+    done = run_step(main_line, "--format", "json", "--exit-zero", "--history-runs", "0")
+    assert "history" not in json.loads(done.stdout)
