@@ -292,3 +292,49 @@ def test_history_runs_option_reads_fewer_runs(main_line: dict[str, Any]) -> None
     assert [t["id"] for t in history["flaky"]] == ["tests.mod_41::test_case_30"]
     done = run_step(main_line, "--format", "json", "--exit-zero", "--history-runs", "0")
     assert "history" not in json.loads(done.stdout)
+
+
+def test_git_store_keeps_a_rerun_of_one_commit(tmp_path: Path) -> None:
+    """A job re-run on the same main commit saves again; the git store's history keeps both
+    saves, so a test that passed in one and failed in the other is flaky ("passed and failed
+    on" that commit) although it flipped only once."""
+    from tests.baseline_project import reportgen
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", "origin.git")
+    git(repo, "remote", "add", "origin", str(tmp_path / "origin.git"))
+    passing = b'<testsuite><testcase classname="m" name="t"/><testcase classname="m" name="u"/></testsuite>'
+    failing = (
+        b'<testsuite><testcase classname="m" name="t"><failure message="race">x</failure>'
+        b'</testcase><testcase classname="m" name="u"/></testsuite>'
+    )
+    saves = [("one", passing), ("two", passing), ("three", passing), (None, failing)]
+    for message, junit in saves:
+        if message:
+            git(repo, "commit", "-q", "--allow-empty", "-m", message)
+        (tmp_path / "run.xml").write_bytes(junit)
+        done = reportgen(repo, "baseline", "save", "--junit", "../run.xml", "--store", "git:runs")
+        assert done.returncode == 0, done.stderr
+    three = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "push", "-q", "origin", "main")
+    git(repo, "remote", "set-head", "origin", "main")
+    git(repo, "checkout", "-q", "-b", "change")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "change")
+    (tmp_path / "pr.xml").write_bytes(passing)
+    done = reportgen(
+        repo, "step", "--baseline", "git:runs", "--junit", "../pr.xml", "--format", "json"
+    )
+    assert done.returncode == 0, done.stderr
+    history = json.loads(done.stdout)["history"]
+    assert history["runs"] == 4  # three commits, the last measured twice
+    assert history["flaky"] == [
+        {
+            "id": "m::t",
+            "failed": 1,
+            "runs": 4,
+            "why": f"passed and failed on {three[:7]}",
+            "last_message": "race",
+        }
+    ]

@@ -136,6 +136,34 @@ class GitStore:
     def read(self, commit: str) -> bytes:
         return git("cat-file", "blob", f"{self.head}:{commit}{SUFFIX}")
 
+    def versions(self) -> dict[str, list[str]]:
+        """Every saved blob of each commit's snapshot, oldest first, by commit: a run
+        measured again (a job re-run on the same commit) keeps its earlier saves in the
+        branch's history, which is where a test that passed and failed on one commit shows."""
+        if getattr(self, "head", None) is None:
+            return {}
+        log = git(
+            "log",
+            "--reverse",
+            "--root",
+            "--raw",
+            "--no-abbrev",
+            "--no-renames",
+            "--format=",
+            self.head,
+        )
+        found: dict[str, list[str]] = {}
+        for line in log.decode("utf-8", "replace").splitlines():
+            fields, _, name = line.partition("\t")
+            parts = fields.split()
+            if len(parts) != 5 or parts[4] not in ("A", "M") or not name.endswith(SUFFIX):
+                continue
+            found.setdefault(name[: -len(SUFFIX)], []).append(parts[3])
+        return found
+
+    def read_blob(self, blob: str) -> bytes:
+        return git("cat-file", "blob", blob)
+
     def save(self, commit: str, data: bytes) -> str:
         blob = git("hash-object", "-w", "--stdin", stdin=data).decode().strip()
         for _ in range(PUSH_ATTEMPTS):
@@ -404,17 +432,23 @@ def _stored_runs(
     from reportgen.analysis.history import HistoryRun
     from reportgen.inputs.snapshot import read_snapshot_tests
 
+    def read(data: bytes, source: str, commit: str) -> Any:
+        claimed, tests = read_snapshot_tests(data, source)
+        if claimed != commit:
+            raise InputError(f"{source}: holds the snapshot of {claimed[:12] or 'no commit'}")
+        return tests
+
+    # A git store also keeps the earlier saves of a commit measured again.
+    versions = store.versions() if isinstance(store, GitStore) and commits else {}
     runs = []
     for commit in reversed(commits):
-        if commit in known:
-            tests = known[commit]
-        else:
-            source = store.path(commit)
-            claimed, tests = read_snapshot_tests(store.read(commit), source)
-            if claimed != commit:
-                raise InputError(f"{source}: holds the snapshot of {claimed[:12] or 'no commit'}")
-        if tests is not None:
-            runs.append(HistoryRun(commit[:7], commit, tests))
+        source = store.path(commit)
+        found = [
+            read(store.read_blob(blob), f"{source} (an earlier save, {blob[:7]})", commit)
+            for blob in versions.get(commit, [])[:-1]
+        ]
+        found.append(known[commit] if commit in known else read(store.read(commit), source, commit))
+        runs += [HistoryRun(commit[:7], commit, tests) for tests in found if tests is not None]
     return tuple(runs)
 
 
