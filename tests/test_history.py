@@ -338,3 +338,114 @@ def test_git_store_keeps_a_rerun_of_one_commit(tmp_path: Path) -> None:
             "last_message": "race",
         }
     ]
+
+
+def test_check_run_annotates_a_known_flaky_failure_as_a_warning() -> None:
+    from reportgen.analysis.annotations import build_annotations
+    from reportgen.analysis.milestone import Spec
+    from reportgen.analysis.snapshot import BaselineNote
+    from reportgen.analysis.step import StepInputs, build_step
+
+    def run(t_fails: bool) -> Any:
+        failure = '<failure message="boom">tests/test_m.py:7: AssertionError</failure>'
+        cases = (
+            f'<testcase classname="tests.test_m" name="t" file="tests/test_m.py">'
+            f"{failure if t_fails else ''}</testcase>"
+            f'<testcase classname="tests.test_m" name="u" file="tests/test_m.py">{failure}'
+            "</testcase>"
+        )
+        return parse(f"<testsuite>{cases}</testsuite>".encode())
+
+    stored = [run(False), run(True), run(False), run(True), run(False)]
+    shas = [f"{i:040x}" for i in range(5)]
+    step = build_step(
+        StepInputs(
+            spec=Spec(),
+            precision=0,
+            tests_after=run(True),
+            tests_before=stored[-1],
+            baseline=BaselineNote(store="s", text="t", commit=shas[-1], base="main"),
+            history=tuple(HistoryRun(c[:7], c, r) for c, r in zip(shas, stored, strict=True)),
+        )
+    )
+    found = {a.title: a for a in build_annotations(step, None)}
+    flaky = found["Test failed: tests.test_m::t"]
+    assert (flaky.level, flaky.message) == (
+        "warning",
+        "flaky on main: failed 2 of the last 5 runs. boom",
+    )
+    assert (flaky.path, flaky.start_line) == ("tests/test_m.py", 7)
+    # u fails in every run: not flaky, a failure
+    assert found["Test failed: tests.test_m::u"].level == "failure"
+    assert step.tests_diff.known_flaky == ("tests.test_m::t",)
+    assert step.tests_diff.regressions == ()
+
+
+HOSTILE = [
+    ("m|x", "t|<script>alert(1)</script>"),
+    ("m`x", "t\u202e`` @someone #12"),
+    ("<img src=x onerror=alert(1)>", "t<!-- -->"),
+]
+
+
+def test_hostile_test_ids_and_messages_stay_text(tmp_path: Path) -> None:
+    """Ids and messages come from JUnit files of any branch: in the history tables they break
+    no Markdown table, ping no one and inject no HTML."""
+    from xml.sax.saxutils import quoteattr
+
+    from markdown_it import MarkdownIt
+
+    from reportgen.analysis.milestone import Spec
+    from reportgen.analysis.snapshot import BaselineNote
+    from reportgen.analysis.step import StepInputs, build_step
+    from reportgen.commands.step import render_formats
+    from reportgen.outputs.render import builtin_template_dir
+
+    def run(fails: bool, seconds: float) -> Any:
+        cases = "".join(
+            f'<testcase classname={quoteattr(c)} name={quoteattr(n)} time="{seconds}">'
+            + ('<failure message="| &lt;b&gt;bold&lt;/b&gt; @team |">x</failure>' if fails else "")
+            + "</testcase>"
+            for c, n in HOSTILE
+        )
+        return parse(f"<testsuite>{cases}</testsuite>".encode())
+
+    stored = [run(False, 0.1), run(True, 0.1), run(False, 0.1), run(True, 0.1), run(False, 9.0)]
+    shas = [f"{i:040x}" for i in range(5)]
+    step = build_step(
+        StepInputs(
+            spec=Spec(),
+            precision=0,
+            tests_after=run(True, 0.1),
+            tests_before=stored[-1],
+            baseline=BaselineNote(store="s", text="t", commit=shas[-1], base="main|<b>x</b>"),
+            history=tuple(HistoryRun(c[:7], c, r) for c, r in zip(shas, stored, strict=True)),
+        )
+    )
+    assert len(step.history.flaky) == 3 and len(step.history.slowing) == 3
+    rendered = render_formats(step, ["md", "html", "github"], builtin_template_dir())
+    markdown = rendered["md"]
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    tables: list[list[int]] = []
+    for token in tokens:
+        if token.type == "table_open":
+            tables.append([])
+        elif token.type == "tr_open":
+            tables[-1].append(0)
+        elif token.type in ("td_open", "th_open"):
+            tables[-1][-1] += 1
+    # Every row has its header's cells: the test counts, the slowest tests, and the flaky
+    # and slowing tables (a header and a row per hostile test).
+    assert tables == [[4] * 6, [2] * 4, [4] * 4, [3] * 4]
+    for text in (markdown, rendered["github"]):
+        parsed = MarkdownIt("commonmark").enable("table").parse(text)
+        inline = [child for t in parsed for child in (t.children or [])]
+        # Raw HTML is only the report's own folding, and no mention or reference is plain text.
+        raw = "".join(t.content for t in parsed + inline if t.type in ("html_inline", "html_block"))
+        assert "<script" not in raw and "<img" not in raw and "<b>" not in raw
+        assert "<details" in raw  # the check sees raw HTML where there is some
+        plain = " ".join(t.content for t in inline if t.type == "text")
+        assert "@someone" not in plain and "@team" not in plain and "#12" not in plain
+    html = rendered["html"]
+    assert "<script>alert" not in html and "<img src=x" not in html and "<b>bold" not in html
+    assert "\u202e" not in html and "\u202e" not in markdown

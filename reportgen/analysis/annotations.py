@@ -45,7 +45,13 @@ class Annotation(msgspec.Struct, frozen=True):
 
 def build_annotations(step: StepResult, changes: ChangeSet | None) -> list[Annotation]:
     """Failing tests, then uncovered changed lines of target files, then the other files'."""
-    found = list(_failing_tests(step.tests_after, changes))
+    known: dict[str, str] = {}
+    if step.history is not None:
+        from reportgen.analysis.history import known_flaky_notes
+
+        base = step.baseline.base if step.baseline is not None else ""
+        known = known_flaky_notes(step.history, base)
+    found = list(_failing_tests(step.tests_after, changes, known))
     if step.patch is not None:
         in_targets = {path for result in step.targets for path in result.paths}
         files = sorted(step.patch.files, key=lambda f: (f.path not in in_targets, f.diff_path))
@@ -85,7 +91,10 @@ def _uncovered(item: PatchFile) -> Iterable[Annotation]:
 # --- failing tests --------------------------------------------------------------------------
 
 
-def _failing_tests(run: TestRun | None, changes: ChangeSet | None) -> Iterable[Annotation]:
+def _failing_tests(
+    run: TestRun | None, changes: ChangeSet | None, known: dict[str, str]
+) -> Iterable[Annotation]:
+    """A failure known flaky in the stored runs is a warning, saying so; the others fail."""
     if run is None:
         return
     changed = [f.path for f in changes.files] if changes is not None else []
@@ -95,8 +104,12 @@ def _failing_tests(run: TestRun | None, changes: ChangeSet | None) -> Iterable[A
         if path is None or line is None:
             continue  # no place on the diff: the summary lists it all the same
         title = f"Test {'error' if failure.outcome == 'error' else 'failed'}: {failure.id}"
-        message = _clip(_message(failure), MAX_MESSAGE)
-        yield Annotation(path, line, line, FAILURE, _clip(title, MAX_TITLE), message)
+        message = _message(failure)
+        level = FAILURE
+        if failure.id in known:
+            level, message = WARNING, f"{known[failure.id]}. {message}"
+        message = _clip(message, MAX_MESSAGE)
+        yield Annotation(path, line, line, level, _clip(title, MAX_TITLE), message)
 
 
 def _clean_path(path: str) -> str | None:

@@ -85,6 +85,18 @@ def flaky_note(test: FlakyTest, runs: int, where: str) -> str:
     return f"flaky {where}: failed {test.failed} of the last {runs} runs"
 
 
+def where_text(base: str) -> str:
+    """Where stored runs come from, as a report says it: "on main" for runs of a branch,
+    "in earlier steps" for a milestone's archived steps."""
+    return f"on {base}" if base else "in earlier steps"
+
+
+def known_flaky_notes(history: History, base: str) -> dict[str, str]:
+    """Test id -> the note beside a failing test known flaky in the stored runs."""
+    where = where_text(base)
+    return {t.id: flaky_note(t, history.runs, where) for t in history.flaky}
+
+
 def read_history(runs: Sequence[HistoryRun], rules: HistoryRules) -> History:
     """Flaky and slowing tests of `runs` (oldest first), class by class: memory holds one
     class of every run at a time."""

@@ -21,7 +21,7 @@ from reportgen.analysis.criteria import (
 )
 from reportgen.analysis.numbers import Numbers, human_key
 from reportgen.analysis.step import StepResult
-from reportgen.outputs.history_context import history_context, known_flaky_notes
+from reportgen.outputs.history_context import history_context, known_flaky
 from reportgen.outputs.patch_context import patch_context
 from reportgen.outputs.summary import FileEntry
 
@@ -273,7 +273,7 @@ def tests_context(step: StepResult) -> dict[str, Any] | None:
         )
     regressions = set(diff.regressions) if diff else set()
     flaky = set(after.flaky)
-    known = known_flaky_notes(step)
+    known = known_flaky(step)
     # `failures` are in module, then id order: regressions first keeps that order in each
     # part, and known-flaky failures come last.
     failures = [f for f in after.failures if f.id in regressions]

@@ -5,26 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from reportgen.analysis.criteria import display_seconds
-from reportgen.analysis.history import History, flaky_note
+from reportgen.analysis.history import History, known_flaky_notes, where_text
 from reportgen.analysis.step import StepResult
 
 # Each history table shows this many tests (the JSON summary: all).
 SHOW_TESTS = 100
 
 
+def _base(step: StepResult) -> str:
+    return step.baseline.base if step.baseline is not None else ""
+
+
 def history_where(step: StepResult) -> str:
-    """Where the stored runs come from, as a report says it: "on main", "in earlier steps"."""
-    base = step.baseline.base if step.baseline is not None else ""
-    return f"on {base}" if base else "in earlier steps"
+    return where_text(_base(step))
 
 
-def known_flaky_notes(step: StepResult) -> dict[str, str]:
+def known_flaky(step: StepResult) -> dict[str, str]:
     """Test id -> the note beside a failing test known flaky in the stored runs."""
-    history = step.history
-    if history is None:
-        return {}
-    where = history_where(step)
-    return {t.id: flaky_note(t, history.runs, where) for t in history.flaky}
+    return {} if step.history is None else known_flaky_notes(step.history, _base(step))
 
 
 def history_context(step: StepResult) -> dict[str, Any] | None:
