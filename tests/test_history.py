@@ -449,3 +449,56 @@ def test_hostile_test_ids_and_messages_stay_text(tmp_path: Path) -> None:
     html = rendered["html"]
     assert "<script>alert" not in html and "<img src=x" not in html and "<b>bold" not in html
     assert "\u202e" not in html and "\u202e" not in markdown
+
+
+def test_archived_steps_are_the_history_of_a_milestone(tmp_path: Path) -> None:
+    """With `before = "previous"`, the earlier steps archived with their snapshots are the
+    stored runs: a test flaky across them is marked "flaky in earlier steps"."""
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    def junit(t_fails: bool, seconds: float) -> str:
+        failure = '<failure message="flaky again">x</failure>' if t_fails else ""
+        return (
+            f'<testsuite><testcase classname="m" name="t">{failure}</testcase>'
+            f'<testcase classname="m" name="slow" time="{seconds}"/></testsuite>'
+        )
+
+    archive = tmp_path / "archive"
+    plan = [(False, 0.1), (True, 0.1), (False, 0.1), (True, 0.1), (True, 3.0)]
+    for number, (fails, seconds) in enumerate(plan, start=1):
+        (tmp_path / f"s{number}.xml").write_text(junit(fails, seconds), encoding="utf-8")
+        previous = 'before = "previous"\n' if number > 1 else ""
+        (tmp_path / f"s{number}.toml").write_text(
+            f'milestone = "M"\nstep = "Step {number}"\n[inputs]\n{previous}junit = "s{number}.xml"\n',
+            encoding="utf-8",
+        )
+        done = CliRunner().invoke(
+            main,
+            ["step", "--spec", str(tmp_path / f"s{number}.toml"), "--format", "md"]
+            + ["--format", "json", "--out", f"{archive}/", "--exit-zero"],
+            env={"SOURCE_DATE_EPOCH": ""},
+        )
+        assert done.exit_code == 0, done.stderr
+        assert (archive / f"m--step-{number}.snapshot").is_file()
+    summary = json.loads((archive / "m--step-5.json").read_text())
+    # Steps 1-4 are the history of step 5 (its own run is the report's after side).
+    assert summary["history"] == {
+        "runs": 4,
+        "flaky": [
+            {
+                "id": "m::t",
+                "failed": 2,
+                "runs": 4,
+                "why": "flipped 3 times",
+                "last_message": "flaky again",
+            }
+        ],
+        "slowing": [],
+    }
+    assert summary["tests"]["known_flaky"] == []  # it failed in step 4 too: still failing
+    report = (archive / "m--step-5.md").read_text(encoding="utf-8")
+    assert "*flaky in earlier steps: failed 2 of the last 4 runs*: flaky again" in report
+    assert "From the last 4 stored runs in earlier steps." in report
+    assert summary["tests"]["records"] == {"m::slow": ["passed", 3.0], "m::t": ["failed", 0.0]}
