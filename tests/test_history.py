@@ -502,3 +502,14 @@ def test_archived_steps_are_the_history_of_a_milestone(tmp_path: Path) -> None:
     assert "*flaky in earlier steps: failed 2 of the last 4 runs*: flaky again" in report
     assert "From the last 4 stored runs in earlier steps." in report
     assert summary["tests"]["records"] == {"m::slow": ["passed", 3.0], "m::t": ["failed", 0.0]}
+
+
+def test_an_empty_store_reads_no_runs(main_line: dict[str, Any], tmp_path: Path) -> None:
+    """The first run on a repository: `history` says no stored run was read."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = run_step({**main_line, "store": empty}, "--format", "json", "--exit-zero")
+    assert done.exit_code == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["history"] == {"runs": 0, "flaky": [], "slowing": []}
+    assert summary["baseline"]["commit"] is None

@@ -46,8 +46,9 @@ class StepInputs(msgspec.Struct, frozen=True):
     patch_min: float | None = None
     baseline: BaselineNote | None = None  # where the before side came from (--baseline)
     functions: FunctionRegions | None = None  # regions of the files that differ
-    # The tests of stored runs of the main line, oldest first (with a baseline).
-    history: tuple[HistoryRun, ...] = ()
+    # The tests of stored runs of the main line, oldest first (with a baseline); None when
+    # none were asked for, empty when none are stored yet.
+    history: tuple[HistoryRun, ...] | None = None
 
 
 class StepResult(msgspec.Struct, frozen=True):
@@ -132,7 +133,7 @@ def build_step(inputs: StepInputs) -> StepResult:
 
 
 def _history(inputs: StepInputs) -> History | None:
-    if not inputs.history:
+    if inputs.history is None:
         return None
     from reportgen.analysis.history import HistoryRules, read_history
 

@@ -448,6 +448,7 @@ def gather(
     junit = options.get("junit") or inputs.junit
     junit_before = options.get("junit_before") or inputs.junit_before
     baseline = None
+    history_runs = 0
     if options.get("baseline") or (inputs.before_previous and not options.get("before")):
         if stored_before is None:
             raise SpecError("a stored before side (--baseline) is not available here")
@@ -505,7 +506,8 @@ def gather(
         patch_min=patch_min,
         baseline=baseline and baseline.note,
         functions=functions,
-        history=baseline.history if baseline is not None else (),
+        # None: no stored runs asked for; (): asked for, none stored yet.
+        history=baseline.history if baseline is not None and junit and history_runs else None,
     )
 
 
