@@ -513,3 +513,42 @@ def test_an_empty_store_reads_no_runs(main_line: dict[str, Any], tmp_path: Path)
     summary = json.loads(done.stdout)
     assert summary["history"] == {"runs": 0, "flaky": [], "slowing": []}
     assert summary["baseline"]["commit"] is None
+
+
+RERUNFAILURES = Path(__file__).parent / "data" / "junit" / "pytest-rerunfailures"
+
+
+def test_pytest_rerunfailures_attempts_are_reruns() -> None:
+    """pytest-rerunfailures writes a failed attempt as an empty case before the final one:
+    in pytest's suite a case repeated after a pass is a rerun, so a final pass is flaky."""
+    run3 = parse((RERUNFAILURES / "run-3.xml").read_bytes(), "run-3.xml")
+    assert run3.flaky == ("tests.test_things::test_rerun_passes",)
+    assert (run3.tests, run3.passed, run3.runs) == (4, 4, 5)
+    run2 = parse((RERUNFAILURES / "run-2.xml").read_bytes(), "run-2.xml")
+    assert run2.flaky == ()
+    assert [(f.id, f.message) for f in run2.failures] == [
+        (
+            "tests.test_things::test_sometimes",
+            "AssertionError: unlucky run 2\nassert 2 not in (2, 5, 6)",
+        )
+    ]
+    assert (run2.failed, run2.runs) == (1, 5)
+
+
+def test_real_pytest_runs_give_their_flaky_and_slowing_tests() -> None:
+    runs = [parse((RERUNFAILURES / f"run-{i}.xml").read_bytes(), f"run-{i}.xml") for i in range(8)]
+    history = history_of(runs)
+    assert [(t.id, t.failed, t.runs, t.why, t.last_message) for t in history.flaky] == [
+        (
+            "tests.test_things::test_sometimes",
+            3,
+            8,
+            "flipped 4 times",
+            "AssertionError: unlucky run 6\nassert 6 not in (2, 5, 6)",
+        ),
+        ("tests.test_things::test_rerun_passes", 1, 8, "passed on a rerun in 1 run", ""),
+    ]
+    assert [(t.id, t.earlier) for t in history.slowing] == [
+        ("tests.test_things::test_gets_slow", 7)
+    ]
+    assert (history.slowing[0].time, history.slowing[0].median) == (0.703, 0.01)

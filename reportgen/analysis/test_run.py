@@ -371,6 +371,9 @@ class RunBuilder:
         self.more_time: dict[tuple[str, str], list[float]] = {}
         self.more_files: dict[tuple[str, str], str] = {}
         self.unlisted: list[UnlistedSuite] = []
+        # Whether a case repeated after a pass is a rerun of a failed attempt (set by a
+        # reader for producers that write failed attempts as empty cases).
+        self.repeat_is_rerun = False
 
     def add(self, classname: str, name: str, seconds: float, file: str) -> None:
         """A test element without result elements: a pass. The common case, kept short."""
@@ -466,10 +469,12 @@ class RunBuilder:
 
     def _fold(self, classname: str, name: str, old: int, new: int, rerun: bool) -> int:
         """A test seen again: a pass after a failure is a rerun (within a file, `rerun`),
-        otherwise the worst outcome counts; runs add up; flaky only while passed."""
+        and so is a pass after a pass where `repeat_is_rerun`; otherwise the worst outcome
+        counts; runs add up; flaky only while passed."""
         key = (classname, name)
         was, sev = old & 3, new & 3
-        if rerun and sev == SEV_PASSED and was >= SEV_FAILED:
+        failed_before = was >= SEV_FAILED or (self.repeat_is_rerun and was == SEV_PASSED)
+        if rerun and sev == SEV_PASSED and failed_before:
             self.failures.pop(key, None)
             packed = SEV_PASSED | _FLAKY | _runs(old, new) << _RUNS
         else:

@@ -58,8 +58,15 @@ class JUnitReader(Reader):
             if self.suites:
                 self.suites[-1][2] = True
             self.suites.append([attrs, self.cases, False])
+            self._pytest_suite()
             if name == "testsuite" and depth <= self.top:
                 self.add_suite_time(attrs.get("time"))
+
+    def _pytest_suite(self) -> None:
+        """Inside a suite pytest wrote (named "pytest", its default), a test case repeated
+        after a pass is a rerun: pytest-rerunfailures leaves each failed attempt as an empty
+        case (a pass, as read) before the final one."""
+        self.builder.repeat_is_rerun = any(s[0].get("name") == "pytest" for s in self.suites)
 
     def end(self, name: str) -> None:
         depth = self.depth
@@ -69,6 +76,7 @@ class JUnitReader(Reader):
                 self.outcome.text = self.captured()
             elif not self.case_depth and name in _SUITES and self.suites:
                 attrs, cases_before, has_suites = self.suites.pop()
+                self._pytest_suite()
                 # A top-level suite with no case anywhere inside (or a root holding nothing)
                 # is known by its totals only. An empty suite nested beside cases is not:
                 # its parent's cases are its tests (NUnit's converters write those).
