@@ -76,7 +76,7 @@ class _Parser:
             raise self.error(f"{one_line(text, 30)!r} is not a KEY:VALUE record line")
         if key == "SF":
             if self.current is not None:
-                raise self.error(f"SF inside the record of {self.current_path!r}")
+                raise self.error(f"SF inside the record of {one_line(self.current_path)!r}")
             if not value.strip():
                 raise self.error("SF without a path")
             self.current_path = value.strip()
@@ -182,7 +182,7 @@ def _snapshot(records: dict[str, _Record], source: str, source_root: str) -> Cov
     for name, record in records.items():
         path = _path(name, root)
         if path in files:
-            raise InputError(f"{source}: file {path!r} is listed under two names")
+            raise InputError(f"{source}: file {one_line(path)!r} is listed under two names")
         files[path] = _file(path, record, has_branches)
     return CoverageSnapshot(
         files=dict(sorted(files.items())), has_branches=has_branches, sources=(source,)

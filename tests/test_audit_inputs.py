@@ -1,0 +1,393 @@
+"""Paths of the LCOV and Cobertura readers and of stored snapshots that an audit found untested:
+how a file split over several records is merged, other producers' layouts, every malformed
+LCOV record (exit 2, one line naming the file and the line, nothing written, hostile text
+quoted bounded and escaped), and hostile function data in a snapshot."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from reportgen.errors import InputError
+from reportgen.inputs import snapshot as reader
+from reportgen.inputs.cobertura import parse_cobertura
+from reportgen.inputs.coverage_kind import LCOV, coverage_kind
+from reportgen.inputs.lcov import MAX_LINE_BYTES, parse_lcov
+from tests.test_hostile import run
+from tests.test_snapshot_functions import NESTED_SNAPSHOT, body_of, framed
+
+
+def _figures(item) -> tuple[int, int, int, int, int]:
+    n = item.numbers
+    return (
+        n.num_statements,
+        n.num_missing,
+        n.num_branches,
+        n.num_partial_branches,
+        n.num_missing_branches,
+    )
+
+
+def _refused(path: Path, tmp_path: Path) -> str:
+    """Run a step on the file: exit 2, nothing on stdout, nothing written, one stderr line."""
+    out = tmp_path / "out"
+    result = run("--after", str(path), "--out", f"{out}/", "--format", "md")
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert not out.exists()
+    (line,) = result.stderr.splitlines()
+    return line
+
+
+# --- Cobertura: one file over several classes; gcovr's layout -------------------------------
+
+
+def test_cobertura_a_file_over_several_classes_is_merged() -> None:
+    """Inner or partial classes of one file (JaCoCo-converted, cobertura-maven, gcovr with
+    several objects) each list some of its lines: a line ran when it ran in any class, a
+    branch line keeps the better of its counts, and lines of other files stay apart."""
+    text = (
+        '<?xml version="1.0" ?><coverage><packages>'
+        '<package name="a"><classes>'
+        '<class name="Outer" filename="src/Outer.java"><methods/><lines>'
+        '<line number="1" hits="4"/>'
+        '<line number="2" hits="1" branch="true" condition-coverage="100% (2/2)"/>'
+        '<line number="3" hits="0"/>'
+        "</lines></class>"
+        '<class name="Other" filename="src/Other.java"><lines>'
+        '<line number="1" hits="0"/></lines></class>'
+        '<class name="Outer$Inner" filename="src/Outer.java"><lines>'
+        '<line number="1" hits="0"/>'
+        '<line number="2" hits="2" branch="true" condition-coverage="50% (1/2)"/>'
+        '<line number="7" hits="0" branch="true" condition-coverage="0% (0/4)"/>'
+        "</lines></class>"
+        "</classes></package>"
+        '<package name="b"><classes>'  # the same file again, in another package
+        '<class name="Outer$1" filename="src/Outer.java"><lines>'
+        '<line number="3" hits="2"/><line number="9" hits="0"/>'
+        "</lines></class></classes></package>"
+        "</packages></coverage>"
+    )
+    snapshot = parse_cobertura(io.BytesIO(text.encode()), "split.xml")
+    assert sorted(snapshot.files) == ["src/Other.java", "src/Outer.java"]
+    outer = snapshot.files["src/Outer.java"]
+    # Lines 1, 2, 3, 7, 9 (1 ran in the first class only, 3 in the last only); 7 and 9 never
+    # ran; line 2 keeps its better count, 2/2; line 7's 0/4 are missed on a line that did not
+    # run: not partial.
+    assert _figures(outer) == (5, 2, 6, 0, 4)
+    assert list(outer.missing_lines) == [7, 9]
+    assert outer.missing_text == "7-9"  # no statement between them
+    assert _figures(snapshot.files["src/Other.java"]) == (1, 1, 0, 0, 0)
+
+
+# gcovr before 5.0 wrote its XML through minidom, which sorted every element's attributes.
+GCOVR_SORTED = """<?xml version="1.0" ?>
+<!-- gcovr 4.2 -->
+<coverage branch-rate="0.5" branches-covered="2" branches-valid="4" complexity="0.0"
+ line-rate="0.75" lines-covered="3" lines-valid="4" timestamp="1700000000" version="gcovr 4.2">
+ <sources><source>{source}</source></sources>
+ <packages><package branch-rate="0.5" complexity="0.0" line-rate="0.75" name="src">
+  <classes><class branch-rate="0.5" complexity="0.0" filename="{filename}" line-rate="0.75"
+   name="calc_c">
+   <methods/>
+   <lines>
+    <line branch="false" hits="7" number="1"/>
+    <line branch="true" condition-coverage="50% (2/4)" hits="3" number="2">
+     <conditions><condition coverage="50%" number="0" type="jump"/></conditions>
+    </line>
+    <line branch="false" hits="12345678901234567890" number="3"/>
+    <line branch="false" hits="0" number="5"/>
+   </lines>
+  </class></classes>
+ </package></packages>
+</coverage>
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "filename"),
+    [
+        ("{root}", "src/calc.c"),  # gcovr's default: --root, filenames relative to it
+        ("{root}/src", "calc.c"),  # a source folder inside the project
+        ("/home/ci/build/project", "src/calc.c"),  # another machine's checkout
+        ("C:\\ci\\project", "src/calc.c"),  # a Windows runner's
+    ],
+)
+def test_cobertura_from_gcovr_with_sorted_attributes(
+    tmp_path: Path, source: str, filename: str
+) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "calc.c").write_text("int f(void);\n")
+    text = GCOVR_SORTED.format(source=source.format(root=tmp_path), filename=filename)
+    snapshot = parse_cobertura(io.BytesIO(text.encode()), "gcovr.xml", str(tmp_path))
+    assert list(snapshot.files) == ["src/calc.c"]
+    item = snapshot.files["src/calc.c"]
+    assert snapshot.has_branches
+    assert _figures(item) == (4, 1, 4, 2, 2)  # the root's totals: 3 of 4 lines, 2 of 4 branches
+    assert item.missing_text == "5"
+    assert item.missing_branches is None  # gcovr names no arc destinations
+
+
+def test_cobertura_from_gcovr_through_the_command(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "calc.c").write_text("int f(void);\n")
+    path = tmp_path / "coverage.xml"
+    path.write_text(GCOVR_SORTED.format(source=tmp_path, filename="src/calc.c"))
+    out = tmp_path / "out"
+    result = run(
+        "--after", str(path), "--source-root", str(tmp_path), "--out", f"{out}/",
+        "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    (written,) = out.glob("*.json")
+    (entry,) = json.loads(written.read_text())["coverage"]["files"]
+    assert (entry["path"], entry["missing"]) == ("src/calc.c", "5")
+    # (3 lines + 2 branches) of (4 + 4): the root's line-rate and branch-rate agree.
+    assert entry["after"] == {
+        "statements": 4, "missing": 1, "branches": 4, "covered_branches": 2,
+        "partial_branches": 2, "percent": 62.5, "display": "62",
+    }  # fmt: skip
+
+
+# --- LCOV: records merged, counts, BOM --------------------------------------------------------
+
+SPLIT_LCOV = """TN:unit
+SF:src/a.c
+FN:1,main
+FNDA:0,main
+DA:1,0
+DA:2,0
+DA:3,5
+BRDA:2,0,0,-
+BRDA:2,0,1,1
+BRDA:2,0,2,-
+LF:3
+LH:1
+end_of_record
+TN:integration
+SF:src/a.c
+FN:1,main
+FNDA:3,main
+DA:1,2
+DA:2,1
+DA:3,0
+DA:4,0
+BRDA:2,0,0,1
+BRDA:2,0,1,0
+BRDA:2,0,2,0
+LF:4
+LH:2
+end_of_record
+SF:src/b.c
+DA:1,1
+end_of_record
+"""
+
+
+def test_lcov_records_of_one_file_are_merged_as_lcov_adds_them() -> None:
+    """`lcov --add-tracefile` adds the counts of the records of one file (a "-" branch, never
+    reached, adds as 0); reportgen shows whether each count is above zero, so a line or branch
+    is covered when any record ran it. LF/LH are the tool's sums and are not added up."""
+    snapshot = parse_lcov(io.BytesIO(SPLIT_LCOV.encode()), "split.info")
+    assert sorted(snapshot.files) == ["src/a.c", "src/b.c"]
+    item = snapshot.files["src/a.c"]
+    # Lines 1 (0+2), 2 (0+1), 3 (5+0), 4 (0): one missed. Branches of line 2: 0 (- + 1) and
+    # 1 (1 + 0) taken, 2 (- + 0) missed on a line that ran: partial.
+    assert _figures(item) == (4, 1, 3, 1, 1)
+    assert item.missing_text == "4"
+    assert [r.name for r in item.regions or ()] == ["main"]
+    assert _figures(snapshot.files["src/b.c"]) == (1, 0, 0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("count", "ran"),
+    [("0.0", False), ("0.", False), ("000", False), ("2.0", True), ("0.5", True), ("1.", True)],
+)
+def test_lcov_counts_written_as_decimals(count: str, ran: bool) -> None:
+    text = f"SF:a.py\nDA:1,1\nDA:3,{count}\nBRDA:1,0,0,{count}\nend_of_record\n"
+    item = parse_lcov(io.BytesIO(text.encode()), "f.info").files["a.py"]
+    assert list(item.missing_lines) == ([] if ran else [3])
+    assert item.numbers.num_missing_branches == (0 if ran else 1)
+
+
+def test_lcov_with_a_byte_order_mark(tmp_path: Path) -> None:
+    data = b"\xef\xbb\xbfSF:a.py\nDA:1,1\nDA:2,0\nend_of_record\n"
+    assert coverage_kind(data) == LCOV
+    item = parse_lcov(io.BytesIO(data), "bom.info").files["a.py"]
+    assert _figures(item) == (2, 1, 0, 0, 0)
+    path = tmp_path / "bom.info"
+    path.write_bytes(data)
+    out = tmp_path / "out"
+    result = run("--after", str(path), "--out", f"{out}/", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+
+
+# --- LCOV: malformed records ------------------------------------------------------------------
+
+MALFORMED = {
+    "end-of-record-outside": (
+        "SF:a.py\nDA:1,1\nend_of_record\nend_of_record\n",
+        "end_of_record outside a record at line 4",
+    ),
+    "empty-sf": ("TN:\nSF:\nDA:1,1\nend_of_record\n", "SF without a path at line 2"),
+    "blank-sf": ("SF:   \nend_of_record\n", "SF without a path at line 1"),
+    "da-without-count": ("SF:a.py\nDA:1\nend_of_record\n", "DA is not 'line,count' at line 2"),
+    "fn-without-name": ("SF:a.py\nFN:1\nend_of_record\n", "FN is not 'line[,end],name' at line 2"),
+    "fnl-without-start": (
+        "SF:a.py\nFNL:1\nend_of_record\n",
+        "FNL is not 'index,start[,end]' at line 2",
+    ),
+    "fna-without-name": (
+        "SF:a.py\nFNA:1,2\nend_of_record\n",
+        "FNA is not 'index,count,name' at line 2",
+    ),
+    "fnda-without-name": ("SF:a.py\nFNDA:1\nend_of_record\n", "FNDA is not 'count,name' at line 2"),
+    "fn-bad-end": (
+        "SF:a.py\nFN:1,x2,f\nend_of_record\n",
+        "line number 'x2' is not a whole number at line 2",
+    ),
+    "fna-bad-count": (
+        "SF:a.py\nFNA:0,-1,f\nend_of_record\n",
+        "execution count '-1' is not a count at line 2",
+    ),
+    "fnda-bad-count": (
+        "SF:a.py\nFNDA:many,f\nend_of_record\n",
+        "execution count 'many' is not a count at line 2",
+    ),
+    "brda-bad-taken": (
+        "SF:a.py\nBRDA:1,0,0,1e3\nend_of_record\n",
+        "execution count '1e3' is not a count at line 2",
+    ),
+    "record-key-outside": ("TN:\nFN:1,f\n", "FN outside a record (no SF before it) at line 2"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_lcov_is_one_line_naming_the_file_and_line(case: str, tmp_path: Path) -> None:
+    text, problem = MALFORMED[case]
+    path = tmp_path / "lcov.info"
+    path.write_text(text)
+    assert _refused(path, tmp_path) == f"Error: {path}: not LCOV ({problem})"
+
+
+def test_an_lcov_line_over_one_mebibyte_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "lcov.info"
+    path.write_bytes(b"SF:a.py\nFN:1," + b"n" * MAX_LINE_BYTES + b"\nend_of_record\n")
+    line = _refused(path, tmp_path)
+    assert line == f"Error: {path}: not LCOV (a line of more than 1048576 bytes at line 2)"
+
+
+def test_a_line_of_exactly_one_mebibyte_is_read(tmp_path: Path) -> None:
+    name = "n" * (MAX_LINE_BYTES - len(b"FN:1,\n"))
+    data = f"SF:a.py\nFN:1,{name}\nDA:1,1\nend_of_record\n".encode()
+    item = parse_lcov(io.BytesIO(data), "big.info").files["a.py"]
+    assert [r.name for r in item.regions or ()] == [name]
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        # A terminal escape, a bidi override, a bell: quoted escaped, and cut.
+        ("SF:a.py\nDA:\x1b[31m" + "9" * 300 + ",1\n", r"(line number '\x1b[31m999", "…' is not a"),
+        ("SF:a.py\nDA:1,\u202e" + "7" * 300 + "\n", r"(execution count '\u202e777", "…' is not a"),
+        ("SF:a.py\n\x07" + "z" * 300 + "\n", r"('\x07zzz", "…' is not a KEY:VALUE"),
+    ],
+)
+def test_lcov_errors_quote_hostile_text_bounded_and_escaped(
+    tmp_path: Path, text: str, start: str, end: str
+) -> None:
+    path = tmp_path / "lcov.info"
+    path.write_text(text + "end_of_record\n")
+    line = _refused(path, tmp_path)
+    assert start in line and end in line
+    assert line.index(end) - line.index(start) <= 60  # the value is cut to a few dozen
+    assert line.isprintable()
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("SF:{p}\nSF:b.py\nend_of_record\n", "SF inside the record of"),
+        ("SF:{p}\nDA:1,1\n", "truncated LCOV (the record of"),
+        ("SF:{p}\nend_of_record\nSF:./{p}\nend_of_record\n", "is listed under two names"),
+    ],
+)
+def test_lcov_errors_quote_a_long_path_bounded(tmp_path: Path, text: str, words: str) -> None:
+    """A path of 5,000 characters with a control character is named in at most 80, escaped."""
+    hostile = "d/\x1b[2J" + "p" * 5000 + ".py"
+    path = tmp_path / "lcov.info"
+    path.write_text(text.format(p=hostile))
+    line = _refused(path, tmp_path)
+    assert words in line and "'d/\\x1b[2Jppp" in line
+    assert len(line) < len(str(path)) + 160, len(line)
+    assert line.isprintable()
+
+
+# --- snapshots: stored function data ----------------------------------------------------------
+
+
+def _with(functions: object, regions: object = None) -> reader.StoredFunctions:
+    body = body_of(NESTED_SNAPSHOT)
+    item = body["coverage"]["files"][0]
+    item[6] = functions
+    if regions is not None:
+        item[5] = regions
+    found = reader.read_snapshot(framed(body), "s.snapshot")
+    assert found.functions is not None
+    return found.functions
+
+
+def _outer_regions(*extra: list) -> list:
+    regions = body_of(NESTED_SNAPSHOT)["coverage"]["files"][0][5]
+    return sorted(regions + list(extra), key=lambda r: (r[2], r[0], r[1]))
+
+
+OUTER = ["", 1, [4, 2, 0, 0, 0], b"\x02\0\0\0\x06\0\0\0"]  # named by its region, line 1
+
+
+def test_an_unnamed_function_on_a_line_where_two_start_is_refused() -> None:
+    """A function is stored without its name when exactly one function region starts on its
+    line; a lambda on the `def` line makes two, and the name is no longer known."""
+    lam = ["function", "outer.<lambda>", 1, b"\x01\0\0\0"]
+    functions = _with([OUTER], _outer_regions(lam))
+    with pytest.raises(InputError) as caught:
+        functions.sides("m.py")
+    assert str(caught.value) == (
+        "s.snapshot: corrupt snapshot (file 'm.py': no one function starts on line 1)"
+    )
+
+
+def test_a_class_starting_on_the_functions_line_does_not_count() -> None:
+    """Only function regions name a function: a class region on the line is no second one."""
+    klass = ["class", "Outer", 1, b"\x01\0\0\0"]
+    (side,) = _with([OUTER], _outer_regions(klass)).sides("m.py") or ()
+    assert (side.name, side.start_line, side.missing_lines) == ("outer", 1, [2, 8])
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        [4, 2, 1, 2, 0],  # two partial branches of one
+        [4, 2, 1, 0, 2],  # two missed branches of one
+        [4, 2, 0, 1, 0],  # a partial branch where none is
+        [4, 2, 0, 0, 1],  # a missed branch where none is
+    ],
+)
+def test_branch_counts_above_the_functions_branches_are_refused(counts: list[int]) -> None:
+    functions = _with([["g", 1, counts, b"\x02\0\0\0\x06\0\0\0"]])
+    with pytest.raises(InputError) as caught:
+        functions.sides("m.py")
+    assert str(caught.value) == (
+        "s.snapshot: corrupt snapshot (file 'm.py': function 'g': its counts contradict its lines)"
+    )
+
+
+def test_branch_counts_within_the_functions_branches_are_read() -> None:
+    """The same function with counts that fit: read, so the refusals above are the checks'."""
+    (side,) = _with([["g", 1, [4, 2, 2, 1, 1], b"\x02\0\0\0\x06\0\0\0"]]).sides("m.py") or ()
+    n = side.numbers
+    assert (n.num_branches, n.num_partial_branches, n.num_missing_branches) == (2, 1, 1)
+    assert side.missing_lines == [2, 8]
