@@ -152,6 +152,45 @@ def test_cobertura_from_gcovr_through_the_command(tmp_path: Path) -> None:
     }  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        ('<line number="x" hits="1"/><line number="1" hits="1"/>', "is not a line number"),
+        ('<line number="1" hits="1"/><line number="2" hits="lots"/>', "is not a count"),
+    ],
+)
+def test_cobertura_errors_quote_a_long_filename_bounded(
+    tmp_path: Path, lines: str, words: str
+) -> None:
+    """A filename attribute of 5,000 characters with a bidi override is named in at most 80,
+    escaped."""
+    hostile = "d/\u202e" + "p" * 5000 + ".py"
+    path = tmp_path / "coverage.xml"
+    path.write_text(
+        f'<coverage><packages><package><classes><class filename="{hostile}">'
+        f"<lines>{lines}</lines></class></classes></package></packages></coverage>"
+    )
+    line = _refused(path, tmp_path)
+    assert words in line and "'d/\\u202eppp" in line
+    assert len(line) < len(str(path)) + 160, len(line)
+    assert line.isprintable()
+
+
+def test_cobertura_a_long_filename_listed_twice_is_quoted_bounded(tmp_path: Path) -> None:
+    hostile = "d/" + "p" * 5000 + ".py"
+    one = '<class filename="{}"><lines><line number="1" hits="1"/></lines></class>'
+    path = tmp_path / "coverage.xml"
+    path.write_text(
+        "<coverage><packages><package><classes>"
+        + one.format(hostile)
+        + one.format("./" + hostile)
+        + "</classes></package></packages></coverage>"
+    )
+    line = _refused(path, tmp_path)
+    assert "is listed under two names" in line and "'d/ppp" in line
+    assert len(line) < len(str(path)) + 160, len(line)
+
+
 # --- LCOV: records merged, counts, BOM --------------------------------------------------------
 
 SPLIT_LCOV = """TN:unit
