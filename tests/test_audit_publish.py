@@ -8,7 +8,7 @@ The stand-ins are the loopback fakes of test_gitlab and test_github_checks.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -442,3 +442,157 @@ def test_comment_token_cut_by_the_messages_length_limit_leaves_no_part(
     text = str(caught.value)
     assert token[4:10] not in text, text
     assert f"HTTP 404 {'x' * 185}***; no pull request" in text
+
+
+# --- further error paths no test reached ------------------------------------------------------
+
+
+@pytest.fixture
+def closed_port() -> Iterator[str]:
+    """An address on this machine where nothing listens (bound, never listening)."""
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{holder.getsockname()[1]}"
+
+
+def test_an_empty_github_token_is_refused_before_any_request(checks: FakeChecks) -> None:
+    with pytest.raises(GitHubError, match=r"^no GitHub token: the token is empty$"):
+        publish_check_run(CheckTarget(checks.base_url, REPO, SHA), " \n", _run([]))
+    assert checks.requests == []
+
+
+def test_check_run_without_an_answer_is_one_line_after_its_retries(closed_port: str) -> None:
+    waits: list[float] = []
+    target = CheckTarget(closed_port, REPO, SHA)
+    with pytest.raises(GitHubError) as caught:
+        publish_check_run(target, GH_TOKEN, _run([]), sleep=waits.append, max_retries=2)
+    text = str(caught.value)
+    assert text.startswith(f"GET {target.api_url}/repos/{REPO}/commits/{SHA}/check-runs?")
+    assert ": no answer (" in text and "\n" not in text
+    assert waits == [1.0, 2.0]  # the read was tried three times
+
+
+def test_check_run_rate_limited_past_its_retries_says_so(checks: FakeChecks) -> None:
+    waits: list[float] = []
+    for _ in range(3):
+        checks.faults.append(("GET", 429, "API rate limit exceeded", (("Retry-After", "1"),)))
+    with pytest.raises(GitHubError) as caught:
+        publish_check_run(
+            CheckTarget(checks.base_url, REPO, SHA), GH_TOKEN, _run([]), sleep=waits.append,
+            max_retries=2,
+        )  # fmt: skip
+    assert str(caught.value).endswith(
+        ": HTTP 429 API rate limit exceeded; rate limited: run again later"
+    )
+    assert waits == [1.0, 1.0] and checks.runs == {}
+
+
+def test_check_run_listing_more_pages_than_read_is_refused(
+    checks: FakeChecks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run with more annotation pages than the reader follows is not edited on a guess."""
+    from reportgen.publish import github_checks
+
+    target = CheckTarget(checks.base_url, REPO, SHA)
+    publish_check_run(target, GH_TOKEN, _run([checks_fakes._annotation(n) for n in range(1, 151)]))
+    monkeypatch.setattr(github_checks, "MAX_PAGES", 1)
+    with pytest.raises(GitHubError) as caught:
+        publish_check_run(target, GH_TOKEN, _run([checks_fakes._annotation(1)]))
+    assert str(caught.value) == (
+        f"GET {checks.base_url}/repos/{REPO}/check-runs/4001/annotations?per_page=100:"
+        " more than 1 pages; not read to the end"
+    )
+    assert len(checks.runs) == 1 and len(checks.annotations[4001]) == 150
+
+
+def test_a_note_not_starting_with_its_marker_is_refused_before_any_request(
+    gitlab: FakeGitLab,
+) -> None:
+    with pytest.raises(GitLabError) as caught:
+        upsert_note(gitlab.target, GL_TOKEN, "## Coverage\n" + BODY, MARKER)
+    assert str(caught.value) == (
+        f"the note must start with its marker {MARKER} on a line of its own"
+    )
+    assert gitlab.requests == []
+
+
+def test_more_notes_than_read_adds_none(
+    gitlab: FakeGitLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Our note may be on a page not read: no second one is added on a guess."""
+    from reportgen.publish import gitlab as module
+
+    for n in range(130):
+        gitlab.add(f"note {n}")
+    monkeypatch.setattr(module, "MAX_PAGES", 1)
+    with pytest.raises(GitLabError) as caught:
+        upsert_note(gitlab.target, GL_TOKEN, BODY, MARKER)
+    assert str(caught.value) == (
+        "merge request !5 has more than 100 notes; not adding another without reading them all"
+    )
+    assert "POST" not in gitlab.calls()
+
+
+def test_gitlab_without_an_answer_is_one_line_after_its_retries(closed_port: str) -> None:
+    waits: list[float] = []
+    target = gitlab_fakes.MergeRequestTarget(f"{closed_port}/api/v4", "42", 5)
+    with pytest.raises(GitLabError) as caught:
+        upsert_note(target, GL_TOKEN, BODY, MARKER, sleep=waits.append, max_retries=2)
+    text = str(caught.value)
+    assert text.startswith(f"GET {target.api_url}/user: no answer (")
+    assert "\n" not in text and waits == [1.0, 2.0]
+
+
+def test_gitlab_rate_limited_past_its_retries_says_so(gitlab: FakeGitLab) -> None:
+    waits: list[float] = []
+    for _ in range(3):
+        gitlab.faults.append(
+            ("GET", 429, {"message": "Retry later"}, (("Retry-After", "1"),), False)
+        )
+    with pytest.raises(GitLabError) as caught:
+        upsert_note(gitlab.target, GL_TOKEN, BODY, MARKER, sleep=waits.append, max_retries=2)
+    assert str(caught.value) == (
+        f"GET {gitlab.base_url}/user: HTTP 429 Retry later; rate limited: run again later"
+    )
+    assert waits == [1.0, 1.0]
+
+
+def test_a_gitlab_error_that_is_not_json_gives_the_http_reason(gitlab: FakeGitLab) -> None:
+    gitlab.faults.append(("GET", 403, b"<html><body>Forbidden\n</body></html>", (), False))
+    with pytest.raises(GitLabError) as caught:
+        upsert_note(gitlab.target, GL_TOKEN, BODY, MARKER)
+    assert str(caught.value) == (
+        f"GET {gitlab.base_url}/user: HTTP 403 Forbidden; the token may not comment on merge"
+        " request !5 (it needs the 'api' scope and at least the Reporter role)"
+    )
+
+
+def test_a_gitlab_answer_over_the_size_limit_is_one_line(
+    gitlab: FakeGitLab, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reportgen.publish import github_api
+
+    monkeypatch.setattr(github_api, "MAX_RESPONSE_BYTES", 64)
+    with pytest.raises(GitLabError) as caught:
+        upsert_note(gitlab.target, GL_TOKEN, BODY, MARKER)
+    assert str(caught.value) == (
+        f"{gitlab.base_url}/projects/42/merge_requests/5/notes?per_page=100&sort=asc"
+        "&order_by=created_at&page=1: answer larger than 64 bytes"
+    )
+    assert "POST" not in gitlab.calls()
+
+
+def test_a_users_answer_without_a_login_is_one_line(serve: Callable[[Any], Any]) -> None:
+    from tests import test_github as comment_fakes
+
+    # A user token's account answers with an empty login; a marked comment asks whose it is.
+    fake = serve(comment_fakes.FakeGitHub(viewer=""))
+    fake.seed([comment_fakes.BODY])
+    with pytest.raises(GitHubError) as caught:
+        comment_fakes.upsert_comment(
+            fake.target, comment_fakes.TOKEN, comment_fakes.BODY + "new\n", comment_fakes.MARKER
+        )
+    assert str(caught.value) == f"GET {fake.base_url}/user: the answer names no login"
+    assert "POST" not in fake.calls()
