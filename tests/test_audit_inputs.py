@@ -430,3 +430,207 @@ def test_branch_counts_within_the_functions_branches_are_read() -> None:
     n = side.numbers
     assert (n.num_branches, n.num_partial_branches, n.num_missing_branches) == (2, 1, 1)
     assert side.missing_lines == [2, 8]
+
+
+# --- further error paths no test reached ------------------------------------------------------
+
+
+def _cobertura(lines: str) -> bytes:
+    return (
+        '<coverage><packages><package><classes><class filename="a.py"><lines>'
+        f"{lines}</lines></class></classes></package></packages></coverage>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        # Another producer's attribute order takes the general path: its hits are checked too.
+        (
+            _cobertura('<line hits="x" number="1"/>'),
+            "not Cobertura XML (line 1: hits 'x' is not a count at line 1)",
+        ),
+        # A branch line's bad number is refused with the file's other lines.
+        (
+            _cobertura('<line number="x" hits="1" branch="true" condition-coverage="50% (1/2)"/>'),
+            "not Cobertura XML (file 'a.py': line number 'x' is not a line number)",
+        ),
+        (
+            _cobertura(
+                '<line number="1" hits="1" branch="true" condition-coverage="5% (1/'
+                + "1" * 19
+                + ')"/>'
+            ),
+            "not Cobertura XML (line 1: a branch count of more than 18 digits at line 1)",
+        ),
+        (
+            b'<?xml version="1.0" encoding="klingon"?><coverage/>',
+            "unsupported encoding (unknown encoding: klingon)",
+        ),
+    ],
+)
+def test_cobertura_refusals(data: bytes, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "coverage.xml"
+    path.write_bytes(data)
+    assert _refused(path, tmp_path) == f"Error: {path}: {message}"
+
+
+def test_cobertura_a_branch_flag_without_counts_counts_no_branch() -> None:
+    data = _cobertura('<line number="1" hits="1" branch="true"/><line number="2" hits="0"/>')
+    snapshot = parse_cobertura(io.BytesIO(data), "c.xml")
+    assert not snapshot.has_branches
+    assert _figures(snapshot.files["a.py"]) == (2, 1, 0, 0, 0)
+
+
+def test_cobertura_a_line_listed_twice_in_one_class_ran_if_either_ran() -> None:
+    data = _cobertura(
+        '<line number="1" hits="0"/><line number="1" hits="2"/>'
+        '<line number="2" hits="3"/><line number="2" hits="0"/><line number="3" hits="0"/>'
+    )
+    item = parse_cobertura(io.BytesIO(data), "c.xml").files["a.py"]
+    assert _figures(item) == (3, 1, 0, 0, 0)
+    assert item.missing_text == "3"
+
+
+def _coverage_json(lines: dict, summary: dict) -> bytes:
+    import json as _json
+
+    full = {
+        "covered_lines": max(0, summary["num_statements"] - summary["missing_lines"]),
+        "num_branches": 0, "num_partial_branches": 0, "missing_branches": 0,
+        "percent_covered": 0.0, **summary,
+    }  # fmt: skip
+    entry = {"excluded_lines": [], "summary": full, **lines}
+    meta = {"version": "7.6.1", "branch_coverage": False}
+    return _json.dumps({"meta": meta, "files": {"a.py": entry}, "totals": full}).encode()
+
+
+@pytest.mark.parametrize(
+    ("lines", "summary", "message"),
+    [
+        (
+            {"executed_lines": [], "missing_lines": [1, 2]},
+            {"num_statements": 1, "missing_lines": 2},
+            "file 'a.py': more missing than measured in its summary",
+        ),
+        (
+            {"executed_lines": [1, 1], "missing_lines": [2]},
+            {"num_statements": 3, "missing_lines": 1},
+            "file 'a.py': executed_lines lists a line twice",
+        ),
+        (
+            {"executed_lines": [1], "missing_lines": [2, 2]},
+            {"num_statements": 3, "missing_lines": 2},
+            "file 'a.py': missing_lines lists a line twice",
+        ),
+    ],
+)
+def test_coverage_json_refusals(lines: dict, summary: dict, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "coverage.json"
+    path.write_bytes(_coverage_json(lines, summary))
+    assert _refused(path, tmp_path) == f"Error: {path}: {message}"
+
+
+def test_coverage_json_with_a_byte_order_mark(tmp_path: Path) -> None:
+    from reportgen.inputs.coverage_json import parse_coverage_json
+
+    data = _coverage_json(
+        {"executed_lines": [1], "missing_lines": [2]}, {"num_statements": 2, "missing_lines": 1}
+    )
+    snapshot = parse_coverage_json(b"\xef\xbb\xbf" + data, "bom.json")
+    assert _figures(snapshot.files["a.py"]) == (2, 1, 0, 0, 0)
+
+
+def test_bad_function_lines_in_coverage_json_are_one_line() -> None:
+    from reportgen.inputs.function_json import function_regions_from_json
+
+    with pytest.raises(InputError) as caught:
+        function_regions_from_json(b'{"f": {"executed_lines": "x"}}', "c.json", "a.py")
+    assert str(caught.value) == (
+        "c.json: file 'a.py': bad functions (Expected `array`, got `str` - at"
+        " `$[...].executed_lines`)"
+    )
+
+
+def test_a_snapshots_regions_unreadable_when_a_function_needs_its_name() -> None:
+    """Regions are decoded for a function's name only when a report compares that file."""
+    body = body_of(NESTED_SNAPSHOT)
+    body["coverage"]["files"][0][5] = "nope"
+    body["coverage"]["files"][0][6] = [OUTER]
+    found = reader.read_snapshot(framed(body), "s.snapshot", lambda path: False)
+    assert found.functions is not None
+    assert found.functions.sides("other.py") is False  # a file the snapshot does not hold
+    with pytest.raises(InputError) as caught:
+        found.functions.sides("m.py")
+    assert str(caught.value) == (
+        "s.snapshot: corrupt snapshot (file 'm.py': Expected `array | null`, got `str`)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            b"--- /dev/null\n+++ /dev/null\n@@ -0,0 +1 @@\n+x\n",
+            "not a valid unified diff (a file header names no path)",
+        ),
+        (
+            b"--- a/x.py\n+++ b/x.py\n@@ -1 +1,99999999999999999999 @@\n+x\n",
+            "not a valid unified diff (Hunk is shorter than expected)",
+        ),
+    ],
+)
+def test_unified_diff_refusals(data: bytes, message: str) -> None:
+    from reportgen.inputs.unified_diff import parse_unified_diff
+
+    with pytest.raises(InputError) as caught:
+        parse_unified_diff(io.BytesIO(data), "d.diff")
+    assert str(caught.value) == f"d.diff: {message}"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("precision = 11", "precision: must be 0 to 10, not 11"),
+        (
+            'next = ["a"]\n[[criteria]]\ntext = "t"\nnext = ["b"]',
+            "next: given twice (at the top and inside a table)",
+        ),
+        ("precision = 1.5", "precision: must be a whole number, not 1.5"),
+        ("precision = true", "precision: must be a whole number, not True"),
+        ("date = 2025-10-27T10:00:00", None),  # a date-time gives its date
+        ('target = "x.py"', "target: must be an array of tables ([[target]]), not 'x.py'"),
+        ("[[target]]\nmin = 80", "target[0].path: missing (the file or glob the target is about)"),
+        ('scope = "tools/"', "scope: must be a table ([scope]), not 'tools/'"),
+        ("[scope]\ntarget = 80", 'scope.prefix: missing (the path prefix, e.g. "tools/")'),
+        ('[scope]\nprefix = "t/"\ntarget = [1, 2, 3]', "scope.target: must be a number or [min, max], not [1, 2, 3]"),
+        ("[[criteria]]\ndone = true", "criteria[0]: needs `check` (automatic) or `text` (manual)"),
+        ('[[criteria]]\ncheck = "max-time"', "criteria[0].seconds: max-time needs `seconds`, a number >= 0"),
+        ("patch = 80", "patch: must be a table ([patch]), not 80"),
+        ("[patch]", "patch.min: missing (the least share of changed lines covered)"),
+        ('inputs = "a.json"', "inputs: must be a table ([inputs]), not 'a.json'"),
+    ],
+)  # fmt: skip
+def test_spec_refusals(text: str, message: str | None) -> None:
+    from pathlib import PurePath
+
+    from reportgen.errors import SpecError
+    from reportgen.inputs.spec import parse_spec
+
+    if message is None:
+        assert parse_spec(text.encode(), "s.toml", PurePath(".")).date == "2025-10-27"
+        return
+    with pytest.raises(SpecError) as caught:
+        parse_spec(text.encode(), "s.toml", PurePath("."))
+    assert str(caught.value) == f"s.toml: {message}"
+
+
+def test_a_scope_target_of_one_number_is_a_minimum() -> None:
+    from pathlib import PurePath
+
+    from reportgen.inputs.spec import parse_spec
+
+    spec = parse_spec(b'[scope]\nprefix = "t/"\ntarget = 80', "s.toml", PurePath("."))
+    assert spec.scope is not None and (spec.scope.min, spec.scope.max) == (80.0, None)
+    spec = parse_spec(b'[scope]\nprefix = "t/"', "s.toml", PurePath("."))
+    assert spec.scope is not None and (spec.scope.min, spec.scope.max) == (None, None)
