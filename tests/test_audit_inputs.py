@@ -241,6 +241,22 @@ def test_lcov_records_of_one_file_are_merged_as_lcov_adds_them() -> None:
     assert _figures(snapshot.files["src/b.c"]) == (1, 0, 0, 0, 0)
 
 
+def test_lcov_function_indices_count_within_their_section() -> None:
+    """lcov 2.2 numbers FNL/FNA functions within each section: a header's section from one
+    test binary and its section from another (tracefiles concatenated) each start at index 0,
+    for the functions each binary instantiated. Each keeps its own name and lines."""
+    text = (
+        "TN:one\nSF:a.h\nFNL:0,1,4\nFNA:0,1,main\nDA:1,1\nDA:2,1\nDA:6,0\nend_of_record\n"
+        "TN:two\nSF:a.h\nFNL:0,6,7\nFNA:0,0,helper\nDA:6,0\nDA:7,0\nend_of_record\n"
+    )
+    item = parse_lcov(io.BytesIO(text.encode()), "t.info").files["a.h"]
+    assert [(r.name, r.start_line, sorted(r.lines)) for r in item.regions or ()] == [
+        ("main", 1, [1, 2]),
+        ("helper", 6, [6, 7]),
+    ]
+    assert (item.enclosing(2), item.enclosing(7)) == ("main", "helper")
+
+
 @pytest.mark.parametrize(
     ("count", "ran"),
     [("0.0", False), ("0.", False), ("000", False), ("2.0", True), ("0.5", True), ("1.", True)],
