@@ -650,3 +650,54 @@ def test_a_scope_target_of_one_number_is_a_minimum() -> None:
     assert spec.scope is not None and (spec.scope.min, spec.scope.max) == (80.0, None)
     spec = parse_spec(b'[scope]\nprefix = "t/"', "s.toml", PurePath("."))
     assert spec.scope is not None and (spec.scope.min, spec.scope.max) == (None, None)
+
+
+def _docs(root: Path, cases: str, ids: list[str]) -> dict[str, str]:
+    from reportgen.inputs.test_results import parse_junit
+    from reportgen.inputs.test_sources import docstrings_of
+
+    run_ = parse_junit(io.BytesIO(f"<testsuite>{cases}</testsuite>".encode()), "j.xml")
+    return docstrings_of(run_, ids, root)
+
+
+def test_test_docstrings_are_read_only_inside_the_source_root(tmp_path: Path) -> None:
+    """A JUnit `file` attribute naming a module outside the root (absolute, or `..`) is not
+    read, though it exists and parses; the same module inside the root is."""
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    module = 'def test_a():\n    """Outside secret."""\n'
+    (outside / "t.py").write_text(module)
+    (root / "t.py").write_text(module.replace("Outside secret", "Inside"))
+    for file in (str(outside / "t.py"), "../outside/t.py"):
+        case = f'<testcase classname="X" name="test_a" file="{file}"/>'
+        assert _docs(root, case, ["X::test_a"]) == {}
+    case = '<testcase classname="X" name="test_a" file="t.py"/>'
+    assert _docs(root, case, ["X::test_a"]) == {"X::test_a": "Inside."}
+
+
+def test_test_docstrings_of_modules_that_do_not_parse_or_are_too_large(tmp_path: Path) -> None:
+    from reportgen.inputs.test_sources import MAX_BYTES
+
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_bad.py").write_text('def test_a(:\n    """Never read."""\n')
+    big = 'def test_a():\n    """Too far."""\n' + "#" * MAX_BYTES + "\n"
+    (tmp_path / "tests" / "test_big.py").write_text(big)
+    cases = (
+        '<testcase classname="tests.test_bad" name="test_a"/>'
+        '<testcase classname="tests.test_big" name="test_a"/>'
+    )
+    assert _docs(tmp_path, cases, ["tests.test_bad::test_a", "tests.test_big::test_a"]) == {}
+    (tmp_path / "tests" / "test_big.py").write_text(big[: -MAX_BYTES // 2])
+    assert _docs(tmp_path, cases, ["tests.test_big::test_a"]) == {
+        "tests.test_big::test_a": "Too far."
+    }
+
+
+def test_source_regions_of_text_that_is_not_python() -> None:
+    from reportgen.inputs.function_regions import docstring_lines, function_regions_from_source
+
+    for text in ("def f(:\n    pass\n", "x = 1\x00\n", "(" * 300 + ")" * 300):
+        assert function_regions_from_source(text) is None
+        assert docstring_lines(text) == frozenset()
+    assert docstring_lines('"""Doc\nmore."""\ndef f():\n    """One."""\n') == {1, 2, 4}
