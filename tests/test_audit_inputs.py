@@ -594,6 +594,11 @@ def test_a_snapshots_regions_unreadable_when_a_function_needs_its_name() -> None
             b"--- a/x.py\n+++ b/x.py\n@@ -1 +1,99999999999999999999 @@\n+x\n",
             "not a valid unified diff (Hunk is shorter than expected)",
         ),
+        (
+            b"--- a/x.py\n+++ b/x.py\n@@ -1 +" + b"9" * 5000 + b" @@\n+x\n",
+            "not a valid unified diff (Exceeds the limit (4300 digits) for integer string"
+            " conversion)",
+        ),
     ],
 )
 def test_unified_diff_refusals(data: bytes, message: str) -> None:
@@ -701,3 +706,55 @@ def test_source_regions_of_text_that_is_not_python() -> None:
         assert function_regions_from_source(text) is None
         assert docstring_lines(text) == frozenset()
     assert docstring_lines('"""Doc\nmore."""\ndef f():\n    """One."""\n') == {1, 2, 4}
+
+
+def test_cobertura_sources_alone_and_sources_from_elsewhere(tmp_path: Path) -> None:
+    """A report of no class holds no file; several sources from another machine, none of
+    them here, keep their place below their common folder; absolute and relative sources
+    mixed have none; sources written last, after the packages, still place the files."""
+    from reportgen.inputs.cobertura import _resolver
+
+    empty = b"<coverage><sources><source>/ci/x/src</source></sources></coverage>"
+    assert parse_cobertura(io.BytesIO(empty), "c.xml").files == {}
+    root = str(tmp_path)
+    assert _resolver(["/ci/x/src", "/ci/x/lib"], root)("a.py") == "src/a.py"
+    assert _resolver(["/ci/x/src", "../other/lib"], root)("a.py") == "a.py"
+    # Sources written after the packages, the last element of the report: still used.
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    late = (
+        '<coverage><packages><package><classes><class filename="mod.py"><lines>'
+        '<line number="1" hits="1"/></lines></class></classes></package></packages>'
+        f"<sources><source>{tmp_path}/src/pkg</source></sources></coverage>"
+    )
+    assert list(parse_cobertura(io.BytesIO(late.encode()), "c.xml", str(tmp_path)).files) == [
+        "src/pkg/mod.py"
+    ]
+
+
+def test_coverage_py_version_of_what_is_not_a_report() -> None:
+    assert reader.coverage_py_version(b"not json") is None
+    assert reader.coverage_py_version(b'{"meta": {"version": 7}}') is None
+    assert reader.coverage_py_version(b'{"meta": {"version": "7.6.1"}}') == "7.6.1"
+
+
+def test_a_spec_target_written_as_one_inline_table() -> None:
+    from pathlib import PurePath
+
+    from reportgen.inputs.spec import parse_spec
+
+    spec = parse_spec(b'target = {path = "a.py", min = 80}', "s.toml", PurePath("."))
+    assert [(t.pattern, t.min, t.delta) for t in spec.targets] == [("a.py", 80.0, None)]
+
+
+def test_function_summaries_absent_or_without_a_start_line() -> None:
+    from reportgen.inputs.function_json import function_sides_from_json
+
+    # coverage.py 7.6's regions before summaries were added: figures come from the lines.
+    assert function_sides_from_json(b'{"f": {"executed_lines": [2]}}', "c.json", "a.py") is None
+    summary = (
+        '"summary": {"num_statements": 2, "missing_lines": 1, "num_branches": 0,'
+        ' "num_partial_branches": 0, "missing_branches": 0}'
+    )
+    blob = f'{{"f": {{"executed_lines": [5], "missing_lines": [3], {summary}}}}}'.encode()
+    (side,) = function_sides_from_json(blob, "c.json", "a.py") or ()
+    assert (side.name, side.start_line, side.missing_lines) == ("f", 3, [3])
