@@ -486,7 +486,7 @@ def test_added_tests_show_their_docstrings(tmp_path: Path) -> None:
     assert "Runs of spaces" not in bare
 
 
-def docstrings_of_follow_the_file_attribute(tmp_path: Path) -> None:
+def test_docstrings_of_follow_the_file_attribute(tmp_path: Path) -> None:
     """The JUnit `file` attribute finds a test whose classname names no module path."""
     import io
 

@@ -140,7 +140,7 @@ class _Reader:
         item = self.current
         if item is None or not item.numbers:
             return
-        hits = _hits(self.filename, item, self.source)
+        hits = _hits(one_line(self.filename), item, self.source)  # named in errors only
         if item.done:  # the file's lines from an earlier class: a line ran if it ran in any
             packed = _PACKED_DECODER.decode(item.done)
             for line, ran in hits.items():
@@ -327,7 +327,7 @@ def _snapshot(reader: _Reader, source: str, source_root: str) -> CoverageSnapsho
     for filename, item in reader.files.items():
         path = resolve(filename)
         if path in files:
-            raise InputError(f"{source}: file {path!r} is listed under two names")
+            raise InputError(f"{source}: file {one_line(path)!r} is listed under two names")
         hits = _PACKED_DECODER.decode(item.done) if item.done else {}
         files[path] = _file(path, hits, item, has_branches)
     return CoverageSnapshot(

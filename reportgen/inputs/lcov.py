@@ -4,7 +4,10 @@ A record runs from `SF:` to `end_of_record`. Lines come from `DA:<line>,<count>`
 line is a statement, missed when its count is 0, so line figures are exact. Branches are counted
 as LCOV counts them: each `BRDA:<line>,<block>,<branch>,<taken>` is one branch, covered when
 taken is a number above 0 ("-" is a branch whose line never ran). Functions come from `FN`
-(`FN:<start>[,<end>],<name>`) or LCOV 2.2's `FNL`/`FNA` records. Other keys are skipped.
+(`FN:<start>[,<end>],<name>`) or LCOV 2.2's `FNL`/`FNA` records, whose indices count within
+their record. Other keys are skipped. A file in several records (one per test, or tracefiles
+concatenated) is merged as `lcov --add-tracefile` adds counts: a line or branch is covered
+when any record ran it.
 The file is read line by line: memory holds the model, not the text.
 """
 
@@ -34,8 +37,9 @@ class _Record:
         self.hits: dict[int, bool] = {}  # line -> ran
         self.branches: dict[tuple[int, str, str], bool] = {}  # (line, block, branch) -> taken
         self.functions: dict[str, tuple[int, int | None]] = {}  # name -> (start, end)
-        self.indexed: dict[str, tuple[int, int | None]] = {}  # FNL index -> (start, end)
-        self.names: dict[str, str] = {}  # FNA index -> name
+        # The current section's FNL index -> (start, end) and FNA index -> name.
+        self.indexed: dict[str, tuple[int, int | None]] = {}
+        self.names: dict[str, str] = {}
 
 
 class _Parser:
@@ -71,12 +75,13 @@ class _Parser:
             if text == "end_of_record":
                 if self.current is None:
                     raise self.error("end_of_record outside a record")
+                _name_indexed(self.current)
                 self.current = None
                 return
             raise self.error(f"{one_line(text, 30)!r} is not a KEY:VALUE record line")
         if key == "SF":
             if self.current is not None:
-                raise self.error(f"SF inside the record of {self.current_path!r}")
+                raise self.error(f"SF inside the record of {one_line(self.current_path)!r}")
             if not value.strip():
                 raise self.error("SF without a path")
             self.current_path = value.strip()
@@ -135,6 +140,16 @@ class _Parser:
         # (checksums, MC/DC) say nothing reportgen shows.
 
 
+def _name_indexed(record: _Record) -> None:
+    """Name the record's FNL functions by their FNA aliases, as its section ends: an index
+    counts within one section, and a file's next section (another test's) numbers anew."""
+    for index, name in record.names.items():
+        if index in record.indexed and name:
+            record.functions.setdefault(name, record.indexed[index])
+    record.indexed.clear()
+    record.names.clear()
+
+
 _RECORD_KEYS = frozenset({"DA", "BRDA", "FN", "FNDA", "FNL", "FNA", "LF", "LH", "BRF", "BRH"})
 
 
@@ -182,7 +197,7 @@ def _snapshot(records: dict[str, _Record], source: str, source_root: str) -> Cov
     for name, record in records.items():
         path = _path(name, root)
         if path in files:
-            raise InputError(f"{source}: file {path!r} is listed under two names")
+            raise InputError(f"{source}: file {one_line(path)!r} is listed under two names")
         files[path] = _file(path, record, has_branches)
     return CoverageSnapshot(
         files=dict(sorted(files.items())), has_branches=has_branches, sources=(source,)
@@ -222,10 +237,7 @@ def _file(path: str, record: _Record, has_branches: bool) -> FileCoverage:
 
 
 def _regions(record: _Record) -> tuple[Region, ...] | None:
-    spans = dict(record.functions)
-    for index, name in record.names.items():
-        if index in record.indexed and name:
-            spans.setdefault(name, record.indexed[index])
+    spans = record.functions  # each section's FNL/FNA functions are named as it ends
     if not spans:
         return None
     starts = sorted({start for start, _ in spans.values()})

@@ -372,7 +372,7 @@ def _name(target: PullRequestTarget) -> str:
 
 def _expect_ok(session: _Session, method: str, url: str, response: _Response) -> object:
     if not 200 <= response.status < 300:
-        raise GitHubError(f"{method} {url}: {_failure(session.target, response)}")
+        raise GitHubError(f"{method} {url}: {_failure(session.target, response, session.token)}")
     try:
         return json.loads(response.data)
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -380,10 +380,10 @@ def _expect_ok(session: _Session, method: str, url: str, response: _Response) ->
         raise GitHubError(f"{method} {url}: HTTP {response.status} answer is not JSON") from None
 
 
-def _failure(target: PullRequestTarget, response: _Response) -> str:
+def _failure(target: PullRequestTarget, response: _Response, token: str) -> str:
     if response.status == 0:
         return f"no answer ({response.reason})"
-    said = f"HTTP {response.status} {_github_message(response)}".rstrip()
+    said = f"HTTP {response.status} {_github_message(response, token)}".rstrip()
     if response.status in _REDIRECTS:
         location = response.headers.get("Location", "?")
         return f"{said}; redirect to {location} not followed: check the repository and API URL"

@@ -181,14 +181,15 @@ def redact(text: str, token: str) -> str:
     return text.replace(token, "***") if token else text
 
 
-def github_message(response: Response) -> str:
-    """GitHub's own reason (``{"message": "Bad credentials"}``) on one short line."""
+def github_message(response: Response, token: str = "") -> str:
+    """GitHub's own reason (``{"message": "Bad credentials"}``) on one short line, ``token``
+    redacted before the line is cut: a cut token would leave its start behind."""
     try:
         message = json.loads(response.data).get("message")
     except (ValueError, UnicodeDecodeError, AttributeError, RecursionError):
         message = None
     text = message if isinstance(message, str) and message else response.reason
-    return " ".join(text.split())[:200]
+    return redact(" ".join(text.split()), token)[:200]
 
 
 def ambiguous(response: Response) -> bool:

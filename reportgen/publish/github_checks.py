@@ -246,7 +246,7 @@ def _checked(session: _Session, method: str, url: str, response: api.Response) -
             ) from None
     if response.status == 0:
         raise GitHubError(f"{method} {url}: no answer ({response.reason})")
-    said = f"HTTP {response.status} {api.github_message(response)}".rstrip()
+    said = f"HTTP {response.status} {api.github_message(response, session.token)}".rstrip()
     if response.status in api.REDIRECTS:
         location = response.headers.get("Location", "?")
         hint = f"redirect to {location} not followed: check the repository and API URL"

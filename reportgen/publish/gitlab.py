@@ -175,7 +175,8 @@ def _notes(session: _Session) -> Iterator[_Note]:
         if not page:
             return
         if not _IID.fullmatch(page):
-            raise GitLabError(f"GET {url}: X-Next-Page {page[:40]!r} is not a page number")
+            shown = api.redact(page, session.token)[:40]  # redacted before it is cut
+            raise GitLabError(f"GET {url}: X-Next-Page {shown!r} is not a page number")
     raise GitLabError(
         f"merge request !{session.target.iid} has more than {MAX_PAGES * 100} notes;"
         " not adding another without reading them all"
@@ -218,17 +219,18 @@ def _url(session: _Session, note: _Note) -> str:
 
 def _expect(session: _Session, method: str, url: str, response: api.Response) -> Any:
     if not 200 <= response.status < 300:
-        raise GitLabError(f"{method} {url}: {_failure(session.target, response)}")
+        raise GitLabError(f"{method} {url}: {_failure(session, response)}")
     try:
         return json.loads(response.data)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise GitLabError(f"{method} {url}: HTTP {response.status} answer is not JSON") from None
 
 
-def _failure(target: MergeRequestTarget, response: api.Response) -> str:
+def _failure(session: _Session, response: api.Response) -> str:
     if response.status == 0:
         return f"no answer ({response.reason})"
-    said = f"HTTP {response.status} {_message(response)}".rstrip()
+    target = session.target
+    said = f"HTTP {response.status} {_message(response, session.token)}".rstrip()
     if response.status in api.REDIRECTS:
         location = response.headers.get("Location", "?")
         return f"{said}; redirect to {location} not followed: check CI_API_V4_URL"
@@ -248,9 +250,10 @@ _HINTS = {
 }
 
 
-def _message(response: api.Response) -> str:
+def _message(response: api.Response, token: str) -> str:
     """GitLab's reason: ``{"message": ...}`` (a string, or fields and their errors), or
-    ``{"error": ...}``, on one short line."""
+    ``{"error": ...}``, on one short line, ``token`` redacted before the line is cut (a cut
+    token would leave its start behind)."""
     try:
         data = json.loads(response.data)
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -262,7 +265,7 @@ def _message(response: api.Response) -> str:
             text = "; ".join(f"{key} {_joined(value)}" for key, value in text.items())
     if not isinstance(text, str) or not text:
         text = response.reason
-    return " ".join(text.split())[:200]
+    return api.redact(" ".join(text.split()), token)[:200]
 
 
 def _joined(value: object) -> str:
