@@ -628,3 +628,50 @@ def _worse_failure(kept: Failure | None, new: Failure) -> Failure:
     rank_kept = (-SEVERITY[kept.outcome], kept.message, kept.text)
     rank_new = (-SEVERITY[new.outcome], new.message, new.text)
     return new if rank_new < rank_kept else kept
+
+
+# --- Runs rebuilt from stored records ----------------------------------------------------
+
+
+def run_from_records(
+    records: Mapping[str, Any],
+    flaky: Iterable[str] = (),
+    failures: Iterable[tuple[str, str, str]] = (),
+    time: float | None = None,
+) -> TestRun:
+    """A run rebuilt from a JSON summary's `tests.records` (`{id: [outcome, seconds]}`),
+    its `tests.flaky` ids (passed only on a rerun) and `tests.failures` as (id, outcome,
+    message); `time` is the run's total (default: the sum of the tests' times).
+
+    The records come from archived files, so their shape is checked: ValueError names the
+    first record that is not `[outcome, seconds]` with a known outcome and seconds >= 0.
+    Executions are not stored, so every test counts as run once.
+    """
+    builder = RunBuilder()
+    reruns = set(flaky)
+    for test_id, record in records.items():
+        outcome, seconds = _checked_record(test_id, record)
+        sev = SEVERITY[outcome]
+        rerun = sev == SEV_PASSED and test_id in reruns
+        # Classname "" and the full id: the builder splits it at its first "::", as it
+        # splits every id, so the run's ids are the records' ids.
+        builder.occurrence("", test_id, sev, rerun, 1, seconds, "")
+    kept = [Failure(i, outcome, message, message) for i, outcome, message in failures]
+    return builder.build(time, kept)
+
+
+def _checked_record(test_id: object, record: object) -> tuple[str, float]:
+    if not isinstance(test_id, str):
+        raise ValueError(f"a record's id is not text ({type(test_id).__name__})")
+    where = f"record {test_id[:80]!r}"
+    if not isinstance(record, list | tuple) or len(record) != 2:
+        raise ValueError(f"{where}: not [outcome, seconds]")
+    outcome, seconds = record
+    if outcome not in SEVERITY:
+        raise ValueError(f"{where}: unknown outcome {str(outcome)[:40]!r}")
+    # bool is an int to Python, never a duration.
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise ValueError(f"{where}: seconds are not a number")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"{where}: seconds {seconds!r} out of range")
+    return outcome, float(seconds)
