@@ -491,8 +491,8 @@ def check_command(
     metavar="N",
     type=click.IntRange(0, 1000),
     default=20,
-    show_default=True,
-    help="Read the tests of the newest N archived steps for flaky and slowing tests (0: none).",
+    help="Flaky and slowing tests from the newest N archived steps with tests"
+    " (default: 20; 0: none).",
 )
 @reported
 def index_command(directory: str, templates_dir: str | None, history_runs: int) -> None:
