@@ -440,3 +440,16 @@ def test_tables_are_bounded(tmp_path: Path) -> None:
     assert len(rows) == 100
     assert rows[0][0] == "`t.mod::test_000`" and rows[-1][0] == "`t.mod::test_099`"
     assert "\n…and 30 more.\n" in text
+
+
+def test_target_never_measured_is_listed_without_a_chart(tmp_path: Path) -> None:
+    archive = tmp_path / "reports"
+    data = summary(1, {"tools/gone.py": (10, 5)}, {}, None, None)
+    data["coverage"]["targets"][0]["after"] = None  # the target matched no measured file
+    write(archive, "s1", data)
+    assert run("index", str(archive)).exit_code == 0
+    text = (archive / "index.md").read_text(encoding="utf-8")
+    assert table(text, "| Target | Trend | First → last |") == [["`tools/gone.py`", "·", "—"]]
+    html = (archive / "index.html").read_text(encoding="utf-8")
+    assert "<p><code>tools/<wbr>gone.<wbr>py</code>: —</p>" in html
+    assert "Coverage of tools/gone.py" not in html
