@@ -352,15 +352,17 @@ def test_records_rebuild_the_run_they_were_written_from() -> None:
 @pytest.mark.parametrize(
     ("records", "message"),
     [
-        ({"a": "passed"}, "record 'a': not [outcome, seconds]"),
-        ({"a": ["won", 1]}, "record 'a': unknown outcome 'won'"),
-        ({"a": ["passed", "1"]}, "record 'a': seconds are not a number"),
-        ({"a": ["passed", float("nan")]}, "record 'a': seconds nan out of range"),
-        ({"a": ["passed", -0.5]}, "record 'a': seconds -0.5 out of range"),
+        ({"a": "passed"}, "Expected `array`, got `str` - at `$[...]`"),
+        ({"a": ["won", 1]}, "Invalid enum value 'won' - at `$[...][0]`"),
+        ({"a": ["passed", "1"]}, "Expected `float`, got `str` - at `$[...][1]`"),
+        ({"a": ["passed", float("nan")]}, "Expected `float` >= 0.0 - at `$[...][1]`"),
+        ({"a": ["passed", -0.5]}, "Expected `float` >= 0.0 - at `$[...][1]`"),
+        ({"a": ["passed", float("inf")]}, "Expected `float` <= 1000000000.0"),
+        ({7: ["passed", 1]}, "Expected `str`, got `int` - at `key` in `$`"),
     ],
 )
 def test_run_from_records_refuses_a_malformed_record(records: Any, message: str) -> None:
-    with pytest.raises(ValueError, match=re.escape(message)):
+    with pytest.raises(ValueError, match=re.escape(f"tests.records: {message}")):
         run_from_records(records)
 
 

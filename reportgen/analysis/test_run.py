@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, chain
 from operator import add
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -632,6 +632,17 @@ def _worse_failure(kept: Failure | None, new: Failure) -> Failure:
 
 # --- Runs rebuilt from stored records ----------------------------------------------------
 
+# A JSON summary's `tests.records`: id -> [outcome, seconds]. Seconds are bounded so that a
+# sum of them stays finite (a billion seconds is over thirty years).
+MAX_SECONDS = 1e9
+Records = dict[
+    str,
+    tuple[
+        Literal["passed", "failed", "error", "skipped"],
+        Annotated[float, msgspec.Meta(ge=0, le=MAX_SECONDS)],
+    ],
+]
+
 
 def run_from_records(
     records: Mapping[str, Any],
@@ -643,35 +654,25 @@ def run_from_records(
     its `tests.flaky` ids (passed only on a rerun) and `tests.failures` as (id, outcome,
     message); `time` is the run's total (default: the sum of the tests' times).
 
-    The records come from archived files, so their shape is checked: ValueError names the
-    first record that is not `[outcome, seconds]` with a known outcome and seconds >= 0.
+    The records come from archived files, so their shape is checked: ValueError says where
+    a record is not `[outcome, seconds]` with a known outcome and 0 <= seconds <= 1e9.
     Executions are not stored, so every test counts as run once.
     """
-    builder = RunBuilder()
+    try:
+        # In C: a summary holds every test of its run, hundreds of thousands in a monorepo.
+        checked = msgspec.convert(records, Records)
+    except msgspec.ValidationError as err:
+        raise ValueError(f"tests.records: {err}") from None
     reruns = set(flaky)
-    for test_id, record in records.items():
-        outcome, seconds = _checked_record(test_id, record)
+    classes: dict[str, dict[str, tuple[int, float, str]]] = {}
+    for test_id, (outcome, seconds) in checked.items():
         sev = SEVERITY[outcome]
-        rerun = sev == SEV_PASSED and test_id in reruns
-        # Classname "" and the full id: the builder splits it at its first "::", as it
-        # splits every id, so the run's ids are the records' ids.
-        builder.occurrence("", test_id, sev, rerun, 1, seconds, "")
+        packed = sev | (_FLAKY if sev == SEV_PASSED and test_id in reruns else 0) | 1 << _RUNS
+        # Split as every id is stored, at its first "::", so the run's ids are the records'.
+        classname, name = _split_key(test_id)
+        classes.setdefault(classname, {})[name] = (packed, seconds, "")
+    builder = RunBuilder()
+    for classname, tests in classes.items():
+        builder.seal_class(classname, tests)
     kept = [Failure(i, outcome, message, message) for i, outcome, message in failures]
     return builder.build(time, kept)
-
-
-def _checked_record(test_id: object, record: object) -> tuple[str, float]:
-    if not isinstance(test_id, str):
-        raise ValueError(f"a record's id is not text ({type(test_id).__name__})")
-    where = f"record {test_id[:80]!r}"
-    if not isinstance(record, list | tuple) or len(record) != 2:
-        raise ValueError(f"{where}: not [outcome, seconds]")
-    outcome, seconds = record
-    if outcome not in SEVERITY:
-        raise ValueError(f"{where}: unknown outcome {str(outcome)[:40]!r}")
-    # bool is an int to Python, never a duration.
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-        raise ValueError(f"{where}: seconds are not a number")
-    if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"{where}: seconds {seconds!r} out of range")
-    return outcome, float(seconds)

@@ -12,6 +12,7 @@ import msgspec
 
 from reportgen.analysis.criteria import display_seconds
 from reportgen.analysis.history import History
+from reportgen.analysis.test_run import Records
 from reportgen.outputs.summary import READABLE_SCHEMAS, overall
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -74,14 +75,7 @@ class _Stats(msgspec.Struct):
 
 class _Tests(msgspec.Struct):
     after: _Stats | None = None
-    # Schema 2: every test of the after run, `id: [outcome, seconds]`.
-    records: dict[
-        str,
-        tuple[
-            Literal["passed", "failed", "error", "skipped"],
-            Annotated[float, msgspec.Meta(ge=0)],
-        ],
-    ] = {}
+    records: Records = {}  # schema 2: every test of the after run
     flaky: list[str] = []
     failures: list[_Failure] = []
 
