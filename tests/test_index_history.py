@@ -455,3 +455,19 @@ def test_target_never_measured_is_listed_without_a_chart(tmp_path: Path) -> None
     html = (archive / "index.html").read_text(encoding="utf-8")
     assert "<p><code>tools/<wbr>gone.<wbr>py</code>: —</p>" in html
     assert "Coverage of tools/gone.py" not in html
+
+
+def test_steady_tests_say_so_once_slowing_can_be_judged(tmp_path: Path) -> None:
+    """Two runs cannot show a slowing test (three earlier times are needed): the index says
+    so; four steady runs show neither table."""
+    archive = tmp_path / "reports"
+    tests = junit([("test_ok", "passed", 0.1, "")])
+    for step in range(1, 5):
+        write(archive, f"step-{step}", summary(step, {CONFIG: (100, 30)}, {}, None, tests))
+        assert run("index", str(archive)).exit_code == 0
+        text = (archive / "index.md").read_text(encoding="utf-8")
+        assert "| Test |" not in text
+        if step < 4:
+            assert text.endswith("\nNo flaky tests; telling slowing tests needs 4 runs.\n")
+        else:
+            assert text.endswith("\nNo flaky or slowing tests.\n")

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from reportgen.analysis.criteria import display_seconds
-from reportgen.analysis.history import History
+from reportgen.analysis.history import MIN_EARLIER, History
 from reportgen.analysis.test_run import Records
 from reportgen.outputs.summary import READABLE_SCHEMAS, overall
 
@@ -322,6 +322,8 @@ def _history(history: History | None) -> dict[str, Any] | None:
         "flaky_more": len(history.flaky) - len(flaky),
         "slowing": slowing,
         "slowing_more": len(history.slowing) - len(slowing),
+        # A test is judged slowing against at least MIN_EARLIER earlier times.
+        "slowing_needs": MIN_EARLIER + 1 if history.runs <= MIN_EARLIER else None,
     }
 
 
