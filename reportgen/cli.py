@@ -486,12 +486,20 @@ def check_command(
     callback=path,
     help="Templates overriding the built-ins.",
 )
+@click.option(
+    "--history-runs",
+    metavar="N",
+    type=click.IntRange(0, 1000),
+    default=20,
+    help="Flaky and slowing tests from the newest N archived steps with tests"
+    " (default: 20; 0: none).",
+)
 @reported
-def index_command(directory: str, templates_dir: str | None) -> None:
+def index_command(directory: str, templates_dir: str | None, history_runs: int) -> None:
     """Rebuild DIRECTORY/index.md and index.html from the archived JSON summaries."""
     from reportgen.commands.index import run_index
 
-    for line in run_index(Path(directory), templates_dir):
+    for line in run_index(Path(directory), templates_dir, history_runs):
         say(line)
 
 

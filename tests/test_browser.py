@@ -533,15 +533,16 @@ def test_names_wrap_between_words(layouts: dict, page: str, view: str) -> None:
 
 @pytest.mark.parametrize("view", list(VIEWS))
 def test_index_shows_every_column(layouts: dict, view: str) -> None:
-    """The index drops nothing, on a phone neither: each step's date, status and coverage
-    are on screen."""
+    """The index drops nothing, on a phone neither: each step's date, status, coverage and
+    tests are on screen."""
     cells = layouts["index", view]["cells"]
-    assert len(cells) == 2 * 7
+    assert len(cells) == 2 * 8
     assert [c for c in cells if not c["shown"]] == []
     texts = " ".join(c["text"] for c in cells)
     assert (
         "2025-10-27" in texts and "COMPLETED" in texts and "tools/soak/config_manager.py" in texts
     )
+    assert "46" in texts and "0.23s" in texts
 
 
 SCREENSHOT = ROOT / "reports" / "m3" / "screenshot.png"

@@ -343,9 +343,9 @@ def test_index_link_text_keeps_its_brackets() -> None:
     """A step's name is a link's text in the index: its brackets cannot end the link early."""
     from reportgen.outputs.render import make_environment, render
 
-    row = dict.fromkeys(("milestone", "title", "date", "status", "overall", "scope"))
-    row.update(step="Step [2] a]b", report="m3/step-2.md", targets=[])
-    index = {"trend": [], "sparkline": "", "rows": [row]}
+    row = dict.fromkeys(("milestone", "title", "date", "status", "overall", "scope", "tests"))
+    row.update(step="Step [2] a]b", report="m3/step-2.md", targets=[], time=None)
+    index = {"trend": [], "sparkline": "", "rows": [row], "target_trends": [], "history": None}
     text = render(make_environment(), "index.md", {"index": index})
     line = next(x for x in text.splitlines() if "step-2.md" in x)
     tokens = MD.parseInline(line.split(" | ")[1])[0].children or []

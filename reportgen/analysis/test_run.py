@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, chain
 from operator import add
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -633,3 +633,51 @@ def _worse_failure(kept: Failure | None, new: Failure) -> Failure:
     rank_kept = (-SEVERITY[kept.outcome], kept.message, kept.text)
     rank_new = (-SEVERITY[new.outcome], new.message, new.text)
     return new if rank_new < rank_kept else kept
+
+
+# --- Runs rebuilt from stored records ----------------------------------------------------
+
+# A JSON summary's `tests.records`: id -> [outcome, seconds]. Seconds are bounded so that a
+# sum of them stays finite (a billion seconds is over thirty years).
+MAX_SECONDS = 1e9
+Records = dict[
+    str,
+    tuple[
+        Literal["passed", "failed", "error", "skipped"],
+        Annotated[float, msgspec.Meta(ge=0, le=MAX_SECONDS)],
+    ],
+]
+
+
+def run_from_records(
+    records: Mapping[str, Any],
+    flaky: Iterable[str] = (),
+    failures: Iterable[tuple[str, str, str]] = (),
+    time: float | None = None,
+) -> TestRun:
+    """A run rebuilt from a JSON summary's `tests.records` (`{id: [outcome, seconds]}`),
+    its `tests.flaky` ids (passed only on a rerun) and `tests.failures` as (id, outcome,
+    message); `time` is the run's total (default: the sum of the tests' times).
+
+    The records come from archived files, so their shape is checked: ValueError says where
+    a record is not `[outcome, seconds]` with a known outcome and 0 <= seconds <= 1e9.
+    Executions are not stored, so every test counts as run once.
+    """
+    try:
+        # In C: a summary holds every test of its run, hundreds of thousands in a monorepo.
+        checked = msgspec.convert(records, Records)
+    except msgspec.ValidationError as err:
+        raise ValueError(f"tests.records: {err}") from None
+    reruns = set(flaky)
+    classes: dict[str, dict[str, tuple[int, float, str]]] = {}
+    for test_id, (outcome, seconds) in checked.items():
+        sev = SEVERITY[outcome]
+        packed = sev | (_FLAKY if sev == SEV_PASSED and test_id in reruns else 0) | 1 << _RUNS
+        # Split as every id is stored, at its first "::", so the run's ids are the records'.
+        classname, name = _split_key(test_id)
+        classes.setdefault(classname, {})[name] = (packed, seconds, "")
+    builder = RunBuilder()
+    for classname, tests in classes.items():
+        builder.seal_class(classname, tests)
+    kept = [Failure(i, outcome, message, message) for i, outcome, message in failures]
+    return builder.build(time, kept)

@@ -9,7 +9,10 @@ from typing import Any
 
 import msgspec
 
-from reportgen.commands.gather import template_dir
+from reportgen.analysis.history import DEFAULT_RUNS, HistoryRules, HistoryRun, read_history
+from reportgen.analysis.snapshot import SUFFIX
+from reportgen.analysis.test_run import TestRun, run_from_records
+from reportgen.commands.gather import read_bytes, template_dir
 from reportgen.errors import InputError
 from reportgen.outputs.atomic_write import JOURNAL, PlannedFile, recover, write_all
 
@@ -56,8 +59,67 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
-def run_index(directory: Path, templates_option: str | None) -> list[str]:
-    """Rebuild DIR/index.md (and index.html) from the archived summaries; returns messages."""
+def _step_tests(summary: dict[str, Any], path: Path) -> tuple[TestRun | None, str, str | None]:
+    """The tests of an archived step's after run, the commit they measured ("" when not
+    known) and a message when they could not be read: a schema-2 summary's records, else
+    the snapshot archived beside a schema-1 summary; (None, "", None) when it has neither."""
+    tests = summary.get("tests") or {}
+    if summary.get("schema", 1) >= 2:
+        if not tests.get("after"):
+            return None, "", None
+        failures = [
+            (f["id"], f["outcome"], f.get("message", "")) for f in tests.get("failures") or ()
+        ]
+        try:
+            run = run_from_records(
+                tests.get("records") or {},
+                tests.get("flaky") or (),
+                failures,
+                tests["after"]["time"],
+            )
+        except ValueError as err:  # summary_problem checked the shape: a last guard
+            return None, "", f"{path}: its tests left out of the history ({err})"
+        return run, "", None
+    snapshot = path.with_suffix(SUFFIX)
+    if not snapshot.is_file():
+        return None, "", None
+    from reportgen.inputs.snapshot import read_snapshot_tests
+
+    try:
+        commit, run = read_snapshot_tests(read_bytes(str(snapshot)), str(snapshot))
+    except InputError as err:
+        return None, "", f"{err}; its tests left out of the history"
+    return run, commit, None
+
+
+def _history_runs(steps: list[tuple[Any, Path]], limit: int) -> tuple[list[HistoryRun], list[str]]:
+    """The tests of the newest `limit` archived steps that have any, oldest first; steps
+    come in archive order (oldest first). Older steps' files are never read."""
+    from reportgen.outputs.index import step_order
+
+    runs: list[HistoryRun] = []
+    messages: list[str] = []
+    for item, path in sorted(steps, key=lambda found: step_order(found[0].summary), reverse=True):
+        if len(runs) >= limit:
+            break
+        tests, commit, problem = _step_tests(item.summary, path)
+        if problem:
+            messages.append(problem)
+        if tests is not None:
+            label = " ".join(
+                p for p in (item.summary.get("milestone"), item.summary.get("step")) if p
+            )
+            runs.append(HistoryRun(label or item.path, commit, tests))
+    runs.reverse()
+    return runs, messages
+
+
+def run_index(
+    directory: Path, templates_option: str | None, history_runs: int = DEFAULT_RUNS
+) -> list[str]:
+    """Rebuild DIR/index.md (and index.html) from the archived summaries; returns messages.
+    The tests of the newest `history_runs` steps that have any give the flaky and slowing
+    tables (0: none)."""
     from reportgen.outputs.index import ArchivedStep, build_index
     from reportgen.outputs.render import (
         builtin_template_dir,
@@ -87,14 +149,20 @@ def run_index(directory: Path, templates_option: str | None) -> list[str]:
         if data is None:
             continue
         steps.append(
-            ArchivedStep(
-                path=name,
-                summary=data,
-                report=_beside(path, ".md", directory),
-                html_report=_beside(path, ".html", directory),
+            (
+                ArchivedStep(
+                    path=name,
+                    summary=data,
+                    report=_beside(path, ".md", directory),
+                    html_report=_beside(path, ".html", directory),
+                ),
+                path,
             )
         )
-    context = {"index": build_index(steps)}
+    runs, problems = _history_runs(steps, history_runs)
+    messages.extend(problems)
+    history = read_history(runs, HistoryRules(runs=history_runs)) if runs else None
+    context = {"index": build_index([item for item, _ in steps], history)}
     jinja = make_environment(template_dir(templates_option), template_cache_dir())
     planned = []
     for name in ("index.md", "index.html"):

@@ -493,12 +493,19 @@ def _trend_points(
     return tuple(points)
 
 
-def trend_chart(trend: Sequence[Mapping[str, Any]], width: float = WIDE) -> TrendChart | None:
-    """Overall coverage per step, oldest first (`index.trend`), with the target band."""
+def trend_chart(
+    trend: Sequence[Mapping[str, Any]],
+    width: float = WIDE,
+    subject: str = "Overall coverage",
+    height: float = _TR_HEIGHT,
+) -> TrendChart | None:
+    """Coverage per step, oldest first, with the target band: the overall figure
+    (`index.trend`) or one target's (`index.target_trends[].targets[].points`), named by
+    `subject` in the description."""
     if not trend:
         return None
     left, right = _TR_LEFT, width - _TR_RIGHT
-    top, bottom = _TR_TOP, _TR_HEIGHT - _TR_BOTTOM
+    top, bottom = _TR_TOP, height - _TR_BOTTOM
     slot = (right - left) / len(trend)
     xs = [rounded(left + (i + 0.5) * slot) for i in range(len(trend))]
     values = [float(t["percent"]) for t in trend]
@@ -515,7 +522,7 @@ def trend_chart(trend: Sequence[Mapping[str, Any]], width: float = WIDE) -> Tren
     listed = "; ".join(f"{p.full_label or p.date} {p.text}" for p in points)
     return TrendChart(
         width=width,
-        height=_TR_HEIGHT,
+        height=height,
         plot_left=left,
         plot_right=right,
         plot_top=top,
@@ -525,7 +532,7 @@ def trend_chart(trend: Sequence[Mapping[str, Any]], width: float = WIDE) -> Tren
         points=points,
         radius=rounded(min(4.5, max(2.0, slot / 5))),
         path=path,
-        description=f"Overall coverage by step, oldest first: {listed}.",
+        description=f"{clean_text(subject)} by step, oldest first: {listed}.",
     )
 
 
