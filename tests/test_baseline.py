@@ -86,7 +86,7 @@ def test_git_store_report_equals_the_two_run_report(project: Project) -> None:
     got = json_report(project.repo, *project.head(), "--baseline", STORE)
     baseline = got.pop("baseline")
     # The one stored run is the baseline's: its tests are history, with nothing flaky yet.
-    assert got.pop("history") == {"runs": 1, "flaky": [], "slowing": []}
+    assert got.pop("history") == {"runs": 1, "flaky": [], "slowing": [], "unread": []}
     got.pop("history", None)  # history: tests/test_history.py
     assert got == expected
     assert baseline == {
@@ -229,7 +229,7 @@ def test_no_snapshot_is_a_report_without_a_before_side(project: Project, tmp_pat
         "distance": 0,
         "text": f"No baseline: {empty} holds no snapshot yet; this report has no before side.",
     }
-    assert got.pop("history") == {"runs": 0, "flaky": [], "slowing": []}
+    assert got.pop("history") == {"runs": 0, "flaky": [], "slowing": [], "unread": []}
     assert got == alone
     assert got["coverage"]["before"] is None and got["tests"]["before"] is None
     # A store that has snapshots, none of this history's: said so, still no error.

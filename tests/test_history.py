@@ -230,6 +230,7 @@ def test_pull_request_report_marks_known_flaky_failures(main_line: dict[str, Any
         "id": "tests.mod_3::test_case_17",
         "failed": 3,
         "runs": 20,
+        "flips": 6,
         "why": "flipped 6 times",
         "last_message": "AssertionError: run 15 was unlucky",
     }
@@ -334,6 +335,7 @@ def test_git_store_keeps_a_rerun_of_one_commit(tmp_path: Path) -> None:
             "id": "m::t",
             "failed": 1,
             "runs": 4,
+            "flips": 1,
             "why": f"passed and failed on {three[:7]}",
             "last_message": "race",
         }
@@ -491,17 +493,25 @@ def test_archived_steps_are_the_history_of_a_milestone(tmp_path: Path) -> None:
                 "id": "m::t",
                 "failed": 2,
                 "runs": 4,
+                "flips": 3,
                 "why": "flipped 3 times",
                 "last_message": "flaky again",
             }
         ],
         "slowing": [],
+        "unread": [],
     }
     assert summary["tests"]["known_flaky"] == []  # it failed in step 4 too: still failing
     report = (archive / "m--step-5.md").read_text(encoding="utf-8")
     assert "*flaky in earlier steps: failed 2 of the last 4 runs*: flaky again" in report
     assert "From the last 4 stored runs in earlier steps." in report
-    assert summary["tests"]["records"] == {"m::slow": ["passed", 3.0], "m::t": ["failed", 0.0]}
+    assert summary["tests"]["records"] == {
+        "passed": {"m::slow": 3.0},
+        "failed": {"m::t": 0.0},
+        "error": {},
+        "skipped": {},
+        "runs": {},
+    }
 
 
 def test_an_empty_store_reads_no_runs(main_line: dict[str, Any], tmp_path: Path) -> None:
@@ -511,7 +521,7 @@ def test_an_empty_store_reads_no_runs(main_line: dict[str, Any], tmp_path: Path)
     done = run_step({**main_line, "store": empty}, "--format", "json", "--exit-zero")
     assert done.exit_code == 0, done.stderr
     summary = json.loads(done.stdout)
-    assert summary["history"] == {"runs": 0, "flaky": [], "slowing": []}
+    assert summary["history"] == {"runs": 0, "flaky": [], "slowing": [], "unread": []}
     assert summary["baseline"]["commit"] is None
 
 
@@ -552,3 +562,119 @@ def test_real_pytest_runs_give_their_flaky_and_slowing_tests() -> None:
         ("tests.test_things::test_gets_slow", 7)
     ]
     assert (history.slowing[0].time, history.slowing[0].median) == (0.703, 0.01)
+
+
+def junit_of(*cases: tuple[str, str, float]) -> Any:
+    """A pytest-written run from (name, outcome, seconds) of class `m`; outcome "R" is a
+    failed attempt and a passing rerun, as pytest-rerunfailures writes it."""
+    body = []
+    for name, outcome, seconds in cases:
+        head = f'<testcase classname="m" name="{name}" time="{seconds}"'
+        if outcome == "F":
+            body.append(f'{head}><failure message="boom">x</failure></testcase>')
+        elif outcome == "S":
+            body.append(f'{head}><skipped message="later"/></testcase>')
+        elif outcome == "R":
+            body.append(f"{head}/>{head}/>")
+        else:
+            body.append(f"{head}/>")
+    return parse(f'<testsuite name="pytest">{"".join(body)}</testsuite>'.encode())
+
+
+def test_a_rerun_is_not_a_slow_down() -> None:
+    """A rerun test's time is its attempts' sum: slowing compares a time per execution."""
+    steady = [junit_of(("t", "P", 1.0)) for _ in range(4)]
+    rerun = junit_of(("t", "R", 1.0))
+    assert rerun.class_results("m")["t"] == (1, True, 2.0, 2)
+    history = history_of([*steady, rerun])
+    assert [t.id for t in history.flaky] == ["m::t"]
+    assert history.slowing == ()
+    # A real slow-down of a rerun test still shows, per execution.
+    slow = junit_of(("t", "R", 3.0))
+    assert [(t.id, t.time, t.median) for t in history_of([*steady, slow]).slowing] == [
+        ("m::t", 3.0, 1.0)
+    ]
+
+
+def test_the_flaky_note_counts_the_runs_the_test_ran_in() -> None:
+    from reportgen.analysis.history import known_flaky_notes
+
+    outcomes = ["P", "F", "S", "S", "S", "P", "F"]
+    history = history_of([junit_of(("t", o, 0.1)) for o in outcomes])
+    assert [(t.failed, t.runs, t.flips) for t in history.flaky] == [(2, 4, 3)]
+    assert known_flaky_notes(history, "main") == {
+        "m::t": "flaky on main: failed 2 of the last 4 runs"
+    }
+    # GitLab names the base by its commit: the note does not print 40 hex digits.
+    assert known_flaky_notes(history, "a" * 40)["m::t"].startswith("flaky on the base branch:")
+    assert known_flaky_notes(history, "")["m::t"].startswith("flaky in earlier steps:")
+
+
+def test_an_unreadable_older_run_is_left_out_and_said(
+    main_line: dict[str, Any], tmp_path: Path
+) -> None:
+    """A corrupt snapshot of an older main-line commit is history, not the before side: the
+    report is made from the others and says which was left out."""
+    import shutil
+
+    store = tmp_path / "store"
+    shutil.copytree(main_line["store"], store)
+    broken = store / f"{main_line['shas'][3]}.snapshot"
+    broken.write_bytes(b"not a snapshot")
+    done = run_step({**main_line, "store": store}, "--format", "json", "--exit-zero")
+    assert done.exit_code == 0, done.stderr
+    history = json.loads(done.stdout)["history"]
+    assert history["runs"] == 19
+    assert history["unread"] == [f"{broken}: not a reportgen snapshot"]
+    done = run_step({**main_line, "store": store}, "--format", "md", "--exit-zero")
+    assert (
+        f"From the last 19 stored runs on main. 1 stored run could not be read and is left"
+        f" out: {broken}: not a reportgen snapshot" in done.stdout.replace("\\_", "_")
+    )
+    # The baseline itself (the newest) stays an input error: it is the before side.
+    (store / f"{main_line['shas'][-1]}.snapshot").write_bytes(b"not a snapshot")
+    done = run_step({**main_line, "store": store}, "--format", "json", "--exit-zero")
+    assert done.exit_code == 2 and "not a reportgen snapshot" in done.stderr
+
+
+def test_no_regressions_says_what_it_did_not_count(
+    main_line: dict[str, Any], tmp_path: Path
+) -> None:
+    spec = tmp_path / "spec.toml"
+    spec.write_text('[[criteria]]\ncheck = "no-regressions"\n', encoding="utf-8")
+    done = run_step(main_line, "--spec", str(spec), "--format", "json")
+    criteria = json.loads(done.stdout)["criteria"]
+    assert criteria[0]["achieved"] == "1 test regression (1 known flaky not counted)"
+    assert done.exit_code == 1  # the real regression still fails it
+
+
+def test_an_earlier_step_without_a_snapshot_keeps_the_older_history(tmp_path: Path) -> None:
+    """`before = "previous"` when the latest earlier step was archived without a snapshot:
+    no before side, but the older steps' runs are still history."""
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    archive = tmp_path / "archive"
+    plan = ["P", "F", "P", "F", "F"]
+    for number, outcome in enumerate(plan, start=1):
+        xml = f'<testsuite><testcase classname="m" name="t">{"<failure/>" if outcome == "F" else ""}</testcase></testsuite>'
+        (tmp_path / f"s{number}.xml").write_text(xml, encoding="utf-8")
+        previous = 'before = "previous"\n' if number > 1 else ""
+        (tmp_path / f"s{number}.toml").write_text(
+            f'milestone = "M"\nstep = "Step {number}"\n[inputs]\n{previous}junit = "s{number}.xml"\n',
+            encoding="utf-8",
+        )
+        if number == 5:
+            (archive / "m--step-4.snapshot").unlink()
+        done = CliRunner().invoke(
+            main,
+            ["step", "--spec", str(tmp_path / f"s{number}.toml"), "--format", "json"]
+            + ["--out", f"{archive}/", "--exit-zero"],
+            env={"SOURCE_DATE_EPOCH": ""},
+        )
+        assert done.exit_code == 0, done.stderr
+    summary = json.loads((archive / "m--step-5.json").read_text())
+    assert summary["baseline"]["text"].startswith("No baseline: Step 4 was archived without")
+    assert summary["history"]["runs"] == 3
+    assert [(t["id"], t["flips"]) for t in summary["history"]["flaky"]] == [("m::t", 2)]

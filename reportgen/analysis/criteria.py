@@ -138,6 +138,9 @@ def _no_regressions(criterion: Criterion, ev: Evidence) -> tuple[bool, str, str]
         if r.before is not None and r.after is not None and r.after.percent < r.before.percent
     ]
     parts = [f"{len(regressions)} test regression{'s' * (len(regressions) != 1)}"]
+    known = ev.tests_diff.known_flaky
+    if known:  # failing now, but flaky on the main line: not counted, and said so
+        parts[0] += f" ({len(known)} known flaky not counted)"
     if lost:
         # Plain text: the templates escape it (backticks would show as written).
         parts.append("coverage lost in " + ", ".join(lost))

@@ -11,6 +11,7 @@ by more than both a share and a number of seconds.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Iterator, Sequence
 from itertools import pairwise
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 DEFAULT_RUNS = 20
 MAX_HISTORY_RUNS = 1000
+_COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 # Slowing needs this many earlier times, so one slow machine is not taken for a trend.
 MIN_EARLIER = 3
 
@@ -47,12 +49,14 @@ class HistoryRules(msgspec.Struct, frozen=True):
 
 
 class FlakyTest(msgspec.Struct, frozen=True):
-    """`failed` of the `runs` it ran in (a pass on a rerun counts: it failed first);
-    `why` in words; the newest failure's message ("" when it only ever passed on a rerun)."""
+    """`failed` of the `runs` it ran in (a pass on a rerun counts: it failed first); how
+    often it flipped between passing and failing from one run to the next; `why` in words;
+    the newest failure's message ("" when it only ever passed on a rerun)."""
 
     id: str
     failed: int
     runs: int
+    flips: int
     why: str
     last_message: str
 
@@ -74,30 +78,39 @@ class History(msgspec.Struct, frozen=True):
     rules: HistoryRules
     flaky: tuple[FlakyTest, ...]
     slowing: tuple[SlowingTest, ...]
+    unread: tuple[str, ...] = ()  # stored runs that could not be read, and why
 
     def known_flaky(self) -> dict[str, FlakyTest]:
         return {test.id: test for test in self.flaky}
 
 
-def flaky_note(test: FlakyTest, runs: int, where: str) -> str:
+def flaky_note(test: FlakyTest, where: str) -> str:
     """The words a report puts beside a failing test that is known flaky, `where` being
-    "on main" (the stored runs' branch) or "in earlier steps"."""
-    return f"flaky {where}: failed {test.failed} of the last {runs} runs"
+    "on main" (the stored runs' branch) or "in earlier steps"; its figures are the history
+    table's (the runs it ran in)."""
+    return f"flaky {where}: failed {test.failed} of the last {test.runs} runs"
 
 
 def where_text(base: str) -> str:
     """Where stored runs come from, as a report says it: "on main" for runs of a branch,
+    "on the base branch" when only its commit is known (GitLab gives the merge base's),
     "in earlier steps" for a milestone's archived steps."""
-    return f"on {base}" if base else "in earlier steps"
+    if not base:
+        return "in earlier steps"
+    if _COMMIT_ID.fullmatch(base):
+        return "on the base branch"
+    return f"on {base}"
 
 
 def known_flaky_notes(history: History, base: str) -> dict[str, str]:
     """Test id -> the note beside a failing test known flaky in the stored runs."""
     where = where_text(base)
-    return {t.id: flaky_note(t, history.runs, where) for t in history.flaky}
+    return {t.id: flaky_note(t, where) for t in history.flaky}
 
 
-def read_history(runs: Sequence[HistoryRun], rules: HistoryRules) -> History:
+def read_history(
+    runs: Sequence[HistoryRun], rules: HistoryRules, unread: Sequence[str] = ()
+) -> History:
     """Flaky and slowing tests of `runs` (oldest first), class by class: memory holds one
     class of every run at a time."""
     flaky: list[FlakyTest] = []
@@ -107,34 +120,43 @@ def read_history(runs: Sequence[HistoryRun], rules: HistoryRules) -> History:
     for classname in _classnames(runs):
         per_run = [run.tests.class_results(classname) for run in runs]
         for name in sorted(set().union(*per_run)):
-            # (run, severity, passed on a rerun, seconds) of every run the test ran in
+            # (run, severity, passed on a rerun, seconds an execution) of every run the test
+            # ran in: a rerun test's time is its executions' sum, and one slow pass is not
+            # a slow-down.
             ran = [
-                (i, *found)
+                (i, found[0], found[1], found[2] / max(found[3], 1))
                 for i, results in enumerate(per_run)
                 if (found := results.get(name)) is not None and found[0] != SEV_SKIPPED
             ]
             if not ran:
                 continue
             test_id = full_id(classname, name)
-            why = _flaky_why(ran, runs)
+            flips = _flips(ran)
+            why = _flaky_why(ran, runs, flips)
             if why:
                 failed = [i for i, sev, rerun, _ in ran if sev >= SEV_FAILED or rerun]
                 last = next((m for i in reversed(failed) if (m := messages[i].get(test_id))), "")
-                flaky.append(FlakyTest(test_id, len(failed), len(ran), why, last))
+                flaky.append(FlakyTest(test_id, len(failed), len(ran), flips, why, last))
             if ran[-1][0] == newest:
                 slow = _slowing(test_id, ran, rules)
                 if slow is not None:
                     slowing.append(slow)
     flaky.sort(key=lambda t: (-t.failed, t.id))
     slowing.sort(key=lambda t: (t.median - t.time, t.id))
-    return History(len(runs), rules, tuple(flaky), tuple(slowing))
+    return History(len(runs), rules, tuple(flaky), tuple(slowing), tuple(unread))
 
 
 def _classnames(runs: Sequence[HistoryRun]) -> Iterator[str]:
     return iter(sorted({c for run in runs for c in run.tests.classnames()}))
 
 
-def _flaky_why(ran: list[tuple[int, int, bool, float]], runs: Sequence[HistoryRun]) -> str:
+def _flips(ran: list[tuple[int, int, bool, float]]) -> int:
+    return sum(1 for a, b in pairwise(ran) if (a[1] >= SEV_FAILED) != (b[1] >= SEV_FAILED))
+
+
+def _flaky_why(
+    ran: list[tuple[int, int, bool, float]], runs: Sequence[HistoryRun], flips: int
+) -> str:
     reruns = sum(1 for _, _, rerun, _ in ran if rerun)
     if reruns:
         return f"passed on a rerun in {reruns} run{'s' * (reruns != 1)}"
@@ -145,7 +167,6 @@ def _flaky_why(ran: list[tuple[int, int, bool, float]], runs: Sequence[HistoryRu
     split = sorted(c for c, states in by_commit.items() if len(states) == 2)
     if split:
         return f"passed and failed on {split[0][:7]}"
-    flips = sum(1 for a, b in pairwise(ran) if (a[1] >= SEV_FAILED) != (b[1] >= SEV_FAILED))
     if flips >= 2:
         return f"flipped {flips} times"
     return ""

@@ -49,6 +49,7 @@ class StepInputs(msgspec.Struct, frozen=True):
     # The tests of stored runs of the main line, oldest first (with a baseline); None when
     # none were asked for, empty when none are stored yet.
     history: tuple[HistoryRun, ...] | None = None
+    history_unread: tuple[str, ...] = ()  # stored runs left out: why, one line each
 
 
 class StepResult(msgspec.Struct, frozen=True):
@@ -137,7 +138,8 @@ def _history(inputs: StepInputs) -> History | None:
         return None
     from reportgen.analysis.history import HistoryRules, read_history
 
-    return read_history(inputs.history, inputs.spec.history or HistoryRules())
+    rules = inputs.spec.history or HistoryRules()
+    return read_history(inputs.history, rules, inputs.history_unread)
 
 
 def _known_flaky_apart(diff: TestsDiff, history: History) -> TestsDiff:

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import accumulate, chain
 from operator import add
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 
@@ -280,13 +280,14 @@ class TestRun(msgspec.Struct, frozen=True, eq=False):
         """Every classname of the run, in storage order."""
         return iter(self._store.blocks)
 
-    def class_results(self, classname: str) -> dict[str, tuple[int, bool, float]]:
-        """name -> (severity, passed only on a rerun, seconds) of one class's tests: a
-        run's tests a class at a time, so comparing many runs keeps one class in memory."""
+    def class_results(self, classname: str) -> dict[str, tuple[int, bool, float, int]]:
+        """name -> (severity, passed only on a rerun, seconds, executions) of one class's
+        tests: a run's tests a class at a time, so comparing many runs keeps one class in
+        memory. A test run more than once has the sum of its executions' times."""
         store = self._store
         states, times = store.states, store.times
         return {
-            name: (states[p] & 3, bool(states[p] & _FLAKY), times[p])
+            name: (states[p] & 3, bool(states[p] & _FLAKY), times[p], states[p] >> _RUNS)
             for name, p in store.tests(classname)
         }
 
@@ -637,31 +638,49 @@ def _worse_failure(kept: Failure | None, new: Failure) -> Failure:
 
 # --- Runs rebuilt from stored records ----------------------------------------------------
 
-# A JSON summary's `tests.records`: id -> [outcome, seconds]. Seconds are bounded so that a
-# sum of them stays finite (a billion seconds is over thirty years).
+# A JSON summary's `tests.records`: per outcome, id -> seconds; `runs`: id -> executions of
+# the tests that ran more than once. Seconds are bounded so that a sum of them stays finite
+# (a billion seconds is over thirty years).
 MAX_SECONDS = 1e9
-Records = dict[
-    str,
-    tuple[
-        Literal["passed", "failed", "error", "skipped"],
-        Annotated[float, msgspec.Meta(ge=0, le=MAX_SECONDS)],
-    ],
-]
+_Seconds = dict[str, Annotated[float, msgspec.Meta(ge=0, le=MAX_SECONDS)]]
+
+
+class Records(msgspec.Struct, forbid_unknown_fields=True):
+    passed: _Seconds = {}
+    failed: _Seconds = {}
+    error: _Seconds = {}
+    skipped: _Seconds = {}
+    runs: dict[str, Annotated[int, msgspec.Meta(ge=2, le=_MAX_RUNS)]] = {}
+
+
+def records_of(run: TestRun) -> dict[str, dict[str, Any]]:
+    """Every test of a run as a summary's `tests.records`, ids sorted within each part."""
+    parts: dict[str, list[tuple[str, Any]]] = {name: [] for name in (*OUTCOMES[1:], SKIPPED)}
+    runs = []
+    for classname in run.classnames():
+        for name, (severity, _, seconds, executions) in run.class_results(classname).items():
+            test_id = full_id(classname, name)
+            parts[OUTCOMES[severity]].append((test_id, round(seconds, 6)))
+            if executions > 1:
+                runs.append((test_id, executions))
+    shaped: dict[str, dict[str, Any]] = {name: dict(sorted(rows)) for name, rows in parts.items()}
+    shaped["runs"] = dict(sorted(runs))
+    return shaped
 
 
 def run_from_records(
-    records: Mapping[str, Any],
+    records: Any,
     flaky: Iterable[str] = (),
     failures: Iterable[tuple[str, str, str]] = (),
     time: float | None = None,
 ) -> TestRun:
-    """A run rebuilt from a JSON summary's `tests.records` (`{id: [outcome, seconds]}`),
-    its `tests.flaky` ids (passed only on a rerun) and `tests.failures` as (id, outcome,
+    """A run rebuilt from a JSON summary's `tests.records` (see `records_of`), its
+    `tests.flaky` ids (passed only on a rerun) and `tests.failures` as (id, outcome,
     message); `time` is the run's total (default: the sum of the tests' times).
 
     The records come from archived files, so their shape is checked: ValueError says where
-    a record is not `[outcome, seconds]` with a known outcome and 0 <= seconds <= 1e9.
-    Executions are not stored, so every test counts as run once.
+    they are not outcome parts of `{id: seconds}` with 0 <= seconds <= 1e9, or a test is
+    listed under two outcomes.
     """
     try:
         # In C: a summary holds every test of its run, hundreds of thousands in a monorepo.
@@ -670,12 +689,17 @@ def run_from_records(
         raise ValueError(f"tests.records: {err}") from None
     reruns = set(flaky)
     classes: dict[str, dict[str, tuple[int, float, str]]] = {}
-    for test_id, (outcome, seconds) in checked.items():
+    for outcome in OUTCOMES:
         sev = SEVERITY[outcome]
-        packed = sev | (_FLAKY if sev == SEV_PASSED and test_id in reruns else 0) | 1 << _RUNS
-        # Split as every id is stored, at its first "::", so the run's ids are the records'.
-        classname, name = _split_key(test_id)
-        classes.setdefault(classname, {})[name] = (packed, seconds, "")
+        for test_id, seconds in getattr(checked, outcome).items():
+            executions = checked.runs.get(test_id, 1)
+            flag = _FLAKY if sev == SEV_PASSED and test_id in reruns else 0
+            # Split as every id is stored, at its first "::", so the run's ids are the records'.
+            classname, name = _split_key(test_id)
+            tests = classes.setdefault(classname, {})
+            if name in tests:
+                raise ValueError(f"tests.records: {test_id!r} is listed under two outcomes")
+            tests[name] = (sev | flag | executions << _RUNS, seconds, "")
     builder = RunBuilder()
     for classname, tests in classes.items():
         builder.seal_class(classname, tests)

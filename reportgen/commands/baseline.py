@@ -336,6 +336,8 @@ class BaselineSide(msgspec.Struct, frozen=True):
     functions: Any = None
     # The tests of the newest stored runs up to the baseline's, oldest first (HistoryRun).
     history: tuple[Any, ...] = ()
+    # Why stored runs of the history could not be read (one line each; they are left out).
+    unread: tuple[str, ...] = ()
 
 
 def base_ref(option: str | None, env: Mapping[str, str]) -> tuple[str, str]:
@@ -407,7 +409,9 @@ def find_baseline(
     coverage, tests, claimed, functions = reader(store.read(commit), source)
     if claimed != commit:  # a snapshot filed under another commit's name measures another run
         raise InputError(f"{source}: holds the snapshot of {claimed[:12] or 'no commit'}")
-    runs = _stored_runs(store, [c for c in history if c in stored][:history_runs], {commit: tests})
+    runs, unread = _stored_runs(
+        store, [c for c in history if c in stored][:history_runs], {commit: tests}
+    )
     return BaselineSide(
         coverage,
         tests,
@@ -421,21 +425,32 @@ def find_baseline(
         ),
         functions,
         runs,
+        unread,
     )
 
 
 def _stored_runs(
     store: FolderStore | GitStore, commits: Sequence[str], known: Mapping[str, Any]
-) -> tuple[Any, ...]:
-    """The tests of these stored runs (newest first) as history, oldest first; `known`
-    holds runs already read (the baseline's own)."""
+) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+    """The tests of these stored runs (newest first) as history, oldest first, and why
+    those that could not be read were left out; `known` holds runs already read (the
+    baseline's own)."""
     from reportgen.analysis.history import HistoryRun
     from reportgen.inputs.snapshot import read_snapshot_tests
 
-    def read(data: bytes, source: str, commit: str) -> Any:
-        claimed, tests = read_snapshot_tests(data, source)
-        if claimed != commit:
-            raise InputError(f"{source}: holds the snapshot of {claimed[:12] or 'no commit'}")
+    unread: list[str] = []
+
+    def read(data: Callable[[], bytes], source: str, commit: str) -> Any:
+        """The run's tests; None, and the reason kept, for a snapshot that cannot be read:
+        an older run is history, not the before side, and a corrupt earlier save in a git
+        store could never be replaced."""
+        try:
+            claimed, tests = read_snapshot_tests(data(), source)
+            if claimed != commit:
+                raise InputError(f"{source}: holds the snapshot of {claimed[:12] or 'no commit'}")
+        except InputError as err:
+            unread.append(str(err))
+            return None
         return tests
 
     # A git store also keeps the earlier saves of a commit measured again.
@@ -444,12 +459,20 @@ def _stored_runs(
     for commit in reversed(commits):
         source = store.path(commit)
         found = [
-            read(store.read_blob(blob), f"{source} (an earlier save, {blob[:7]})", commit)
+            read(
+                lambda blob=blob: store.read_blob(blob),
+                f"{source} (an earlier save, {blob[:7]})",
+                commit,
+            )
             for blob in versions.get(commit, [])[:-1]
         ]
-        found.append(known[commit] if commit in known else read(store.read(commit), source, commit))
+        found.append(
+            known[commit]
+            if commit in known
+            else read(lambda commit=commit: store.read(commit), source, commit)
+        )
         runs += [HistoryRun(commit[:7], commit, tests) for tests in found if tests is not None]
-    return tuple(runs)
+    return tuple(runs), tuple(unread)
 
 
 def baseline_text(commit: str, distance: int, base: str) -> str:
@@ -572,14 +595,17 @@ def previous_step(
             f" {archive}; this report has no before side."
         )
         return BaselineSide(None, None, BaselineNote(store=store, text=text))
+    _, _, step, snapshot = max(earlier, key=lambda found: found[:2])
+    # Step order (stable: equal keys keep their file order) for the history's runs.
     earlier.sort(key=lambda found: found[:2])
-    _, _, step, snapshot = earlier[-1]
     if not snapshot.is_file():
         text = (
             f"No baseline: {step} was archived without a snapshot ({snapshot.name});"
             " this report has no before side."
         )
-        return BaselineSide(None, None, BaselineNote(store=store, text=text))
+        # The older steps' snapshots are history all the same.
+        runs, unread = _archived_runs(earlier, history_runs, {})
+        return BaselineSide(None, None, BaselineNote(store=store, text=text), None, runs, unread)
     from reportgen.commands.gather import read_bytes
 
     coverage, tests, _, functions = reader(read_bytes(str(snapshot)), str(snapshot))
@@ -589,7 +615,7 @@ def previous_step(
         tests,
         BaselineNote(store=store, text=f"Before side: the after side of {what}, as archived."),
         functions,
-        _archived_runs(earlier, history_runs, {snapshot: tests}),
+        *_archived_runs(earlier, history_runs, {snapshot: tests}),
     )
 
 
@@ -597,7 +623,7 @@ def _archived_runs(
     earlier: Sequence[tuple[Any, Any, str | None, Path]],
     limit: int,
     known: Mapping[Path, Any],
-) -> tuple[Any, ...]:
+) -> tuple[tuple[Any, ...], tuple[str, ...]]:
     """The tests archived with the newest `limit` earlier steps (in step order) that have a
     snapshot, oldest first; their commits are unknown (the archive is keyed by step)."""
     from reportgen.analysis.history import HistoryRun
@@ -605,13 +631,17 @@ def _archived_runs(
     from reportgen.inputs.snapshot import read_snapshot_tests
 
     with_snapshot = [found for found in earlier if found[3].is_file()]
-    runs = []
+    runs, unread = [], []
     for _, _, step, path in with_snapshot[len(with_snapshot) - limit :] if limit else ():
-        tests = (
-            known[path]
-            if path in known
-            else read_snapshot_tests(read_bytes(str(path)), str(path))[1]
-        )
+        try:
+            tests = (
+                known[path]
+                if path in known
+                else read_snapshot_tests(read_bytes(str(path)), str(path))[1]
+            )
+        except InputError as err:  # history, not the before side: left out, and said so
+            unread.append(str(err))
+            continue
         if tests is not None:
             runs.append(HistoryRun(step or path.name[: -len(SUFFIX)], "", tests))
-    return tuple(runs)
+    return tuple(runs), tuple(unread)

@@ -17,7 +17,7 @@ from reportgen.analysis.functions import FileFunctions
 from reportgen.analysis.history import History
 from reportgen.analysis.models import FileCoverage
 from reportgen.analysis.step import StepResult
-from reportgen.analysis.test_run import OUTCOMES, TestRun, full_id
+from reportgen.analysis.test_run import TestRun, records_of
 from reportgen.outputs.figures import delta_value, numbers_dict
 
 SCHEMA = 2
@@ -67,6 +67,7 @@ def history_summary(history: History) -> dict[str, Any]:
                 "id": t.id,
                 "failed": t.failed,
                 "runs": t.runs,
+                "flips": t.flips,
                 "why": t.why,
                 "last_message": t.last_message,
             }
@@ -76,6 +77,7 @@ def history_summary(history: History) -> dict[str, Any]:
             {"id": t.id, "time": round(t.time, 6), "median": round(t.median, 6)}
             for t in history.slowing
         ],
+        "unread": list(history.unread),
     }
 
 
@@ -259,16 +261,12 @@ def _tests(step: StepResult) -> dict[str, Any]:
     }
 
 
-def records(run: TestRun) -> dict[str, list[Any]]:
-    """Every test of a run, `id: [outcome, seconds]` in id order: what the index reads to
-    tell flaky and slowing tests across archived steps (`tests.flaky` names those that
-    passed only on a rerun)."""
-    rows = []
-    for classname in run.classnames():
-        for name, (severity, _, seconds) in run.class_results(classname).items():
-            rows.append((full_id(classname, name), [OUTCOMES[severity], round(seconds, 6)]))
-    rows.sort()
-    return dict(rows)
+def records(run: TestRun) -> dict[str, dict[str, Any]]:
+    """Every test of a run, by outcome (`{passed: {id: seconds}, failed, error, skipped,
+    runs: {id: executions}}` for tests run more than once): what the index reads to tell
+    flaky and slowing tests across archived steps (`tests.flaky` names those that passed
+    only on a rerun)."""
+    return records_of(run)
 
 
 def _stats(run: Any) -> dict[str, Any] | None:
