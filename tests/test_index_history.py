@@ -234,7 +234,7 @@ def test_flaky_and_slowing_across_archived_steps(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     text = (archive / "index.md").read_text(encoding="utf-8")
     assert "Over the tests of the newest 4 archived steps that have test results." in text
-    assert table(text, "| Test | Failed | Why | Last message |") == [
+    assert table(text, "| Test | Failed | Why | Last failure |") == [
         ["`t.mod::test_flip`", "2 of 4 runs", "flipped 3 times", "boom four"],
         ["`t.mod::test_rerun`", "1 of 1 runs", "passed on a rerun in 1 run", "—"],
     ]
@@ -251,7 +251,7 @@ def test_flaky_and_slowing_across_archived_steps(tmp_path: Path) -> None:
     text = (archive / "index.md").read_text(encoding="utf-8")
     assert "newest 2 archived steps" in text
     assert "| Test | Time | Median before |" not in text
-    assert table(text, "| Test | Failed | Why | Last message |") == [
+    assert table(text, "| Test | Failed | Why | Last failure |") == [
         ["`t.mod::test_rerun`", "1 of 1 runs", "passed on a rerun in 1 run", "—"],
     ]
     none = run("index", "--history-runs", "0", str(archive))
@@ -271,7 +271,7 @@ def test_schema_1_summary_reads_the_snapshot_beside_it(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     text = (archive / "index.md").read_text(encoding="utf-8")
     # One commit, passed and failed: flaky by the same-commit rule the snapshot allows.
-    assert table(text, "| Test | Failed | Why | Last message |") == [
+    assert table(text, "| Test | Failed | Why | Last failure |") == [
         ["`t.mod::test_flip`", "1 of 3 runs", "passed and failed on ccccccc", "boom"],
     ]
 
@@ -307,10 +307,14 @@ def test_corrupt_snapshot_beside_schema_1_is_named(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("records", "problem"),
     [
-        ({"t::a": ["passed"]}, "Expected `array` of length 2, got 1 - at `$.tests.records[...]`"),
-        ({"t::a": ["sideways", 0.1]}, "Invalid enum value 'sideways'"),
-        ({"t::a": ["passed", -1]}, "Expected `float` >= 0.0"),
-        ({"t::a": ["passed", True]}, "Expected `float`, got `bool`"),
+        (
+            {"passed": {"t::a": "x"}},
+            "Expected `float`, got `str` - at `$.tests.records.passed[...]`",
+        ),
+        ({"sideways": {"t::a": 0.1}}, "Object contains unknown field `sideways`"),
+        ({"passed": {"t::a": -1}}, "Expected `float` >= 0.0"),
+        ({"passed": {"t::a": True}}, "Expected `float`, got `bool`"),
+        ({"runs": {"t::a": 1}}, "Expected `int` >= 2"),
         (["t::a"], "Expected `object`, got `array` - at `$.tests.records`"),
     ],
 )
@@ -352,13 +356,14 @@ def test_records_rebuild_the_run_they_were_written_from() -> None:
 @pytest.mark.parametrize(
     ("records", "message"),
     [
-        ({"a": "passed"}, "Expected `array`, got `str` - at `$[...]`"),
-        ({"a": ["won", 1]}, "Invalid enum value 'won' - at `$[...][0]`"),
-        ({"a": ["passed", "1"]}, "Expected `float`, got `str` - at `$[...][1]`"),
-        ({"a": ["passed", float("nan")]}, "Expected `float` >= 0.0 - at `$[...][1]`"),
-        ({"a": ["passed", -0.5]}, "Expected `float` >= 0.0 - at `$[...][1]`"),
-        ({"a": ["passed", float("inf")]}, "Expected `float` <= 1000000000.0"),
-        ({7: ["passed", 1]}, "Expected `str`, got `int` - at `key` in `$`"),
+        ({"passed": {"a": "x"}}, "Expected `float`, got `str` - at `$.passed[...]`"),
+        ({"won": {"a": 1}}, "Object contains unknown field `won`"),
+        ({"passed": {"a": float("nan")}}, "Expected `float` >= 0.0 - at `$.passed[...]`"),
+        ({"failed": {"a": -0.5}}, "Expected `float` >= 0.0 - at `$.failed[...]`"),
+        ({"passed": {"a": float("inf")}}, "Expected `float` <= 1000000000.0"),
+        ({"passed": {7: 1}}, "Expected `str`, got `int` - at `key` in `$.passed`"),
+        ({"runs": {"a": 0}}, "Expected `int` >= 2 - at `$.runs[...]`"),
+        ({"passed": {"a": 1}, "failed": {"a": 2}}, "'a' is listed under two outcomes"),
     ],
 )
 def test_run_from_records_refuses_a_malformed_record(records: Any, message: str) -> None:
@@ -389,12 +394,13 @@ def test_hostile_ids_and_messages_stay_in_their_cells(tmp_path: Path) -> None:
     for step in range(1, 5):
         failing = step % 2 == 0
         recs = {
-            test_id: ["failed" if failing else "passed", 2.0 if step == 4 else 0.1]
-            for test_id in HOSTILE
+            "failed" if failing else "passed": {
+                test_id: 2.0 if step == 4 else 0.1 for test_id in HOSTILE
+            }
         }
         data = summary(step, {"tools/<b>|x`.py": (100, 30)}, {}, None, None)
         data["tests"].update(
-            after={"tests": len(recs), "time": 1.0},
+            after={"tests": len(HOSTILE), "time": 1.0},
             records=recs,
             failures=[
                 {"id": i, "outcome": "failed", "message": "<img src=x onerror=alert(1)> | `x`\nz"}
@@ -405,7 +411,7 @@ def test_hostile_ids_and_messages_stay_in_their_cells(tmp_path: Path) -> None:
     result = run("index", str(archive))
     assert result.exit_code == 0, result.stderr
     text = (archive / "index.md").read_text(encoding="utf-8")
-    flaky = table(text, "| Test | Failed | Why | Last message |")
+    flaky = table(text, "| Test | Failed | Why | Last failure |")
     assert len(flaky) == len(HOSTILE)
     assert all(len(row) == 4 for row in flaky)
     assert {row[1] for row in flaky} == {"2 of 4 runs"}
@@ -433,12 +439,12 @@ def test_tables_are_bounded(tmp_path: Path) -> None:
         data = summary(step, {CONFIG: (100, 30)}, {}, None, None)
         data["tests"].update(
             after={"tests": len(ids), "time": 1.0},
-            records={i: [outcome, 0.01] for i in ids},
+            records={outcome: {i: 0.01 for i in ids}},
         )
         write(archive, f"step-{step}", data)
     assert run("index", str(archive)).exit_code == 0
     text = (archive / "index.md").read_text(encoding="utf-8")
-    rows = table(text, "| Test | Failed | Why | Last message |")
+    rows = table(text, "| Test | Failed | Why | Last failure |")
     assert len(rows) == 100
     assert rows[0][0] == "`t.mod::test_000`" and rows[-1][0] == "`t.mod::test_099`"
     assert "\n…and 30 more.\n" in text
