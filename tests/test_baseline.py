@@ -86,7 +86,7 @@ def test_git_store_report_equals_the_two_run_report(project: Project) -> None:
     got = json_report(project.repo, *project.head(), "--baseline", STORE)
     baseline = got.pop("baseline")
     # The one stored run is the baseline's: its tests are history, with nothing flaky yet.
-    assert got.pop("history") == {"runs": 1, "flaky": [], "slowing": [], "unread": []}
+    assert got.pop("history") == {"runs": 1, "flaky": [], "slowing": [], "left_out": []}
     got.pop("history", None)  # history: tests/test_history.py
     assert got == expected
     assert baseline == {
@@ -153,8 +153,9 @@ def test_markdown_differs_only_by_the_baseline_line(project: Project) -> None:
         "2026-01-01",
     )
     line = f"Baseline from {project.base_sha[:7]}, the merge base with main.\n\n"
-    assert line in one.stdout
-    assert one.stdout.replace(line, "") == two.stdout
+    history = "Test history: the last stored run on main shows no flaky test, and this run no slowing one.\n\n"
+    assert line in one.stdout and history in one.stdout
+    assert one.stdout.replace(line, "").replace(history, "") == two.stdout
 
 
 def test_folder_store_works_the_same(project: Project, tmp_path: Path) -> None:
@@ -229,7 +230,7 @@ def test_no_snapshot_is_a_report_without_a_before_side(project: Project, tmp_pat
         "distance": 0,
         "text": f"No baseline: {empty} holds no snapshot yet; this report has no before side.",
     }
-    assert got.pop("history") == {"runs": 0, "flaky": [], "slowing": [], "unread": []}
+    assert got.pop("history") == {"runs": 0, "flaky": [], "slowing": [], "left_out": []}
     assert got == alone
     assert got["coverage"]["before"] is None and got["tests"]["before"] is None
     # A store that has snapshots, none of this history's: said so, still no error.

@@ -412,13 +412,13 @@ def test_hostile_test_ids_and_messages_stay_text(tmp_path: Path) -> None:
         )
         return parse(f"<testsuite>{cases}</testsuite>".encode())
 
-    stored = [run(False, 0.1), run(True, 0.1), run(False, 0.1), run(True, 0.1), run(False, 9.0)]
+    stored = [run(False, 0.1), run(True, 0.1), run(False, 0.1), run(True, 0.1), run(False, 0.1)]
     shas = [f"{i:040x}" for i in range(5)]
     step = build_step(
         StepInputs(
             spec=Spec(),
             precision=0,
-            tests_after=run(True, 0.1),
+            tests_after=run(True, 9.0),
             tests_before=stored[-1],
             baseline=BaselineNote(store="s", text="t", commit=shas[-1], base="main|<b>x</b>"),
             history=tuple(HistoryRun(c[:7], c, r) for c, r in zip(shas, stored, strict=True)),
@@ -498,8 +498,9 @@ def test_archived_steps_are_the_history_of_a_milestone(tmp_path: Path) -> None:
                 "last_message": "flaky again",
             }
         ],
-        "slowing": [],
-        "unread": [],
+        # Step 5's own run is judged against the stored ones: 3 s against a median of 0.1 s.
+        "slowing": [{"id": "m::slow", "time": 3.0, "median": 0.1}],
+        "left_out": [],
     }
     assert summary["tests"]["known_flaky"] == []  # it failed in step 4 too: still failing
     report = (archive / "m--step-5.md").read_text(encoding="utf-8")
@@ -521,7 +522,7 @@ def test_an_empty_store_reads_no_runs(main_line: dict[str, Any], tmp_path: Path)
     done = run_step({**main_line, "store": empty}, "--format", "json", "--exit-zero")
     assert done.exit_code == 0, done.stderr
     summary = json.loads(done.stdout)
-    assert summary["history"] == {"runs": 0, "flaky": [], "slowing": [], "unread": []}
+    assert summary["history"] == {"runs": 0, "flaky": [], "slowing": [], "left_out": []}
     assert summary["baseline"]["commit"] is None
 
 
@@ -625,11 +626,11 @@ def test_an_unreadable_older_run_is_left_out_and_said(
     assert done.exit_code == 0, done.stderr
     history = json.loads(done.stdout)["history"]
     assert history["runs"] == 19
-    assert history["unread"] == [f"{broken}: not a reportgen snapshot"]
+    assert history["left_out"] == [f"{broken}: not a reportgen snapshot"]
     done = run_step({**main_line, "store": store}, "--format", "md", "--exit-zero")
     assert (
-        f"From the last 19 stored runs on main. 1 stored run could not be read and is left"
-        f" out: {broken}: not a reportgen snapshot" in done.stdout.replace("\\_", "_")
+        f"From the last 19 stored runs on main.\n\n- Left out: {broken}: not a reportgen snapshot\n"
+        in done.stdout.replace("\\_", "_")
     )
     # The baseline itself (the newest) stays an input error: it is the before side.
     (store / f"{main_line['shas'][-1]}.snapshot").write_bytes(b"not a snapshot")
@@ -678,3 +679,41 @@ def test_an_earlier_step_without_a_snapshot_keeps_the_older_history(tmp_path: Pa
     assert summary["baseline"]["text"].startswith("No baseline: Step 4 was archived without")
     assert summary["history"]["runs"] == 3
     assert [(t["id"], t["flips"]) for t in summary["history"]["flaky"]] == [("m::t", 2)]
+
+
+def test_a_report_judges_its_own_run_for_slowing() -> None:
+    """In a report the run being reported is the newest: a slow-down on main that this
+    change does not have is not this report's, and this change's own slow-down is."""
+    from reportgen.analysis.history import HistoryRules, read_history
+
+    stored = [junit_of(("t", "P", 0.1)) for _ in range(4)] + [junit_of(("t", "P", 5.0))]
+    runs = [HistoryRun(f"r{i}", f"{i:040x}", r) for i, r in enumerate(stored)]
+    assert [t.time for t in read_history(runs, HistoryRules()).slowing] == [5.0]
+    fast = junit_of(("t", "P", 0.1))
+    assert read_history(runs, HistoryRules(), current=fast).slowing == ()
+    slow = junit_of(("t", "P", 2.0))
+    found = read_history(runs, HistoryRules(), current=slow).slowing
+    assert [(t.id, t.time, t.median, t.earlier) for t in found] == [("m::t", 2.0, 0.1, 5)]
+    # A test new in this run has no earlier times: never slowing.
+    new = junit_of(("t", "P", 0.1), ("u", "P", 9.0))
+    assert read_history(runs, HistoryRules(), current=new).slowing == ()
+
+
+def test_a_shallow_clone_says_why_its_history_is_short(
+    main_line: dict[str, Any], tmp_path: Path
+) -> None:
+    """A CI checkout of depth 3 reaches 3 main-line commits: the report says so, and how to
+    reach the rest, instead of quietly reading fewer runs."""
+    clone = tmp_path / "clone"
+    origin = main_line["root"] / "origin.git"
+    git(tmp_path, "clone", "-q", "--depth", "3", f"file://{origin}", str(clone))
+    git(clone, "checkout", "-q", "-b", "change")
+    git(clone, "commit", "-q", "--allow-empty", "-m", "change")
+    done = run_step({**main_line, "repo": clone}, "--format", "json", "--exit-zero")
+    assert done.exit_code == 0, done.stderr
+    history = json.loads(done.stdout)["history"]
+    assert history["runs"] == 3
+    assert history["left_out"] == [
+        "this clone is shallow: only 3 commits of the main line could be searched for stored"
+        " runs (fetch with fetch-depth: 0)"
+    ]

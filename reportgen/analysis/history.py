@@ -5,8 +5,9 @@ oldest first. A test is flaky when, within the runs read, it passed only on a re
 and failed in two runs of one commit, or flipped between passing and failing at least twice
 between consecutive runs it ran in: a single flip is a change of state (a break, or its fix),
 which the before/after comparison already reports; a failure that comes and goes is not.
-A test is slowing when its time in the newest run exceeds the median of its earlier times
-by more than both a share and a number of seconds.
+A test is slowing when its time (per execution) in the run a report is about, or else in
+the newest stored run, exceeds the median of its times in the stored runs before it by more
+than both a share and a number of seconds.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class History(msgspec.Struct, frozen=True):
     rules: HistoryRules
     flaky: tuple[FlakyTest, ...]
     slowing: tuple[SlowingTest, ...]
-    unread: tuple[str, ...] = ()  # stored runs that could not be read, and why
+    left_out: tuple[str, ...] = ()  # stored runs that could not be read, and why
 
     def known_flaky(self) -> dict[str, FlakyTest]:
         return {test.id: test for test in self.flaky}
@@ -109,17 +110,23 @@ def known_flaky_notes(history: History, base: str) -> dict[str, str]:
 
 
 def read_history(
-    runs: Sequence[HistoryRun], rules: HistoryRules, unread: Sequence[str] = ()
+    runs: Sequence[HistoryRun],
+    rules: HistoryRules,
+    left_out: Sequence[str] = (),
+    current: TestRun | None = None,
 ) -> History:
     """Flaky and slowing tests of `runs` (oldest first), class by class: memory holds one
-    class of every run at a time."""
+    class of every run at a time. With `current` (the run a report is about), slowing
+    compares its times with the stored runs'; without, the newest stored run's with the
+    earlier ones'."""
     flaky: list[FlakyTest] = []
     slowing: list[SlowingTest] = []
     messages = [_Messages(run.tests) for run in runs]
     newest = len(runs) - 1
-    for classname in _classnames(runs):
+    for classname in _classnames(runs, current):
         per_run = [run.tests.class_results(classname) for run in runs]
-        for name in sorted(set().union(*per_run)):
+        now = current.class_results(classname) if current is not None else {}
+        for name in sorted(set(now).union(*per_run)):
             # (run, severity, passed on a rerun, seconds an execution) of every run the test
             # ran in: a rerun test's time is its executions' sum, and one slow pass is not
             # a slow-down.
@@ -128,26 +135,36 @@ def read_history(
                 for i, results in enumerate(per_run)
                 if (found := results.get(name)) is not None and found[0] != SEV_SKIPPED
             ]
+            test_id = full_id(classname, name)
+            if current is not None:
+                found = now.get(name)
+                if found is not None and found[0] != SEV_SKIPPED:
+                    this = (len(runs), found[0], found[1], found[2] / max(found[3], 1))
+                    slow = _slowing(test_id, [*ran, this], rules)
+                    if slow is not None:
+                        slowing.append(slow)
             if not ran:
                 continue
-            test_id = full_id(classname, name)
             flips = _flips(ran)
             why = _flaky_why(ran, runs, flips)
             if why:
                 failed = [i for i, sev, rerun, _ in ran if sev >= SEV_FAILED or rerun]
                 last = next((m for i in reversed(failed) if (m := messages[i].get(test_id))), "")
                 flaky.append(FlakyTest(test_id, len(failed), len(ran), flips, why, last))
-            if ran[-1][0] == newest:
+            if current is None and ran[-1][0] == newest:
                 slow = _slowing(test_id, ran, rules)
                 if slow is not None:
                     slowing.append(slow)
     flaky.sort(key=lambda t: (-t.failed, t.id))
     slowing.sort(key=lambda t: (t.median - t.time, t.id))
-    return History(len(runs), rules, tuple(flaky), tuple(slowing), tuple(unread))
+    return History(len(runs), rules, tuple(flaky), tuple(slowing), tuple(left_out))
 
 
-def _classnames(runs: Sequence[HistoryRun]) -> Iterator[str]:
-    return iter(sorted({c for run in runs for c in run.tests.classnames()}))
+def _classnames(runs: Sequence[HistoryRun], current: TestRun | None) -> Iterator[str]:
+    names = {c for run in runs for c in run.tests.classnames()}
+    if current is not None:
+        names.update(current.classnames())
+    return iter(sorted(names))
 
 
 def _flips(ran: list[tuple[int, int, bool, float]]) -> int:

@@ -49,7 +49,7 @@ class StepInputs(msgspec.Struct, frozen=True):
     # The tests of stored runs of the main line, oldest first (with a baseline); None when
     # none were asked for, empty when none are stored yet.
     history: tuple[HistoryRun, ...] | None = None
-    history_unread: tuple[str, ...] = ()  # stored runs left out: why, one line each
+    history_left_out: tuple[str, ...] = ()  # stored runs left out: why, one line each
 
 
 class StepResult(msgspec.Struct, frozen=True):
@@ -139,7 +139,8 @@ def _history(inputs: StepInputs) -> History | None:
     from reportgen.analysis.history import HistoryRules, read_history
 
     rules = inputs.spec.history or HistoryRules()
-    return read_history(inputs.history, rules, inputs.history_unread)
+    # Slowing is judged on this report's own run against the stored ones.
+    return read_history(inputs.history, rules, inputs.history_left_out, inputs.tests_after)
 
 
 def _known_flaky_apart(diff: TestsDiff, history: History) -> TestsDiff:

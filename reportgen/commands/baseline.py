@@ -337,7 +337,7 @@ class BaselineSide(msgspec.Struct, frozen=True):
     # The tests of the newest stored runs up to the baseline's, oldest first (HistoryRun).
     history: tuple[Any, ...] = ()
     # Why stored runs of the history could not be read (one line each; they are left out).
-    unread: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()
 
 
 def base_ref(option: str | None, env: Mapping[str, str]) -> tuple[str, str]:
@@ -409,9 +409,16 @@ def find_baseline(
     coverage, tests, claimed, functions = reader(store.read(commit), source)
     if claimed != commit:  # a snapshot filed under another commit's name measures another run
         raise InputError(f"{source}: holds the snapshot of {claimed[:12] or 'no commit'}")
-    runs, unread = _stored_runs(
+    runs, left_out = _stored_runs(
         store, [c for c in history if c in stored][:history_runs], {commit: tests}
     )
+    if history_runs and len(history) < HISTORY and _shallow():
+        # A shallow clone reaches only its own few commits: say why the history is short.
+        left_out += (
+            f"this clone is shallow: only {len(history)} commit"
+            f"{'s' * (len(history) != 1)} of the main line could be searched for stored"
+            " runs (fetch with fetch-depth: 0)",
+        )
     return BaselineSide(
         coverage,
         tests,
@@ -425,7 +432,7 @@ def find_baseline(
         ),
         functions,
         runs,
-        unread,
+        left_out,
     )
 
 
@@ -438,7 +445,7 @@ def _stored_runs(
     from reportgen.analysis.history import HistoryRun
     from reportgen.inputs.snapshot import read_snapshot_tests
 
-    unread: list[str] = []
+    left_out: list[str] = []
 
     def read(data: Callable[[], bytes], source: str, commit: str) -> Any:
         """The run's tests; None, and the reason kept, for a snapshot that cannot be read:
@@ -449,7 +456,7 @@ def _stored_runs(
             if claimed != commit:
                 raise InputError(f"{source}: holds the snapshot of {claimed[:12] or 'no commit'}")
         except InputError as err:
-            unread.append(str(err))
+            left_out.append(str(err))
             return None
         return tests
 
@@ -472,7 +479,14 @@ def _stored_runs(
             else read(lambda commit=commit: store.read(commit), source, commit)
         )
         runs += [HistoryRun(commit[:7], commit, tests) for tests in found if tests is not None]
-    return tuple(runs), tuple(unread)
+    return tuple(runs), tuple(left_out)
+
+
+def _shallow() -> bool:
+    try:
+        return git("rev-parse", "--is-shallow-repository").strip() == b"true"
+    except GitError:
+        return False
 
 
 def baseline_text(commit: str, distance: int, base: str) -> str:
@@ -604,8 +618,8 @@ def previous_step(
             " this report has no before side."
         )
         # The older steps' snapshots are history all the same.
-        runs, unread = _archived_runs(earlier, history_runs, {})
-        return BaselineSide(None, None, BaselineNote(store=store, text=text), None, runs, unread)
+        runs, left_out = _archived_runs(earlier, history_runs, {})
+        return BaselineSide(None, None, BaselineNote(store=store, text=text), None, runs, left_out)
     from reportgen.commands.gather import read_bytes
 
     coverage, tests, _, functions = reader(read_bytes(str(snapshot)), str(snapshot))
@@ -631,7 +645,7 @@ def _archived_runs(
     from reportgen.inputs.snapshot import read_snapshot_tests
 
     with_snapshot = [found for found in earlier if found[3].is_file()]
-    runs, unread = [], []
+    runs, left_out = [], []
     for _, _, step, path in with_snapshot[len(with_snapshot) - limit :] if limit else ():
         try:
             tests = (
@@ -640,8 +654,8 @@ def _archived_runs(
                 else read_snapshot_tests(read_bytes(str(path)), str(path))[1]
             )
         except InputError as err:  # history, not the before side: left out, and said so
-            unread.append(str(err))
+            left_out.append(str(err))
             continue
         if tests is not None:
             runs.append(HistoryRun(step or path.name[: -len(SUFFIX)], "", tests))
-    return tuple(runs), tuple(unread)
+    return tuple(runs), tuple(left_out)

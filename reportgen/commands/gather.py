@@ -508,7 +508,7 @@ def gather(
         functions=functions,
         # None: no stored runs asked for; (): asked for, none stored yet.
         history=baseline.history if baseline is not None and junit and history_runs else None,
-        history_unread=baseline.unread if baseline is not None else (),
+        history_left_out=baseline.left_out if baseline is not None else (),
     )
 
 

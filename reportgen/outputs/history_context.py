@@ -54,8 +54,9 @@ def history_context(step: StepResult) -> dict[str, Any] | None:
             for t in history.slowing[:SHOW_TESTS]
         ],
         "slowing_hidden": max(0, len(history.slowing) - SHOW_TESTS),
-        "unread": len(history.unread),
-        "unread_first": history.unread[0] if history.unread else None,
+        # Stored runs left out, and why (unreadable snapshots, a shallow clone): the first few.
+        "left_out": list(history.left_out[:3]),
+        "left_out_hidden": max(0, len(history.left_out) - 3),
         "slower_percent": f"{rules.slower_percent:g}",
         "slower_seconds": f"{rules.slower_seconds:g}",
     }

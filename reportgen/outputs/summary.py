@@ -77,7 +77,7 @@ def history_summary(history: History) -> dict[str, Any]:
             {"id": t.id, "time": round(t.time, 6), "median": round(t.median, 6)}
             for t in history.slowing
         ],
-        "unread": list(history.unread),
+        "left_out": list(history.left_out),
     }
 
 
