@@ -539,16 +539,25 @@ def test_no_snapshot_leaves_comparing_criteria_unjudged(project: Project, tmp_pa
     done = reportgen(project.repo, "step", *project.head(), *args)
     assert done.returncode in (0, 1), done.stderr
     criteria = json.loads(done.stdout)["criteria"]
+    # holds is null: neither met nor missed (it does not fail the step)
     assert criteria[0] == {
         "text": "No regressions in existing tests",
         "automatic": True,
-        "holds": True,
-        "achieved": "not judged: no baseline",
+        "holds": None,
+        "achieved": "no baseline",
     }
+    assert criteria[1]["text"] == "All tests pass" and criteria[1]["holds"] is not None
+    # Shown as not judged, never ticked; the comment does not count it as met.
+    md = reportgen(project.repo, "step", *project.head(), *args[:-2], "--format", "md")
+    assert "- [ ] No regressions in existing tests (not judged: no baseline)\n" in md.stdout
+    github = reportgen(project.repo, "step", *project.head(), *args[:-2], "--format", "github")
+    # Only the missed criterion is listed as not met: the unjudged one is not a failure.
     assert (
-        criteria[1]["text"] == "All tests pass"
-        and criteria[1]["achieved"] != "not judged: no baseline"
+        "**Criteria not met:**\n- ❌ All tests pass (achieved 4/5 passed, 1 failed, 0 errors)"
+        "\n\n<details>" in github.stdout
     )
+    html = reportgen(project.repo, "step", *project.head(), *args[:-2], "--format", "html")
+    assert 'aria-label="not judged"' in html.stdout and "(not judged: no baseline)" in html.stdout
     # Without a baseline asked for, the missing before side is still an input error.
     alone = reportgen(project.repo, "step", *project.head(), "--spec", str(spec))
     assert alone.returncode == 2 and "needs both runs' JUnit" in alone.stderr

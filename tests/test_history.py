@@ -717,3 +717,78 @@ def test_a_shallow_clone_says_why_its_history_is_short(
         "this clone is shallow: only 3 commits of the main line could be searched for stored"
         " runs (fetch with fetch-depth: 0)"
     ]
+
+
+def test_a_milestones_first_step_may_create_its_archive(tmp_path: Path) -> None:
+    """`before = "previous"` with `--out DIR/` that does not exist yet: the first step of a
+    new milestone, with no before side, not an error."""
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    (tmp_path / "run.xml").write_text(
+        '<testsuite><testcase classname="m" name="t"/></testsuite>', encoding="utf-8"
+    )
+    spec = tmp_path / "s1.toml"
+    spec.write_text(
+        'milestone = "M"\nstep = "Step 1"\n[inputs]\nbefore = "previous"\njunit = "run.xml"\n',
+        encoding="utf-8",
+    )
+    archive = tmp_path / "reports" / "m1"
+    done = CliRunner().invoke(
+        main,
+        ["step", "--spec", str(spec), "--format", "json", "--out", f"{archive}/"],
+        env={"SOURCE_DATE_EPOCH": ""},
+    )
+    assert done.exit_code == 0, done.stderr
+    summary = json.loads((archive / "m--step-1.json").read_text())
+    assert summary["baseline"]["text"] == (
+        f"No baseline: no step of M before Step 1 is archived in {archive}/;"
+        " this report has no before side."
+    )
+    # A file, or a folder name without the "/", still needs the folder to exist.
+    done = CliRunner().invoke(
+        main, ["step", "--spec", str(spec), "--out", str(tmp_path / "nowhere")]
+    )
+    assert done.exit_code == 2
+    assert 'before = "previous" needs the archive: step --out DIR/ (a folder)' in done.stderr
+
+
+def test_a_folder_store_says_when_it_replaces_a_run(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    (tmp_path / "run.xml").write_text(
+        '<testsuite><testcase classname="m" name="t"/></testsuite>', encoding="utf-8"
+    )
+    sha = "a" * 40
+    store = tmp_path / "store"
+    args = ["baseline", "save", "--junit", str(tmp_path / "run.xml"), "--store", str(store)]
+    first = CliRunner().invoke(main, [*args, "--commit", sha])
+    assert first.output == f"saved the snapshot of aaaaaaa to {store}/{sha}.snapshot\n"
+    again = CliRunner().invoke(main, [*args, "--commit", sha])
+    assert again.output == f"replaced the snapshot of aaaaaaa in {store}/{sha}.snapshot\n"
+
+
+def test_saving_outside_git_names_the_option_to_use(tmp_path: Path) -> None:
+    from tests.baseline_project import reportgen
+
+    (tmp_path / "run.xml").write_text(
+        '<testsuite><testcase classname="m" name="t"/></testsuite>', encoding="utf-8"
+    )
+    done = reportgen(
+        tmp_path,
+        "baseline",
+        "save",
+        "--junit",
+        "run.xml",
+        "--store",
+        str(tmp_path / "s"),
+        env={"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)},
+    )
+    assert done.returncode == 2
+    assert done.stderr.rstrip().endswith(
+        "outside a git repository, name the run's commit with --commit SHA"
+    )
+    assert len(done.stderr.splitlines()) == 1

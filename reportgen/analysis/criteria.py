@@ -31,6 +31,9 @@ class CriterionResult(msgspec.Struct, frozen=True):
     automatic: bool
     holds: bool
     achieved: str | None
+    # False when the data to judge it is missing for a reason that is not an error (no
+    # baseline yet): it does not fail the step, and reports say "not judged", never met.
+    judged: bool = True
 
 
 class Evidence(msgspec.Struct, frozen=True):
@@ -114,7 +117,8 @@ def evaluate_check(criterion: Criterion, evidence: Evidence) -> CriterionResult:
             text=criterion.text or _unjudged_text(criterion),
             automatic=True,
             holds=True,
-            achieved="not judged: no baseline",
+            achieved="no baseline",
+            judged=False,
         )
     if check in ("no-regressions", "new-tests-pass", "min-tests-added") and diff is None:
         raise SpecError(f"criterion {check!r} needs both runs' JUnit (--junit and --junit-before)")

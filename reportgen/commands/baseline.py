@@ -96,8 +96,12 @@ class FolderStore:
 
         if self.folder.exists() and not self.folder.is_dir():
             raise OutputError(f"{self.name}: the store must be a folder, and this is a file")
-        # A run measured again replaces its snapshot: the store keeps the latest measurement.
+        # A run measured again replaces its snapshot: the store keeps the latest measurement
+        # (a git: store keeps the earlier saves in its history; a folder cannot).
+        replaced = Path(self.path(commit)).is_file()
         write_all([PlannedFile(Path(self.path(commit)), data)], force=True)
+        if replaced:
+            return f"replaced the snapshot of {commit[:7]} in {self.path(commit)}"
         return f"saved the snapshot of {commit[:7]} to {self.path(commit)}"
 
 
@@ -232,7 +236,12 @@ def resolve_commit(option: str | None, env: Mapping[str, str]) -> str:
     try:
         return git("rev-parse", "--verify", "--quiet", f"{given}^{{commit}}").decode().strip()
     except GitError as err:
-        raise SpecError(f"{what} {given!r}: not a commit of this repository ({err})") from None
+        hint = (
+            "" if option else "; outside a git repository, name the run's commit with --commit SHA"
+        )
+        raise SpecError(
+            f"{what} {given!r}: not a commit of this repository ({err}){hint}"
+        ) from None
 
 
 def save_baseline(options: Mapping[str, Any], env: Mapping[str, str]) -> list[str]:
@@ -564,10 +573,11 @@ def previous_step(
     # The index's own order of steps ("Step 10" after "Step 9").
     from reportgen.outputs.index import _natural as natural_key
 
-    if not archive or archive == "-" or not Path(archive).is_dir():
-        raise SpecError(
-            'before = "previous" needs the archive: step --out DIR (an existing folder)'
-        )
+    # A folder named with a trailing "/" that does not exist yet is a new archive: the
+    # milestone's first step, with nothing before it.
+    new_folder = archive and archive.endswith(("/", "\\")) and not Path(archive).exists()
+    if not archive or archive == "-" or not (Path(archive).is_dir() or new_folder):
+        raise SpecError('before = "previous" needs the archive: step --out DIR/ (a folder)')
     if not (spec.milestone and spec.step):
         raise SpecError('before = "previous" needs the spec\'s milestone and step')
     from reportgen.commands.gather import slug

@@ -460,7 +460,13 @@ def build_context(step: StepResult, summary: dict[str, Any]) -> dict[str, Any]:
         },
         "tests": tests_context(step),
         "criteria": [
-            {"text": c.text, "automatic": c.automatic, "holds": c.holds, "achieved": c.achieved}
+            {
+                "text": c.text,
+                "automatic": c.automatic,
+                "holds": c.holds,
+                "achieved": c.achieved,
+                "judged": c.judged,
+            }
             for c in step.criteria
         ],
         "next": next_items(step.spec.next),

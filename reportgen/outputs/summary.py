@@ -37,7 +37,13 @@ def build_summary(step: StepResult) -> dict[str, Any]:
         "coverage": _coverage(step),
         "tests": _tests(step),
         "criteria": [
-            {"text": c.text, "automatic": c.automatic, "holds": c.holds, "achieved": c.achieved}
+            {
+                "text": c.text,
+                "automatic": c.automatic,
+                # null: not judged (no baseline yet); it does not fail the step
+                "holds": c.holds if c.judged else None,
+                "achieved": c.achieved,
+            }
             for c in step.criteria
         ],
         "next": list(spec.next),
