@@ -19,7 +19,7 @@ import msgspec
 from reportgen.analysis.milestone import Spec
 from reportgen.analysis.models import CoverageSnapshot
 from reportgen.analysis.snapshot import SUFFIX, BaselineNote, first_stored
-from reportgen.errors import InputError, OutputError, SpecError
+from reportgen.errors import InputError, OutputError, SpecError, quote
 
 GIT_PREFIX = "git:"
 KEEP = 50  # snapshots a git store keeps
@@ -228,11 +228,11 @@ def resolve_commit(option: str | None, env: Mapping[str, str]) -> str:
         return given
     what = "--commit" if option else ("GITHUB_SHA" if env.get("GITHUB_SHA") else "HEAD")
     if given.startswith("-"):
-        raise SpecError(f"{what} {given!r}: not a commit")
+        raise SpecError(f"{what} {quote(given)}: not a commit")
     try:
         return git("rev-parse", "--verify", "--quiet", f"{given}^{{commit}}").decode().strip()
     except GitError as err:
-        raise SpecError(f"{what} {given!r}: not a commit of this repository ({err})") from None
+        raise SpecError(f"{what} {quote(given)}: not a commit of this repository ({err})") from None
 
 
 def save_baseline(options: Mapping[str, Any], env: Mapping[str, str]) -> list[str]:
@@ -350,14 +350,14 @@ def base_ref(option: str | None, env: Mapping[str, str]) -> tuple[str, str]:
     )
     if name:
         if name.startswith("-"):
-            raise SpecError(f"--baseline-ref {name!r}: not a git revision")
+            raise SpecError(f"--baseline-ref {quote(name)}: not a git revision")
         for candidate in (f"refs/remotes/origin/{name}", name):
             try:
                 git("rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}")
                 return candidate, name
             except GitError:
                 continue
-        raise GitError(f"no such branch or commit {name!r} (fetch it, e.g. fetch-depth: 0)")
+        raise GitError(f"no such branch or commit {quote(name)} (fetch it, e.g. fetch-depth: 0)")
     try:
         ref = git("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD").decode().strip()
         return ref, ref.removeprefix("refs/remotes/origin/")

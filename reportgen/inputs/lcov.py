@@ -22,9 +22,8 @@ import msgspec
 
 from reportgen.analysis.models import CoverageSnapshot, FileCoverage, Region
 from reportgen.analysis.numbers import Numbers
-from reportgen.errors import InputError
+from reportgen.errors import InputError, one_line, quote
 from reportgen.inputs.coverage_json import MAX_DIGITS, _CountedLines, _JsonLines
-from reportgen.inputs.xml_reader import one_line
 
 _ENCODE = msgspec.json.encode
 MAX_LINE_BYTES = 1 << 20  # a longer line is not LCOV (a function name this long is garbage)
@@ -56,7 +55,7 @@ class _Parser:
     def count(self, text: str, what: str) -> int:
         text = text.strip()
         if not text.isdigit() or not text.isascii() or len(text) > MAX_DIGITS:
-            raise self.error(f"{what} {one_line(text, 24)!r} is not a whole number")
+            raise self.error(f"{what} {quote(text, 24)} is not a whole number")
         return int(text)
 
     def ran(self, text: str) -> bool:
@@ -66,7 +65,7 @@ class _Parser:
         if not (whole.isdigit() and whole.isascii() and len(whole) <= 30) or (
             dot and fraction and not (fraction.isdigit() and fraction.isascii())
         ):
-            raise self.error(f"execution count {one_line(text, 24)!r} is not a count")
+            raise self.error(f"execution count {quote(text, 24)} is not a count")
         return text.strip("0.") != ""
 
     def line(self, text: str) -> None:
@@ -78,10 +77,10 @@ class _Parser:
                 _name_indexed(self.current)
                 self.current = None
                 return
-            raise self.error(f"{one_line(text, 30)!r} is not a KEY:VALUE record line")
+            raise self.error(f"{quote(text, 30)} is not a KEY:VALUE record line")
         if key == "SF":
             if self.current is not None:
-                raise self.error(f"SF inside the record of {one_line(self.current_path)!r}")
+                raise self.error(f"SF inside the record of {quote(self.current_path)}")
             if not value.strip():
                 raise self.error("SF without a path")
             self.current_path = value.strip()
@@ -165,7 +164,8 @@ def parse_lcov(stream: BinaryIO, source: str, source_root: str = ".") -> Coverag
             parser.number += 1
             if len(raw) > MAX_LINE_BYTES:
                 raise parser.error(f"a line of more than {MAX_LINE_BYTES} bytes")
-            if parser.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            # A byte order mark starts the file, or a line: `cat a.info b.info` keeps b's.
+            if raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:
                 text = raw.decode("utf-8").strip()
@@ -182,7 +182,7 @@ def parse_lcov(stream: BinaryIO, source: str, source_root: str = ".") -> Coverag
         raise InputError(f"{source}: empty file, expected a coverage report")
     if parser.current is not None:
         raise InputError(
-            f"{source}: truncated LCOV (the record of {one_line(parser.current_path)!r}"
+            f"{source}: truncated LCOV (the record of {quote(parser.current_path)}"
             " has no end_of_record)"
         )
     if not parser.records:
@@ -197,7 +197,7 @@ def _snapshot(records: dict[str, _Record], source: str, source_root: str) -> Cov
     for name, record in records.items():
         path = _path(name, root)
         if path in files:
-            raise InputError(f"{source}: file {one_line(path)!r} is listed under two names")
+            raise InputError(f"{source}: file {quote(path)} is listed under two names")
         files[path] = _file(path, record, has_branches)
     return CoverageSnapshot(
         files=dict(sorted(files.items())), has_branches=has_branches, sources=(source,)
