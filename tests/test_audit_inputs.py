@@ -984,3 +984,21 @@ def test_lcov_tracefiles_joined_with_cat_keep_the_second_ones_byte_order_mark(
     assert result.exit_code == 0, result.stderr
     files = json.loads((out / "report.json").read_text())["coverage"]["files"]
     assert [(f["path"], f["missing"]) for f in files] == [("a.py", "2"), ("b.py", "1")]
+
+
+def test_gits_complaint_quoting_a_hostile_name_is_bounded_and_escaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git repeats the name it was given (a base branch from the environment, a commit): its
+    complaint is cut after escaping, as a quoted value is."""
+    from reportgen.commands.baseline import GitError, git
+    from tests.patch_project import git as git_in
+
+    git_in(tmp_path, "init", "-q")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(GitError) as caught:
+        git("cat-file", "-t", "\u202e" * 5000)
+    message = str(caught.value)
+    assert message.startswith("git cat-file: fatal: Not a valid object name \\u202e\\u202e")
+    assert message.endswith("…") and len(message) <= len("git cat-file: ") + 300
+    assert message.isprintable()

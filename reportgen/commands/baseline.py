@@ -19,7 +19,7 @@ import msgspec
 from reportgen.analysis.milestone import Spec
 from reportgen.analysis.models import CoverageSnapshot
 from reportgen.analysis.snapshot import SUFFIX, BaselineNote, first_stored
-from reportgen.errors import InputError, OutputError, SpecError, quote
+from reportgen.errors import InputError, OutputError, SpecError, one_line, quote
 
 GIT_PREFIX = "git:"
 KEEP = 50  # snapshots a git store keeps
@@ -56,7 +56,10 @@ def git(*args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = 
     if done.returncode != 0:
         lines = done.stderr.decode("utf-8", "replace").splitlines()
         reason = next((line.strip() for line in lines if line.strip()), "")
-        raise GitError(f"git {args[0]}: {reason[:300] or f'exit status {done.returncode}'}")
+        # git's complaint may quote a ref or path from the environment or a store: bounded.
+        raise GitError(
+            f"git {args[0]}: {one_line(reason, 300) or f'exit status {done.returncode}'}"
+        )
     return done.stdout
 
 
