@@ -986,6 +986,27 @@ def test_lcov_tracefiles_joined_with_cat_keep_the_second_ones_byte_order_mark(
     assert [(f["path"], f["missing"]) for f in files] == [("a.py", "2"), ("b.py", "1")]
 
 
+def test_lcov_a_byte_order_mark_opening_a_line_inside_a_record_is_skipped() -> None:
+    data = b"SF:a.py\nDA:1,1\n\xef\xbb\xbfDA:2,0\n\xef\xbb\xbfFN:1,f\nend_of_record\n"
+    item = parse_lcov(io.BytesIO(data), "bom.info").files["a.py"]
+    assert list(item.missing_lines) == [2]
+    assert [r.name for r in item.regions or ()] == ["f"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "\ufeff",  # an empty tracefile written with a BOM, joined to another
+        "\ufeff \ufeff\t\ufeff",
+        "\ufeff \u2029" * 100_000,  # not one level of recursion per mark
+    ],
+)
+def test_lcov_lines_of_byte_order_marks_alone_are_blank(line: str) -> None:
+    data = f"SF:a.py\nDA:1,0\nend_of_record\n{line}\nSF:b.py\n{line}\nDA:1,1\nend_of_record\n"
+    snapshot = parse_lcov(io.BytesIO(data.encode()), "bom.info")
+    assert [_figures(snapshot.files[p])[:2] for p in ("a.py", "b.py")] == [(1, 1), (1, 0)]
+
+
 def test_gits_complaint_quoting_a_hostile_name_is_bounded_and_escaped(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

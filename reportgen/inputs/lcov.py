@@ -26,6 +26,7 @@ from reportgen.errors import InputError, one_line, quote
 from reportgen.inputs.coverage_json import MAX_DIGITS, _CountedLines, _JsonLines
 
 _ENCODE = msgspec.json.encode
+_BOM = "\ufeff"
 MAX_LINE_BYTES = 1 << 20  # a longer line is not LCOV (a function name this long is garbage)
 
 
@@ -68,6 +69,15 @@ class _Parser:
             raise self.error(f"execution count {quote(text, 24)} is not a count")
         return text.strip("0.") != ""
 
+    def after_bom(self, text: str) -> None:
+        """A line opened by byte order marks inside the file (`cat a.info b.info` keeps b's),
+        read without them. Looked for only where a line is not understood, not on each line."""
+        rest = text
+        while rest[:1] == _BOM:  # a loop, not recursion: a line may hold a million of them
+            rest = rest.lstrip(_BOM).strip()
+        if rest:
+            self.line(rest)
+
     def line(self, text: str) -> None:
         key, colon, value = text.partition(":")
         if not colon:
@@ -77,6 +87,8 @@ class _Parser:
                 _name_indexed(self.current)
                 self.current = None
                 return
+            if text[:1] == _BOM:
+                return self.after_bom(text)
             raise self.error(f"{quote(text, 30)} is not a KEY:VALUE record line")
         if key == "SF":
             if self.current is not None:
@@ -90,6 +102,8 @@ class _Parser:
             return
         record = self.current
         if record is None:
+            if key[:1] == _BOM:
+                return self.after_bom(text)
             if key in _RECORD_KEYS:
                 raise self.error(f"{key} outside a record (no SF before it)")
             return
@@ -135,6 +149,8 @@ class _Parser:
             if len(parts) != 2:
                 raise self.error("FNDA is not 'count,name'")
             self.ran(parts[0])
+        elif key[:1] == _BOM:
+            self.after_bom(text)
         # LF/LH/BRF/BRH/FNF/FNH are the tool's own sums of the records above; other keys
         # (checksums, MC/DC) say nothing reportgen shows.
 
@@ -164,8 +180,7 @@ def parse_lcov(stream: BinaryIO, source: str, source_root: str = ".") -> Coverag
             parser.number += 1
             if len(raw) > MAX_LINE_BYTES:
                 raise parser.error(f"a line of more than {MAX_LINE_BYTES} bytes")
-            # A byte order mark starts the file, or a line: `cat a.info b.info` keeps b's.
-            if raw.startswith(b"\xef\xbb\xbf"):
+            if parser.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
             try:
                 text = raw.decode("utf-8").strip()
