@@ -56,9 +56,9 @@ def one_line(text: str, limit: int = QUOTE_LIMIT) -> str:
     of white space made one space, other unprintable characters escaped, cut with "…" to
     at most `limit` characters."""
     flat = " ".join(text.split())
+    if len(flat) <= limit and flat.isprintable():
+        return flat
     head = flat[:limit]
-    if len(flat) <= limit and head.isprintable():
-        return head
     shown = "".join(map(_escaped, head))
     if len(flat) <= limit and len(shown) <= limit:
         return shown
