@@ -938,6 +938,18 @@ def test_hostile_text_is_quoted_short_and_escaped(
         (list(range(100_000)), 40, "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …"),
         (10**200, 20, "10000000...000000000"),  # a number's digits, its middle left out
     ],
+    ids=[
+        "short",
+        "quotes",
+        "at-bound",
+        "past-bound",
+        "bidi",
+        "escape",
+        "surrogate",
+        "list",
+        "long-list",
+        "long-number",
+    ],  # fmt: skip
 )
 def test_quote_bounds_after_escaping(value: object, limit: int, expected: str) -> None:
     assert quote(value, limit) == expected
@@ -958,6 +970,7 @@ def test_quote_of_deeply_nested_values_stops_early() -> None:
         ("a\x07b", 80, "a\\x07b"),
         ("p" * 100, 10, "ppppppppp…"),
     ],
+    ids=["white-space", "bidi", "bell", "long"],
 )
 def test_one_line_flattens_escapes_and_bounds(text: str, limit: int, expected: str) -> None:
     assert one_line(text, limit) == expected
