@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from reportgen.errors import InputError
+from reportgen.errors import InputError, one_line, quote
 from reportgen.inputs import snapshot as reader
 from reportgen.inputs.cobertura import parse_cobertura
 from reportgen.inputs.coverage_kind import LCOV, coverage_kind
 from reportgen.inputs.lcov import MAX_LINE_BYTES, parse_lcov
 from tests.test_hostile import run
+from tests.test_snapshot import coverage_json, valid
 from tests.test_snapshot_functions import NESTED_SNAPSHOT, body_of, framed
 
 
@@ -758,3 +759,280 @@ def test_function_summaries_absent_or_without_a_start_line() -> None:
     blob = f'{{"f": {{"executed_lines": [5], "missing_lines": [3], {summary}}}}}'.encode()
     (side,) = function_sides_from_json(blob, "c.json", "a.py") or ()
     assert (side.name, side.start_line, side.missing_lines) == ("f", 3, [3])
+
+
+# --- Hostile text where an error quotes it: every reader's refusal stays one short line -------
+
+# 100,000 characters: each thousand starts with terminal escapes, bidi controls, a bell, NUL
+# and line separators. The readers' formats each allow some of them (below).
+_BAD = "\x1b[2J\u202e\x07\u2066\x00\u2028\x85\u200f"
+HOSTILE = (_BAD + "p" * (1000 - len(_BAD))) * 100
+# XML forbids most control characters even as references; bidi controls, NEL, the line
+# separator and newlines written as references it takes.
+HOSTILE_XML = ("\u202e\u2066&#10;&#9;\x85\u2028" + "p" * 994) * 100
+# LCOV and diffs are read line by line: everything but the newline.
+HOSTILE_LINE = HOSTILE.replace("\u2028", "\u2029")
+
+
+def _toml(text: str) -> str:
+    """`text` as a TOML basic string, unprintable characters written as escapes."""
+    return (
+        '"'
+        + "".join(c if c.isprintable() and c not in '"\\' else f"\\u{ord(c):04x}" for c in text)
+        + '"'
+    )
+
+
+def _json_report(path: str) -> bytes:
+    summary = {"covered_lines": 1, "num_statements": 1, "percent_covered": 100.0,
+               "missing_lines": 1, "excluded_lines": 0}  # fmt: skip
+    files = {path: {"executed_lines": [1], "missing_lines": [], "excluded_lines": [],
+                    "summary": summary}}  # fmt: skip
+    return json.dumps({"meta": {"version": "7.6.1"}, "files": files, "totals": summary}).encode()
+
+
+def _cobertura_class(filename: str, lines: str) -> bytes:
+    return (
+        f'<coverage><packages><package><classes><class filename="{filename}">'
+        f"<lines>{lines}</lines></class></classes></package></packages></coverage>"
+    ).encode()
+
+
+def _snapshot_with(change) -> bytes:
+    body = body_of(valid())
+    change(body)
+    return framed(body)
+
+
+def _path_contradicting_its_counts(body: dict) -> None:
+    body["coverage"]["files"][0][0] = HOSTILE
+    body["coverage"]["files"][0][1][1] = 2  # two lines missed, one listed
+
+
+def _class_stored_twice(body: dict) -> None:
+    block = body["tests"]["classes"][0]
+    block[0] = HOSTILE
+    body["tests"]["classes"].append(list(block))
+
+
+# (the option that reads it, the file's name, its bytes, the start of the quoted value as the
+# line shows it (None where the reader quotes none of the file's text)).
+HOSTILE_INPUTS = {
+    "coverage-json-path": (
+        "--after", "coverage.json", _json_report(HOSTILE), r"file '\x1b[2J\u202e\x07\u2066\x00",
+    ),
+    "cobertura-filename": (
+        "--after",
+        "coverage.xml",
+        _cobertura_class(HOSTILE_XML, '<line number="1" hits="x"/>'),
+        r"file '\u202e\u2066 ppp",  # a run of white space is one space in a path
+    ),
+    "cobertura-hits": (
+        "--after",
+        "coverage.xml",
+        _cobertura_class("a.py", f'<line number="1" hits="{HOSTILE_XML}"/>'),
+        r"hits '\u202e\u2066\n\t…' is not",
+    ),
+    "lcov-path": (
+        "--after",
+        "coverage.info",
+        f"SF:{HOSTILE_LINE}\nSF:b.py\nend_of_record\n".encode(),
+        r"record of '\x1b[2J\u202e\x07\u2066\x00",
+    ),
+    "lcov-record-line": (
+        "--after",
+        "coverage.info",
+        f"SF:a.py\n{HOSTILE_LINE}\nend_of_record\n".encode(),
+        r"('\x1b[2J\u202e\x07\u2066\x00",
+    ),
+    "junit-root": (  # XML names hold neither control nor bidi characters: length alone
+        "--junit", "results.xml", f"<{'ü' * 100_000}/>".encode(), "root element <üüü",
+    ),
+    "spec-path": (
+        "--spec",
+        "spec.toml",
+        f"[[target]]\npath = {_toml(HOSTILE)}\n".encode(),
+        r"target '\x1b[2J\u202e\x07\u2066\x00",
+    ),
+    "spec-key": (
+        "--spec",
+        "spec.toml",
+        f"{_toml(HOSTILE)} = 1\n".encode(),
+        r"spec.toml: \x1b[2J\u202e\x07\u2066\x00",
+    ),
+    "spec-list": (
+        "--spec",
+        "spec.toml",
+        f"title = [{_toml(HOSTILE)}]\n".encode(),
+        r"not ['\x1b[2J\u202e\x07\u2066\x00",
+    ),
+    "spec-number": ("--spec", "spec.toml", f"precision = {'9' * 4000}\n".encode(), "not 9999"),
+    "diff-path": (
+        "--diff",
+        "change.diff",
+        f"--- a/{HOSTILE_LINE}\n+++ b/{HOSTILE_LINE}\n@@ -1,2 +1,2 @@\n-x\n".encode(),
+        None,
+    ),
+    "snapshot-path": (
+        "--baseline", "store", _snapshot_with(_path_contradicting_its_counts),
+        r"file '\x1b[2J\u202e\x07\u2066\x00",
+    ),
+    "snapshot-classname": (
+        "--baseline", "store", _snapshot_with(_class_stored_twice),
+        r"class '\x1b[2J\u202e\x07\u2066\x00",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_INPUTS))
+def test_hostile_text_is_quoted_short_and_escaped(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever a file holds where an error quotes it, the error is one line of fewer than
+    400 characters, naming the file, without control, bidi or separator characters: the
+    quoted value is escaped, then cut."""
+    option, name, data, shown = HOSTILE_INPUTS[case]
+    args = ["--after", str(tmp_path / "after.json")] if option != "--after" else []
+    (tmp_path / "after.json").write_bytes(coverage_json({"a.py": ([1, 2], [3])}, True))
+    if option == "--baseline":
+        from tests.patch_project import git
+
+        git(tmp_path, "init", "-q", "-b", "main")
+        git(tmp_path, "commit", "-q", "--allow-empty", "-m", "one")
+        commit = git(tmp_path, "rev-parse", "HEAD").strip()
+        (tmp_path / name).mkdir()
+        path = tmp_path / name / f"{commit}.snapshot"
+        body = body_of(data)
+        body["commit"] = commit
+        path.write_bytes(framed(body))
+        args += ["--baseline", str(tmp_path / name), "--baseline-ref", "main"]
+        monkeypatch.chdir(tmp_path)
+    else:
+        path = tmp_path / name
+        path.write_bytes(data)
+        args += [option, str(path)]
+    out = tmp_path / "out"
+    result = run(*args, "--out", f"{out}/", "--format", "md")
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr[:500])
+    assert not out.exists()
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"Error: {path}: "), line[:500]
+    assert len(line) < 400, (len(line), line[:500])
+    assert line.isprintable(), line  # no control, bidi (format) or separator character
+    if shown is not None:
+        assert shown in line, line
+
+
+@pytest.mark.parametrize(
+    ("value", "limit", "expected"),
+    [
+        ("a.py", 80, "'a.py'"),  # short values read as before
+        ("it's", 80, '"it\'s"'),
+        ("p" * 80, 80, "'" + "p" * 80 + "'"),
+        ("p" * 81, 80, "'" + "p" * 79 + "…'"),
+        # Escapes count towards the bound, and none is cut in two.
+        ("\u202e" * 200, 80, "'" + "\\u202e" * 13 + "…'"),
+        ("ab\x1b" + "c" * 30, 8, "'ab\\x1bc…'"),
+        ("\ud800x", 80, "'\\ud800x'"),  # a lone surrogate (from JSON) stays printable
+        ([1, "a"], 80, "[1, 'a']"),
+        (list(range(100_000)), 40, "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, …"),
+        (10**200, 20, "10000000...000000000"),  # a number's digits, its middle left out
+    ],
+    ids=[
+        "short",
+        "quotes",
+        "at-bound",
+        "past-bound",
+        "bidi",
+        "escape",
+        "surrogate",
+        "list",
+        "long-list",
+        "long-number",
+    ],  # fmt: skip
+)
+def test_quote_bounds_after_escaping(value: object, limit: int, expected: str) -> None:
+    assert quote(value, limit) == expected
+
+
+def test_quote_of_deeply_nested_values_stops_early() -> None:
+    nested: list = []
+    for _ in range(100_000):
+        nested = [nested]
+    assert quote(nested) == "[[[[[...]]]]]"
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("unknown  encoding:\n x", 80, "unknown encoding: x"),
+        ("\u202e" * 200, 80, "\\u202e" * 13 + "…"),
+        ("a\x07b", 80, "a\\x07b"),
+        ("p" * 100, 10, "ppppppppp…"),
+    ],
+    ids=["white-space", "bidi", "bell", "long"],
+)
+def test_one_line_flattens_escapes_and_bounds(text: str, limit: int, expected: str) -> None:
+    assert one_line(text, limit) == expected
+
+
+# --- LCOV: a byte order mark inside the file ---------------------------------------------------
+
+
+def test_lcov_tracefiles_joined_with_cat_keep_the_second_ones_byte_order_mark(
+    tmp_path: Path,
+) -> None:
+    """`cat a.info b.info`, b written with a BOM: the BOM starts b's first line, mid-file, and
+    is skipped as at the file's start (else its SF is no SF, and b's DA is outside a record)."""
+    first = b"SF:a.py\nDA:1,1\nDA:2,0\nend_of_record\n"
+    second = b"\xef\xbb\xbfSF:b.py\nDA:1,0\nDA:5,3\nend_of_record\n"
+    snapshot = parse_lcov(io.BytesIO(first + second), "joined.info")
+    assert sorted(snapshot.files) == ["a.py", "b.py"]
+    assert _figures(snapshot.files["b.py"]) == (2, 1, 0, 0, 0)
+    assert list(snapshot.files["b.py"].missing_lines) == [1]
+    path = tmp_path / "joined.info"
+    path.write_bytes(first + second)
+    out = tmp_path / "out"
+    result = run("--after", str(path), "--out", f"{out}/", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    files = json.loads((out / "report.json").read_text())["coverage"]["files"]
+    assert [(f["path"], f["missing"]) for f in files] == [("a.py", "2"), ("b.py", "1")]
+
+
+def test_lcov_a_byte_order_mark_opening_a_line_inside_a_record_is_skipped() -> None:
+    data = b"SF:a.py\nDA:1,1\n\xef\xbb\xbfDA:2,0\n\xef\xbb\xbfFN:1,f\nend_of_record\n"
+    item = parse_lcov(io.BytesIO(data), "bom.info").files["a.py"]
+    assert list(item.missing_lines) == [2]
+    assert [r.name for r in item.regions or ()] == ["f"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "\ufeff",  # an empty tracefile written with a BOM, joined to another
+        "\ufeff \ufeff\t\ufeff",
+        "\ufeff \u2029" * 100_000,  # not one level of recursion per mark
+    ],
+)
+def test_lcov_lines_of_byte_order_marks_alone_are_blank(line: str) -> None:
+    data = f"SF:a.py\nDA:1,0\nend_of_record\n{line}\nSF:b.py\n{line}\nDA:1,1\nend_of_record\n"
+    snapshot = parse_lcov(io.BytesIO(data.encode()), "bom.info")
+    assert [_figures(snapshot.files[p])[:2] for p in ("a.py", "b.py")] == [(1, 1), (1, 0)]
+
+
+def test_gits_complaint_quoting_a_hostile_name_is_bounded_and_escaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git repeats the name it was given (a base branch from the environment, a commit): its
+    complaint is cut after escaping, as a quoted value is."""
+    from reportgen.commands.baseline import GitError, git
+    from tests.patch_project import git as git_in
+
+    git_in(tmp_path, "init", "-q")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(GitError) as caught:
+        git("cat-file", "-t", "\u202e" * 5000)
+    message = str(caught.value)
+    assert message.startswith("git cat-file: fatal: Not a valid object name \\u202e\\u202e")
+    assert message.endswith("…") and len(message) <= len("git cat-file: ") + 300
+    assert message.isprintable()

@@ -30,6 +30,7 @@ from reportgen.analysis.test_run import (
     TestRun,
     UnlistedSuite,
 )
+from reportgen.errors import quote
 
 MAGIC = b"reportgen-snapshot\n"
 # 2: files carry their functions' figures (format 1 is still read, without them).
@@ -258,33 +259,35 @@ def unpack_tests(stored: StoredTests) -> TestRun:
     seen: set[str] = set()
     for block in stored.classes:
         if block.classname in seen:
-            raise SnapshotError(f"class {block.classname!r} is stored twice")
+            raise SnapshotError(f"class {quote(block.classname)} is stored twice")
         seen.add(block.classname)
         names = block.names.split("\0")
         if names.pop() != "":
-            raise SnapshotError(f"class {block.classname!r}: its names are cut short")
+            raise SnapshotError(f"class {quote(block.classname)}: its names are cut short")
         states = _from_little("I", block.states)
         times = _from_little("d", block.times)
         files = _from_little("I", block.files) if block.files else array("I", [0]) * len(names)
         if not len(names) == len(states) == len(times) == len(files) or len(set(names)) != len(
             names
         ):
-            raise SnapshotError(f"class {block.classname!r}: its names and arrays disagree")
+            raise SnapshotError(f"class {quote(block.classname)}: its names and arrays disagree")
         tests = {}
         for name, packed, seconds, file in zip(names, states, times, files, strict=True):
             if packed & _FLAKY and packed & 3 != 1:  # flaky means passed on a rerun
-                raise SnapshotError(f"test {name!r}: impossible state {packed}")
+                raise SnapshotError(f"test {quote(name)}: impossible state {packed}")
             if not math.isfinite(seconds) or seconds < 0:
-                raise SnapshotError(f"test {name!r}: time {seconds!r} is not a duration")
+                raise SnapshotError(f"test {quote(name)}: time {seconds!r} is not a duration")
             if file >= len(names_of_files):
-                raise SnapshotError(f"test {name!r}: file number {file} is not listed")
+                raise SnapshotError(f"test {quote(name)}: file number {file} is not listed")
             tests[name] = (packed, seconds, names_of_files[file])
         if tests:
             builder.seal_class(block.classname, tests)
     failures = []
     for failure in stored.failures:
         if failure.outcome not in OUTCOMES[2:]:
-            raise SnapshotError(f"failure {failure.id!r}: outcome {failure.outcome!r}")
+            raise SnapshotError(
+                f"failure {quote(failure.id)}: outcome {quote(failure.outcome, 40)}"
+            )
         failures.append(Failure(failure.id, failure.outcome, failure.message, failure.text))
     builder.unlisted = [_suite(s) for s in stored.unlisted]
     return builder.build(stored.time, failures, stored.flaky)
@@ -293,7 +296,7 @@ def unpack_tests(stored: StoredTests) -> TestRun:
 def _suite(stored: StoredSuite) -> UnlistedSuite:
     counts = (stored.tests, stored.failed, stored.errors, stored.skipped)
     if min(counts) < 0 or sum(counts[1:]) > stored.tests:
-        raise SnapshotError(f"suite {stored.name!r}: counts {counts} do not add up")
+        raise SnapshotError(f"suite {quote(stored.name)}: counts {counts} do not add up")
     return UnlistedSuite(stored.name, *counts)
 
 

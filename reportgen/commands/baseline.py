@@ -19,7 +19,7 @@ import msgspec
 from reportgen.analysis.milestone import Spec
 from reportgen.analysis.models import CoverageSnapshot
 from reportgen.analysis.snapshot import SUFFIX, BaselineNote, first_stored
-from reportgen.errors import InputError, OutputError, SpecError
+from reportgen.errors import InputError, OutputError, SpecError, one_line, quote
 
 GIT_PREFIX = "git:"
 KEEP = 50  # snapshots a git store keeps
@@ -56,7 +56,10 @@ def git(*args: str, stdin: bytes | None = None, env: Mapping[str, str] | None = 
     if done.returncode != 0:
         lines = done.stderr.decode("utf-8", "replace").splitlines()
         reason = next((line.strip() for line in lines if line.strip()), "")
-        raise GitError(f"git {args[0]}: {reason[:300] or f'exit status {done.returncode}'}")
+        # git's complaint may quote a ref or path from the environment or a store: bounded.
+        raise GitError(
+            f"git {args[0]}: {one_line(reason, 300) or f'exit status {done.returncode}'}"
+        )
     return done.stdout
 
 
@@ -232,7 +235,7 @@ def resolve_commit(option: str | None, env: Mapping[str, str]) -> str:
         return given
     what = "--commit" if option else ("GITHUB_SHA" if env.get("GITHUB_SHA") else "HEAD")
     if given.startswith("-"):
-        raise SpecError(f"{what} {given!r}: not a commit")
+        raise SpecError(f"{what} {quote(given)}: not a commit")
     try:
         return git("rev-parse", "--verify", "--quiet", f"{given}^{{commit}}").decode().strip()
     except GitError as err:
@@ -240,7 +243,7 @@ def resolve_commit(option: str | None, env: Mapping[str, str]) -> str:
             "" if option else "; outside a git repository, name the run's commit with --commit SHA"
         )
         raise SpecError(
-            f"{what} {given!r}: not a commit of this repository ({err}){hint}"
+            f"{what} {quote(given)}: not a commit of this repository ({err}){hint}"
         ) from None
 
 
@@ -361,14 +364,14 @@ def base_ref(option: str | None, env: Mapping[str, str]) -> tuple[str, str]:
     )
     if name:
         if name.startswith("-"):
-            raise SpecError(f"--baseline-ref {name!r}: not a git revision")
+            raise SpecError(f"--baseline-ref {quote(name)}: not a git revision")
         for candidate in (f"refs/remotes/origin/{name}", name):
             try:
                 git("rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}")
                 return candidate, name
             except GitError:
                 continue
-        raise GitError(f"no such branch or commit {name!r} (fetch it, e.g. fetch-depth: 0)")
+        raise GitError(f"no such branch or commit {quote(name)} (fetch it, e.g. fetch-depth: 0)")
     try:
         ref = git("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD").decode().strip()
         return ref, ref.removeprefix("refs/remotes/origin/")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from reportgen.analysis.models import CoverageSnapshot
-from reportgen.errors import InputError
+from reportgen.errors import InputError, one_line, quote
 from reportgen.inputs.coverage_kind import COBERTURA, DATA_FILE, LCOV
 
 
@@ -94,16 +94,18 @@ def read_data_file(
                 found = os.path.realpath(name)
                 if os.path.commonpath((root, found)) != root:
                     raise InputError(
-                        f"{path}: measured file {name!r} lies outside the source root"
+                        f"{path}: measured file {quote(name)} lies outside the source root"
                         f" {source_root!r} (give --source-root the folder it was measured in)"
                     )
             JsonReporter(cov).report(None, out)
     except InputError:
         raise
     except CoverageException as err:
-        raise InputError(f"{path}: {_one_line(str(err))}") from None
+        raise InputError(f"{path}: {one_line(str(err), 300)}") from None
     except sqlite3.Error as err:
-        raise InputError(f"{path}: not a readable coverage.py data file ({err})") from None
+        raise InputError(
+            f"{path}: not a readable coverage.py data file ({one_line(str(err), 300)})"
+        ) from None
     # With `raw_functions`, each file's `functions` JSON is kept for the function figures, as
     # for a JSON input (views into these bytes, which live as long as the views).
     data = out.getvalue().encode("utf-8")
@@ -122,9 +124,6 @@ def _check_schema(path: str, data_path: str) -> None:
         ) as db:
             db.execute("select version from coverage_schema").fetchone()
     except sqlite3.Error as err:
-        raise InputError(f"{path}: not a coverage.py data file ({_one_line(str(err))})") from None
-
-
-def _one_line(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= 300 else flat[:299] + "…"
+        raise InputError(
+            f"{path}: not a coverage.py data file ({one_line(str(err), 300)})"
+        ) from None

@@ -215,7 +215,7 @@ def side_functions(
     """Every file's functions as `find_functions` finds them for a before side, for a
     snapshot: the files with function data in their input (`raw`), each with its figures
     or False when they cannot be found. The rest need the source a report has at hand."""
-    from reportgen.errors import InputError
+    from reportgen.errors import InputError, quote
 
     nothing = CoverageSnapshot(files={}, has_branches=coverage.has_branches, sources=())
     _, _, found = find_functions(
@@ -237,7 +237,7 @@ def side_functions(
             # Stored as a sorted list of distinct lines: a JSON listing one twice is refused.
             if len(set(side.missing_lines)) != len(side.missing_lines):
                 raise InputError(
-                    f"{coverage.sources[0]}: file {path!r}: function {side.name!r}"
+                    f"{coverage.sources[0]}: file {quote(path)}: function {quote(side.name)}"
                     " lists a missing line twice"
                 )
         result[path] = sides

@@ -23,7 +23,7 @@ from reportgen.analysis.history import HistoryRules
 from reportgen.analysis.models import CoverageSnapshot, FileCoverage
 from reportgen.analysis.numbers import human_key
 from reportgen.analysis.step import StepInputs
-from reportgen.errors import InputError, SpecError
+from reportgen.errors import InputError, SpecError, quote
 from reportgen.inputs.spec import Spec, parse_spec
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
@@ -183,7 +183,7 @@ def parse_target_option(text: str) -> Target:
     except ValueError:
         minimum = -1.0
     if not sep or not pattern or not 0 <= minimum <= 100:
-        raise SpecError(f"--target {text!r}: expected GLOB=MIN with MIN from 0 to 100")
+        raise SpecError(f"--target {quote(text)}: expected GLOB=MIN with MIN from 0 to 100")
     return Target(pattern=pattern, min=minimum)
 
 
@@ -193,11 +193,11 @@ def parse_scope_option(text: str) -> Scope:
         return Scope(prefix=prefix)
     match = re.fullmatch(r"(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?", bounds)
     if not match:
-        raise SpecError(f"--scope {text!r}: expected PREFIX, PREFIX=MIN or PREFIX=MIN-MAX")
+        raise SpecError(f"--scope {quote(text)}: expected PREFIX, PREFIX=MIN or PREFIX=MIN-MAX")
     low = float(match.group(1))
     high = float(match.group(2)) if match.group(2) else None
     if low > 100 or (high is not None and not low <= high <= 100):
-        raise SpecError(f"--scope {text!r}: the range must lie within 0-100, low to high")
+        raise SpecError(f"--scope {quote(text)}: the range must lie within 0-100, low to high")
     return Scope(prefix=prefix, min=low, max=high)
 
 
@@ -207,7 +207,7 @@ def report_date(option: str | None, spec: Spec, env: Mapping[str, str]) -> str |
         try:
             return dt.date.fromisoformat(option).isoformat()
         except ValueError:
-            raise SpecError(f"--date {option!r}: expected YYYY-MM-DD") from None
+            raise SpecError(f"--date {quote(option)}: expected YYYY-MM-DD") from None
     if spec.date:
         return spec.date
     epoch = env.get("SOURCE_DATE_EPOCH")
@@ -215,7 +215,7 @@ def report_date(option: str | None, spec: Spec, env: Mapping[str, str]) -> str |
         try:
             return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date().isoformat()
         except (ValueError, OverflowError, OSError):
-            raise SpecError(f"SOURCE_DATE_EPOCH {epoch!r}: expected whole seconds") from None
+            raise SpecError(f"SOURCE_DATE_EPOCH {quote(epoch)}: expected whole seconds") from None
     return None
 
 

@@ -26,7 +26,7 @@ from defusedxml.ElementTree import DefusedXMLParser
 
 from reportgen.analysis.models import CoverageSnapshot, FileCoverage
 from reportgen.analysis.numbers import Numbers
-from reportgen.errors import InputError
+from reportgen.errors import InputError, quote
 from reportgen.inputs.coverage_json import MAX_DIGITS, _CountedLines, _JsonLines
 from reportgen.inputs.xml_reader import Attrs, feed_all, one_line
 
@@ -172,7 +172,7 @@ class _Reader:
         # Some producers write float hits ("3.0"): a count all the same. More than 30 digits
         # is no count (and thousands would not even convert).
         if not _HITS.fullmatch(hits):
-            raise self._error(f"line {number}: hits {one_line(hits, 20)!r} is not a count")
+            raise self._error(f"line {number}: hits {quote(hits, 20)} is not a count")
         item.numbers.append(str(number))
         item.hit_texts.append(hits)
         branch = attrs.get("branch")
@@ -196,7 +196,7 @@ class _Reader:
             if condition is None:
                 return  # a branch flag without counts: nothing to count
             raise self._error(
-                f"line {number}: condition-coverage {one_line(condition, 30)!r}"
+                f"line {number}: condition-coverage {quote(condition, 30)}"
                 " is not 'P% (TAKEN/TOTAL)'"
             )
         taken_text, exits_text = match.groups()
@@ -216,7 +216,7 @@ class _Reader:
         destinations = _destinations(listed)
         if destinations is None or len(destinations) != exits - taken:
             raise self._error(
-                f"line {number}: missing-branches {one_line(listed, 30)!r} does not list"
+                f"line {number}: missing-branches {quote(listed, 30)} does not list"
                 f" the {exits - taken} missed branches"
             )
         item.missing_to[number] = destinations
@@ -233,11 +233,11 @@ def _hits(path: str, item: _File, source: str) -> dict[int, bool]:
         texts = [hits.strip() for hits in texts]
         for number, hits in zip(numbers, texts, strict=True):
             if _number(number) is None:
-                what = f"line number {one_line(number, 24)!r} is not a line number"
-                raise InputError(f"{source}: not Cobertura XML (file {path!r}: {what})")
+                what = f"line number {quote(number, 24)} is not a line number"
+                raise InputError(f"{source}: not Cobertura XML (file '{path}': {what})")
             if not _HITS.fullmatch(hits):
-                what = f"line {number}: hits {one_line(hits, 20)!r} is not a count"
-                raise InputError(f"{source}: not Cobertura XML (file {path!r}: {what})")
+                what = f"line {number}: hits {quote(hits, 20)} is not a count"
+                raise InputError(f"{source}: not Cobertura XML (file '{path}': {what})")
     lines = list(map(int, numbers))
     ran = [hits != "0" and hits.strip("0.") != "" for hits in texts]
     found = dict(zip(lines, ran, strict=True))
@@ -327,7 +327,7 @@ def _snapshot(reader: _Reader, source: str, source_root: str) -> CoverageSnapsho
     for filename, item in reader.files.items():
         path = resolve(filename)
         if path in files:
-            raise InputError(f"{source}: file {one_line(path)!r} is listed under two names")
+            raise InputError(f"{source}: file {quote(path)} is listed under two names")
         hits = _PACKED_DECODER.decode(item.done) if item.done else {}
         files[path] = _file(path, hits, item, has_branches)
     return CoverageSnapshot(

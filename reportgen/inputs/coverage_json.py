@@ -15,7 +15,7 @@ import msgspec
 
 from reportgen.analysis.models import Arc, CoverageSnapshot, FileCoverage, Region
 from reportgen.analysis.numbers import Count, Numbers
-from reportgen.errors import InputError
+from reportgen.errors import InputError, quote
 
 # coverage.py keeps line numbers in 64-bit SQLite integers; a longer number is not a line, and
 # one of thousands of digits would not even convert to int (Python's 4,300-digit limit).
@@ -99,7 +99,7 @@ def _is_line_list(text: bytes) -> bool:
 def _long_number_error(path: str, lists: dict[str, bytes], source: str) -> InputError:
     key = next(key for key, text in lists.items() if _TOO_LONG in text.translate(_NINES))
     return InputError(
-        f"{source}: not a coverage.py JSON report (file {path!r}: {key} holds a"
+        f"{source}: not a coverage.py JSON report (file {quote(path)}: {key} holds a"
         f" number of more than {MAX_DIGITS} digits, not a line number)"
     )
 
@@ -255,7 +255,7 @@ def parse_coverage_json(
                 raise _shape_error(path, "missing_branches", "a list of line pairs", source)
             if pairs != numbers.num_missing_branches:
                 raise InputError(
-                    f"{source}: file {path!r}: summary.missing_branches is"
+                    f"{source}: file {quote(path)}: summary.missing_branches is"
                     f" {numbers.num_missing_branches} but {pairs} missing branches are listed"
                 )
         # One pass over the three lists (brackets keep their digits apart): ~4 ms per 5,000 files.
@@ -351,17 +351,17 @@ def _clean(err: Exception) -> str:
 
 def _shape_error(path: str, key: str, shape: str, source: str) -> InputError:
     return InputError(
-        f"{source}: not a coverage.py JSON report (file {path!r}: {key} is not {shape})"
+        f"{source}: not a coverage.py JSON report (file {quote(path)}: {key} is not {shape})"
     )
 
 
 def _summary_error(path: str, numbers: Numbers, listed: int, source: str) -> InputError:
     if listed != numbers.num_missing:
         return InputError(
-            f"{source}: file {path!r}: summary.missing_lines is {numbers.num_missing}"
+            f"{source}: file {quote(path)}: summary.missing_lines is {numbers.num_missing}"
             f" but {listed} missing lines are listed"
         )
-    return InputError(f"{source}: file {path!r}: more missing than measured in its summary")
+    return InputError(f"{source}: file {quote(path)}: more missing than measured in its summary")
 
 
 def _check_covered(path: str, summary: _Summary, ran: int, source: str) -> None:
@@ -375,18 +375,18 @@ def _check_covered(path: str, summary: _Summary, ran: int, source: str) -> None:
         measured = summary.num_statements - summary.missing_lines
         if covered != measured:
             raise InputError(
-                f"{source}: file {path!r}: summary.covered_lines is {covered} but"
+                f"{source}: file {quote(path)}: summary.covered_lines is {covered} but"
                 f" num_statements less missing_lines is {measured}"
             )
         if ran < covered:
             raise InputError(
-                f"{source}: file {path!r}: summary.covered_lines is {covered} but"
+                f"{source}: file {quote(path)}: summary.covered_lines is {covered} but"
                 f" {ran} executed lines are listed"
             )
     branches = summary.covered_branches
     if branches is not None and branches != summary.num_branches - summary.missing_branches:
         raise InputError(
-            f"{source}: file {path!r}: summary.covered_branches is {branches} but"
+            f"{source}: file {quote(path)}: summary.covered_branches is {branches} but"
             f" num_branches less missing_branches is"
             f" {summary.num_branches - summary.missing_branches}"
         )
@@ -397,11 +397,11 @@ def _listed_twice_error(path: str, executed: bytes, missing: bytes, source: str)
     both = sorted(set(ran).intersection(_LINES_DECODER.decode(missing)))
     if both:
         return InputError(
-            f"{source}: file {path!r}: line {both[0]} is listed in both executed_lines"
+            f"{source}: file {quote(path)}: line {both[0]} is listed in both executed_lines"
             " and missing_lines"
         )
     key = "executed_lines" if len(set(ran)) != len(ran) else "missing_lines"
-    return InputError(f"{source}: file {path!r}: {key} lists a line twice")
+    return InputError(f"{source}: file {quote(path)}: {key} lists a line twice")
 
 
 def _regions(raw: _File, source: str, path: str) -> tuple[Region, ...] | None:
@@ -422,7 +422,7 @@ def decode_regions(
             decoded = _REGIONS_DECODER.decode(blob)
         except (msgspec.ValidationError, msgspec.DecodeError) as err:
             raise InputError(
-                f"{source}: file {path!r}: bad {kind} regions ({_clean(err)})"
+                f"{source}: file {quote(path)}: bad {kind} regions ({_clean(err)})"
             ) from None
         found.extend(_region(kind, name, region) for name, region in decoded.items() if name)
     return tuple(sorted(found, key=lambda r: (r.start_line, r.kind, r.name)))

@@ -9,7 +9,7 @@ import msgspec
 
 from reportgen.analysis.functions import FunctionSide
 from reportgen.analysis.numbers import Numbers
-from reportgen.errors import InputError
+from reportgen.errors import InputError, one_line, quote
 
 LineNo = Annotated[int, msgspec.Meta(ge=0, le=10**18 - 1)]
 
@@ -35,9 +35,13 @@ def function_sides_from_json(
     except msgspec.ValidationError as err:
         if "missing required field `summary`" in str(err):
             return None  # regions without summaries: figures computed from the lines
-        raise InputError(f"{source}: file {path!r}: bad functions ({_one_line(err)})") from None
+        raise InputError(
+            f"{source}: file {quote(path)}: bad functions ({one_line(str(err), 300)})"
+        ) from None
     except msgspec.DecodeError as err:
-        raise InputError(f"{source}: file {path!r}: bad functions ({_one_line(err)})") from None
+        raise InputError(
+            f"{source}: file {quote(path)}: bad functions ({one_line(str(err), 300)})"
+        ) from None
     sides = []
     for name, raw in decoded.items():
         if not name:  # the module level
@@ -52,17 +56,14 @@ def function_sides_from_json(
             or (lost is not None and len(lost) != numbers.num_missing_branches)
         ):
             raise InputError(
-                f"{source}: file {path!r}: function {name!r}: its summary disagrees with its lines"
+                f"{source}: file {quote(path)}: function {quote(name)}:"
+                " its summary disagrees with its lines"
             )
         start = raw.start_line
         if start is None:
             start = min(raw.executed_lines + missed, default=0)
         sides.append(FunctionSide(name, start, numbers, missed, raw.executed_lines, lost or ()))
     return tuple(sorted(sides, key=lambda s: (s.start_line, s.name)))
-
-
-def _one_line(err: Exception) -> str:
-    return " ".join(str(err).split())[:300]
 
 
 class _Lines(msgspec.Struct):
@@ -83,7 +84,9 @@ def function_regions_from_json(blob: bytes | msgspec.Raw, source: str, path: str
     try:
         decoded = _LINES_DECODER.decode(blob)
     except (msgspec.ValidationError, msgspec.DecodeError) as err:
-        raise InputError(f"{source}: file {path!r}: bad functions ({_one_line(err)})") from None
+        raise InputError(
+            f"{source}: file {quote(path)}: bad functions ({one_line(str(err), 300)})"
+        ) from None
     regions = []
     for key, raw in decoded.items():
         if not key:

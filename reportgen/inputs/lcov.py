@@ -22,11 +22,11 @@ import msgspec
 
 from reportgen.analysis.models import CoverageSnapshot, FileCoverage, Region
 from reportgen.analysis.numbers import Numbers
-from reportgen.errors import InputError
+from reportgen.errors import InputError, one_line, quote
 from reportgen.inputs.coverage_json import MAX_DIGITS, _CountedLines, _JsonLines
-from reportgen.inputs.xml_reader import one_line
 
 _ENCODE = msgspec.json.encode
+_BOM = "\ufeff"
 MAX_LINE_BYTES = 1 << 20  # a longer line is not LCOV (a function name this long is garbage)
 
 
@@ -56,7 +56,7 @@ class _Parser:
     def count(self, text: str, what: str) -> int:
         text = text.strip()
         if not text.isdigit() or not text.isascii() or len(text) > MAX_DIGITS:
-            raise self.error(f"{what} {one_line(text, 24)!r} is not a whole number")
+            raise self.error(f"{what} {quote(text, 24)} is not a whole number")
         return int(text)
 
     def ran(self, text: str) -> bool:
@@ -66,8 +66,17 @@ class _Parser:
         if not (whole.isdigit() and whole.isascii() and len(whole) <= 30) or (
             dot and fraction and not (fraction.isdigit() and fraction.isascii())
         ):
-            raise self.error(f"execution count {one_line(text, 24)!r} is not a count")
+            raise self.error(f"execution count {quote(text, 24)} is not a count")
         return text.strip("0.") != ""
+
+    def after_bom(self, text: str) -> None:
+        """A line opened by byte order marks inside the file (`cat a.info b.info` keeps b's),
+        read without them. Looked for only where a line is not understood, not on each line."""
+        rest = text
+        while rest[:1] == _BOM:  # a loop, not recursion: a line may hold a million of them
+            rest = rest.lstrip(_BOM).strip()
+        if rest:
+            self.line(rest)
 
     def line(self, text: str) -> None:
         key, colon, value = text.partition(":")
@@ -78,10 +87,12 @@ class _Parser:
                 _name_indexed(self.current)
                 self.current = None
                 return
-            raise self.error(f"{one_line(text, 30)!r} is not a KEY:VALUE record line")
+            if text[:1] == _BOM:
+                return self.after_bom(text)
+            raise self.error(f"{quote(text, 30)} is not a KEY:VALUE record line")
         if key == "SF":
             if self.current is not None:
-                raise self.error(f"SF inside the record of {one_line(self.current_path)!r}")
+                raise self.error(f"SF inside the record of {quote(self.current_path)}")
             if not value.strip():
                 raise self.error("SF without a path")
             self.current_path = value.strip()
@@ -91,6 +102,8 @@ class _Parser:
             return
         record = self.current
         if record is None:
+            if key[:1] == _BOM:
+                return self.after_bom(text)
             if key in _RECORD_KEYS:
                 raise self.error(f"{key} outside a record (no SF before it)")
             return
@@ -136,6 +149,8 @@ class _Parser:
             if len(parts) != 2:
                 raise self.error("FNDA is not 'count,name'")
             self.ran(parts[0])
+        elif key[:1] == _BOM:
+            self.after_bom(text)
         # LF/LH/BRF/BRH/FNF/FNH are the tool's own sums of the records above; other keys
         # (checksums, MC/DC) say nothing reportgen shows.
 
@@ -182,7 +197,7 @@ def parse_lcov(stream: BinaryIO, source: str, source_root: str = ".") -> Coverag
         raise InputError(f"{source}: empty file, expected a coverage report")
     if parser.current is not None:
         raise InputError(
-            f"{source}: truncated LCOV (the record of {one_line(parser.current_path)!r}"
+            f"{source}: truncated LCOV (the record of {quote(parser.current_path)}"
             " has no end_of_record)"
         )
     if not parser.records:
@@ -197,7 +212,7 @@ def _snapshot(records: dict[str, _Record], source: str, source_root: str) -> Cov
     for name, record in records.items():
         path = _path(name, root)
         if path in files:
-            raise InputError(f"{source}: file {one_line(path)!r} is listed under two names")
+            raise InputError(f"{source}: file {quote(path)} is listed under two names")
         files[path] = _file(path, record, has_branches)
     return CoverageSnapshot(
         files=dict(sorted(files.items())), has_branches=has_branches, sources=(source,)

@@ -26,7 +26,7 @@ from reportgen.analysis.snapshot import (
     unpack_lines,
     unpack_tests,
 )
-from reportgen.errors import InputError
+from reportgen.errors import InputError, one_line, quote
 
 # A snapshot inflates to at most this: far above the 5,000-file benchmark's few MB, far below
 # what a zlib bomb of a few KB would otherwise take.
@@ -93,11 +93,13 @@ class StoredFunctions:
         try:
             stored = _FUNCTIONS.decode(raw)
         except (msgspec.DecodeError, msgspec.ValidationError) as err:
-            raise SnapshotError(f"file {path!r}: {str(err).splitlines()[0]}") from None
+            raise SnapshotError(
+                f"file {quote(path)}: {one_line(str(err).splitlines()[0], 200)}"
+            ) from None
         if stored is None or stored is False:
             return stored
         if stored is True:
-            raise SnapshotError(f"file {path!r}: its functions are `true`")
+            raise SnapshotError(f"file {quote(path)}: its functions are `true`")
         sides = []
         names: set[str] = set()
         in_file: list[int] | None = None
@@ -110,11 +112,13 @@ class StoredFunctions:
                 found = starts.get(function.start_line, [])
                 if len(found) != 1:
                     raise SnapshotError(
-                        f"file {path!r}: no one function starts on line {function.start_line}"
+                        f"file {quote(path)}: no one function starts on line {function.start_line}"
                     )
                 name = found[0]
             if not name or name in names:
-                raise SnapshotError(f"file {path!r}: function name {name[:80]!r} empty or twice")
+                raise SnapshotError(
+                    f"file {quote(path)}: function name {quote(name)} empty or twice"
+                )
             names.add(name)
             numbers = Numbers(*function.counts)
             if isinstance(function.missing, int):  # a run of the file's missed lines
@@ -123,7 +127,7 @@ class StoredFunctions:
                 start = function.missing
                 if start + numbers.num_missing > len(in_file):
                     raise SnapshotError(
-                        f"file {path!r}: function {name[:80]!r}: its missed lines run"
+                        f"file {quote(path)}: function {quote(name)}: its missed lines run"
                         " past the file's"
                     )
                 missing = in_file[start : start + numbers.num_missing]
@@ -136,7 +140,7 @@ class StoredFunctions:
                 or numbers.num_partial_branches > numbers.num_branches
             ):
                 raise SnapshotError(
-                    f"file {path!r}: function {name[:80]!r}: its counts contradict its lines"
+                    f"file {quote(path)}: function {quote(name)}: its counts contradict its lines"
                 )
             sides.append(FunctionSide(name, function.start_line, numbers, missing))
         return tuple(sides)
@@ -147,7 +151,9 @@ def _function_starts(path: str, raw: msgspec.Raw) -> dict[int, list[str]]:
     try:
         regions = _REGIONS.decode(raw) or ()
     except (msgspec.DecodeError, msgspec.ValidationError) as err:
-        raise SnapshotError(f"file {path!r}: {str(err).splitlines()[0]}") from None
+        raise SnapshotError(
+            f"file {quote(path)}: {one_line(str(err).splitlines()[0], 200)}"
+        ) from None
     starts: dict[int, list[str]] = {}
     for region in regions:
         if region.kind == "function":
@@ -229,7 +235,7 @@ def _coverage(
     for item in stored.files:
         path = item.path
         if previous is not None and path <= previous:
-            raise SnapshotError(f"file {path!r} is out of order or listed twice")
+            raise SnapshotError(f"file {quote(path)} is out of order or listed twice")
         previous = path
         numbers = Numbers(*item.counts)
         executed = unpack_lines(item.executed, width)
@@ -240,13 +246,13 @@ def _coverage(
             or numbers.num_missing_branches > numbers.num_branches
             or numbers.num_partial_branches > numbers.num_branches
         ):
-            raise SnapshotError(f"file {path!r}: its counts contradict its lines")
+            raise SnapshotError(f"file {quote(path)}: its counts contradict its lines")
         if executed and missing and not set(executed).isdisjoint(missing):
-            raise SnapshotError(f"file {path!r}: a line is both executed and missing")
+            raise SnapshotError(f"file {quote(path)}: a line is both executed and missing")
         if item.arcs is not None and len(unpack_arcs(item.arcs)) != numbers.num_missing_branches:
-            raise SnapshotError(f"file {path!r}: its missing branches contradict their count")
+            raise SnapshotError(f"file {quote(path)}: its missing branches contradict their count")
         if numbers.num_branches and not stored.branches:
-            raise SnapshotError(f"file {path!r} has branches in a run measured without them")
+            raise SnapshotError(f"file {quote(path)} has branches in a run measured without them")
         regions = None
         if want_regions is None or want_regions(path):
             regions = _regions(path, item.regions, width)
@@ -264,13 +270,15 @@ def _regions(path: str, raw: msgspec.Raw, width: int) -> tuple[Region, ...] | No
     try:
         stored = _REGIONS.decode(raw)
     except (msgspec.DecodeError, msgspec.ValidationError) as err:
-        raise SnapshotError(f"file {path!r}: {str(err).splitlines()[0]}") from None
+        raise SnapshotError(
+            f"file {quote(path)}: {one_line(str(err).splitlines()[0], 200)}"
+        ) from None
     if stored is None:
         return None
     regions = []
     for region in stored:
         if region.kind not in ("function", "class"):
-            raise SnapshotError(f"file {path!r}: region kind {region.kind[:40]!r}")
+            raise SnapshotError(f"file {quote(path)}: region kind {quote(region.kind, 40)}")
         lines = frozenset(unpack_lines(region.lines, width))
         regions.append(Region(region.kind, region.name, region.start_line, lines))
     return tuple(sorted(regions, key=lambda r: (r.start_line, r.kind, r.name)))
@@ -319,9 +327,11 @@ def decode_snapshot(data: bytes, source: str, decoder: Any = _DECODER) -> Any:
     try:
         snapshot = decoder.decode(body)
     except (msgspec.DecodeError, msgspec.ValidationError) as err:
-        raise InputError(f"{source}: corrupt snapshot ({str(err).splitlines()[0]})") from None
+        raise InputError(
+            f"{source}: corrupt snapshot ({one_line(str(err).splitlines()[0], 200)})"
+        ) from None
     if not _COMMIT.fullmatch(snapshot.commit):
-        raise InputError(f"{source}: corrupt snapshot (commit {snapshot.commit[:80]!r})")
+        raise InputError(f"{source}: corrupt snapshot (commit {quote(snapshot.commit)})")
     return snapshot
 
 

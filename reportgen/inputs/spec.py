@@ -10,7 +10,7 @@ from typing import Any
 from reportgen.analysis.coverage_diff import Scope, Target
 from reportgen.analysis.history import MAX_HISTORY_RUNS, HistoryRules
 from reportgen.analysis.milestone import Criterion, Inputs, Spec
-from reportgen.errors import SpecError
+from reportgen.errors import SpecError, one_line, quote
 
 AUTOMATIC_CHECKS = (
     "no-regressions",
@@ -39,7 +39,7 @@ def parse_spec(data: bytes, source: str, base_dir: PurePath) -> Spec:
     except UnicodeDecodeError:
         raise SpecError(f"{source}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as err:
-        raise SpecError(f"{source}: invalid TOML ({err})") from None
+        raise SpecError(f"{source}: invalid TOML ({one_line(str(err), 200)})") from None
     except RecursionError:
         # tomllib reads nested arrays and inline tables recursively (and so does showing a
         # bad value): no spec nests this deep.
@@ -60,7 +60,7 @@ class _Reader:
         self.unknown(doc, _TOP_KEYS, "")
         precision = self.integer(doc, "precision", "precision")
         if precision is not None and not 0 <= precision <= 10:
-            raise self.fail("precision", f"must be 0 to 10, not {precision}")
+            raise self.fail("precision", f"must be 0 to 10, not {quote(precision)}")
         return Spec(
             milestone=self.text(doc, "milestone", "milestone"),
             step=self.text(doc, "step", "step"),
@@ -105,7 +105,7 @@ class _Reader:
     def unknown(self, table: dict[str, Any], allowed: set[str] | tuple[str, ...], where: str):
         for key in table:
             if key not in allowed:
-                name = f"{where}.{key}" if where else key
+                name = one_line(f"{where}.{key}" if where else key)
                 raise self.fail(
                     name, f"unknown key (expected one of: {', '.join(sorted(allowed))})"
                 )
@@ -113,13 +113,13 @@ class _Reader:
     def text(self, table: dict[str, Any], key: str, name: str) -> str | None:
         value = table.get(key)
         if value is not None and not isinstance(value, str):
-            raise self.fail(name, f"must be a string, not {value!r}")
+            raise self.fail(name, f"must be a string, not {quote(value)}")
         return value
 
     def integer(self, table: dict[str, Any], key: str, name: str) -> int | None:
         value = table.get(key)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-            raise self.fail(name, f"must be a whole number, not {value!r}")
+            raise self.fail(name, f"must be a whole number, not {quote(value)}")
         return value
 
     def number(self, table: dict[str, Any], key: str, name: str) -> float | None:
@@ -129,7 +129,7 @@ class _Reader:
             or not isinstance(value, int | float)
             or not math.isfinite(value)
         ):
-            raise self.fail(name, f"must be a number, not {value!r}")
+            raise self.fail(name, f"must be a number, not {quote(value)}")
         return None if value is None else float(value)
 
     def percent(self, table: dict[str, Any], key: str, name: str) -> float | None:
@@ -143,7 +143,7 @@ class _Reader:
         if isinstance(value, str):
             return (value,)
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise self.fail(name, f"must be a string or a list of strings, not {value!r}")
+            raise self.fail(name, f"must be a string or a list of strings, not {quote(value)}")
         return tuple(value)
 
     def date(self, doc: dict[str, Any]) -> str | None:
@@ -159,14 +159,14 @@ class _Reader:
                 return dt.date.fromisoformat(value).isoformat()
             except ValueError:
                 pass
-        raise self.fail("date", f"must be a date like 2025-10-27, not {value!r}")
+        raise self.fail("date", f"must be a date like 2025-10-27, not {quote(value)}")
 
     def tables(self, doc: dict[str, Any], key: str):
         value = doc.get(key, [])
         if isinstance(value, dict):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            raise self.fail(key, f"must be an array of tables ([[{key}]]), not {value!r}")
+            raise self.fail(key, f"must be an array of tables ([[{key}]]), not {quote(value)}")
         return enumerate(value)
 
     def target(self, table: dict[str, Any], name: str) -> Target:
@@ -177,17 +177,17 @@ class _Reader:
         minimum = self.percent(table, "min", f"{name}.min")
         delta = self.number(table, "delta", f"{name}.delta")
         if minimum is None and delta is None:
-            raise self.fail(name, f"target {path!r} needs `min` or `delta`")
+            raise self.fail(name, f"target {quote(path)} needs `min` or `delta`")
         file, sep, function = path.partition("::")
         if sep and (not file or not function):
-            raise self.fail(f"{name}.path", f"expected FILE::FUNCTION, not {path!r}")
+            raise self.fail(f"{name}.path", f"expected FILE::FUNCTION, not {quote(path)}")
         return Target(pattern=path, min=minimum, delta=delta)
 
     def scope(self, table: Any) -> Scope | None:
         if table is None:
             return None
         if not isinstance(table, dict):
-            raise self.fail("scope", f"must be a table ([scope]), not {table!r}")
+            raise self.fail("scope", f"must be a table ([scope]), not {quote(table)}")
         self.unknown(table, ("prefix", "target"), "scope")
         prefix = self.text(table, "prefix", "scope.prefix")
         if prefix is None:
@@ -200,11 +200,11 @@ class _Reader:
             return None, None
         pair = value if isinstance(value, list) else [value]
         if not 1 <= len(pair) <= 2:
-            raise self.fail("scope.target", f"must be a number or [min, max], not {value!r}")
+            raise self.fail("scope.target", f"must be a number or [min, max], not {quote(value)}")
         bounds = [self.percent({"v": v}, "v", "scope.target") for v in pair]
         low, high = bounds[0], bounds[-1]
         if low is not None and high is not None and low > high:
-            raise self.fail("scope.target", f"min is above max in {value!r}")
+            raise self.fail("scope.target", f"min is above max in {quote(value)}")
         return low, high if len(pair) == 2 else None
 
     def criterion(self, table: dict[str, Any], name: str) -> Criterion:
@@ -213,13 +213,13 @@ class _Reader:
         text = self.text(table, "text", f"{name}.text")
         done = table.get("done", False)
         if not isinstance(done, bool):
-            raise self.fail(f"{name}.done", f"must be true or false, not {done!r}")
+            raise self.fail(f"{name}.done", f"must be true or false, not {quote(done)}")
         if check is None and not text:
             raise self.fail(name, "needs `check` (automatic) or `text` (manual)")
         if check is not None and check not in AUTOMATIC_CHECKS:
             raise self.fail(
                 f"{name}.check",
-                f"unknown check {check!r} (known: {', '.join(AUTOMATIC_CHECKS)})",
+                f"unknown check {quote(check)} (known: {', '.join(AUTOMATIC_CHECKS)})",
             )
         minimum = self.integer(table, "min", f"{name}.min")
         seconds = self.number(table, "seconds", f"{name}.seconds")
@@ -236,7 +236,7 @@ class _Reader:
         if table is None:
             return None
         if not isinstance(table, dict):
-            raise self.fail("patch", f"must be a table ([patch]), not {table!r}")
+            raise self.fail("patch", f"must be a table ([patch]), not {quote(table)}")
         self.unknown(table, ("min",), "patch")
         minimum = self.percent(table, "min", "patch.min")
         if minimum is None:
@@ -247,12 +247,12 @@ class _Reader:
         if table is None:
             return None
         if not isinstance(table, dict):
-            raise self.fail("history", f"must be a table ([history]), not {table!r}")
+            raise self.fail("history", f"must be a table ([history]), not {quote(table)}")
         self.unknown(table, ("runs", "slower_percent", "slower_seconds"), "history")
         rules = HistoryRules()
         runs = self.integer(table, "runs", "history.runs")
         if runs is not None and not 0 <= runs <= MAX_HISTORY_RUNS:
-            raise self.fail("history.runs", f"must be 0 to {MAX_HISTORY_RUNS}, not {runs}")
+            raise self.fail("history.runs", f"must be 0 to {MAX_HISTORY_RUNS}, not {quote(runs)}")
         share = self.number(table, "slower_percent", "history.slower_percent")
         seconds = self.number(table, "slower_seconds", "history.slower_seconds")
         for name, value in (("slower_percent", share), ("slower_seconds", seconds)):
@@ -268,7 +268,7 @@ class _Reader:
         if table is None:
             return Inputs()
         if not isinstance(table, dict):
-            raise self.fail("inputs", f"must be a table ([inputs]), not {table!r}")
+            raise self.fail("inputs", f"must be a table ([inputs]), not {quote(table)}")
         self.unknown(table, _INPUT_KEYS, "inputs")
 
         def paths(key: str) -> tuple[str, ...]:

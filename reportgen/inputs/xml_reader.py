@@ -11,7 +11,7 @@ from typing import Any, BinaryIO
 from defusedxml import DTDForbidden
 
 from reportgen.analysis.test_run import RunBuilder, TestRun
-from reportgen.errors import InputError
+from reportgen.errors import InputError, one_line
 
 TEXT_LIMIT = 4096  # characters kept of a failure's message and of its text
 _MAX_SECONDS = 1e6  # 11.6 days: a larger "time" is nanoseconds or garbage, not seconds
@@ -72,12 +72,6 @@ def clean(text: str) -> str:
 
 def first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
-
-
-def one_line(text: str, limit: int = 80) -> str:
-    """Text from a hostile file made safe for a one-line error message."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 class Text:
