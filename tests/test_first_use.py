@@ -215,7 +215,7 @@ def test_coverage_only_report_has_no_test_heading() -> None:
     """Without JUnit the coverage line sits under a coverage heading, not "Test Results"."""
     text = run("step", "--before", BEFORE, "--after", AFTER, "--target", "core.py=80").stdout
     assert "Test Results" not in text and "Tests" not in text
-    assert "## 📊 Coverage Details\n\n**Coverage:** 86%" in text
+    assert "## 📊 Coverage Details\n\n**Coverage of `sample/core.py`:** 86%" in text
     assert text.startswith("# Coverage report")
 
 

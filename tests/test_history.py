@@ -792,3 +792,20 @@ def test_saving_outside_git_names_the_option_to_use(tmp_path: Path) -> None:
         "outside a git repository, name the run's commit with --commit SHA"
     )
     assert len(done.stderr.splitlines()) == 1
+
+
+def test_a_run_whose_only_trouble_is_a_rerun_has_no_failures_heading(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    junit = tmp_path / "run.xml"
+    junit.write_bytes((RERUNFAILURES / "run-3.xml").read_bytes())
+    for fmt, heading in (
+        ("md", "## ⚠️ Passed only on a rerun (1)\n"),
+        ("html", '<h2>Passed only on a rerun <span class="muted">(1)</span></h2>'),
+    ):
+        done = CliRunner().invoke(main, ["step", "--junit", str(junit), "--format", fmt])
+        assert done.exit_code == 0, done.stderr
+        assert heading in done.stdout
+        assert "Failures (0)" not in done.stdout
