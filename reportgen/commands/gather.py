@@ -240,17 +240,23 @@ def load_coverage(
     raw_functions: dict[str, Any] | None = None,
     stack: contextlib.ExitStack | None = None,
     raw_regions: dict[str, Any] | None = None,
+    checked: CoverageSnapshot | None = None,
 ) -> CoverageSnapshot | None:
     """The coverage of one side; `wanted` picks the files whose functions and classes are
     read (None: no file, the common case, which then costs nothing per file), `arcs` those
     that keep their executed branch arcs (None: none). With `raw_functions` and `stack`,
     each file's `functions` JSON is kept undecoded and its input stays mapped until the
-    stack closes."""
+    stack closes. `checked`, the other side of the diff, spares the checks of the lists
+    that are the same text in both (see `parse_coverage_json`) when it was one JSON report
+    and this side is one too."""
     if not patterns:
         return None
     from reportgen.inputs.coverage_json import combine_snapshots, parse_coverage_json
 
     paths = expand(patterns, "coverage")
+    known = None
+    if checked is not None and len(paths) == 1 and _one_json(checked):
+        known = checked.files
     snapshots = []
     for path in paths:
         kind = _coverage_kind(path)
@@ -267,7 +273,7 @@ def load_coverage(
             data = stack.enter_context(mapped(path))
             snapshots.append(
                 parse_coverage_json(
-                    data, path, wanted or _no_file, arcs, raw_functions, raw_regions
+                    data, path, wanted or _no_file, arcs, raw_functions, raw_regions, known
                 )
             )
             if isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
@@ -276,9 +282,21 @@ def load_coverage(
                 data.madvise(mmap.MADV_DONTNEED)
             continue
         with mapped(path) as data:
-            snapshots.append(parse_coverage_json(data, path, wanted or _no_file, arcs))
+            snapshots.append(
+                parse_coverage_json(data, path, wanted or _no_file, arcs, checked=known)
+            )
     combined = combine_snapshots(snapshots)
     return _with_source_regions(combined, wanted, source_root) if wanted else combined
+
+
+def _one_json(snapshot: CoverageSnapshot) -> bool:
+    """Whether a side was read from one coverage.py JSON report (and is still there)."""
+    if len(snapshot.sources) != 1:
+        return False
+    try:
+        return _coverage_kind(snapshot.sources[0]) == "json"
+    except InputError:
+        return False
 
 
 def _coverage_kind(path: str) -> str:
@@ -484,11 +502,12 @@ def gather(
         )
         if functions:  # else their undecoded views are gone with the unmapped inputs
             before_coverage, after_coverage = old, new
+    read_before = None
     if before_coverage is None:
-        before_coverage = load_coverage(before, wanted, source_root)
+        before_coverage = read_before = load_coverage(before, wanted, source_root)
     if after_coverage is None:
         after_coverage = (
-            load_coverage(after, wanted_after, source_root, in_diff)
+            load_coverage(after, wanted_after, source_root, in_diff, checked=read_before)
             if before_coverage is not None
             else load_after_alone(after, wanted_after, source_root, in_diff)
         )
@@ -538,7 +557,8 @@ def _load_with_functions(
         # A snapshot is read once: it holds the executed arcs its figures from the source need.
         again = old if stored is not None else load_coverage(before, wanted, source_root, keep)
         arcs = keep if in_diff is None else _either(keep, in_diff)
-        return again, load_coverage(after, wanted_after, source_root, arcs)
+        checked = None if stored is not None else again
+        return again, load_coverage(after, wanted_after, source_root, arcs, checked=checked)
 
     with contextlib.ExitStack() as stack:
         try:
@@ -546,7 +566,15 @@ def _load_with_functions(
                 old = stored.coverage
             else:
                 old = load_coverage(before, wanted, source_root, None, raw_before, stack)
-            new = load_coverage(after, wanted_after, source_root, in_diff, raw_after, stack)
+            new = load_coverage(
+                after,
+                wanted_after,
+                source_root,
+                in_diff,
+                raw_after,
+                stack,
+                checked=None if stored is not None else old,
+            )
             assert old is not None and new is not None
             known = None
             if stored is not None:

@@ -8,8 +8,8 @@ raw and decoded only for the files that need them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Annotated, Any, NamedTuple
 
 import msgspec
 
@@ -199,6 +199,7 @@ def parse_coverage_json(
     want_arcs: Callable[[str], bool] | None = None,
     raw_functions: dict[str, msgspec.Raw] | None = None,
     raw_regions: dict[str, tuple[msgspec.Raw, msgspec.Raw]] | None = None,
+    checked: Mapping[str, FileCoverage] | None = None,
 ) -> CoverageSnapshot:
     """Parse one `coverage json` report; `source` names it in error messages.
 
@@ -212,6 +213,7 @@ def parse_coverage_json(
     parse which files it names need not read the input again.
     """
     report = _decode(data, source, _DECODER if want_arcs is None else _DECODER_ARCS)
+    options = _Wanted(want_regions, want_arcs, raw_functions, raw_regions)
     files = {}
     for path, raw in report.files.items():
         # Once per file of the input: every step here counts at 50,000 files.
@@ -227,6 +229,36 @@ def parse_coverage_json(
         executed = bytes(raw.executed_lines)
         missing = bytes(raw.missing_lines)
         arcs = bytes(raw.missing_branches)
+        if arcs == b"null":
+            arcs = b""
+        seen = checked.get(path) if checked is not None else None
+        if (
+            seen is not None
+            and type(seen.lines) is _JsonLines
+            and seen.lines.executed_json == executed
+            and seen.lines.missing_json == missing
+            and seen.lines.arcs_json == arcs
+        ):
+            # Most files are unchanged between the runs: the same text passed every check
+            # below except those against this side's summary, done here with its counts.
+            executed, missing, arcs = (
+                seen.lines.executed_json,
+                seen.lines.missing_json,
+                seen.lines.arcs_json,
+            )
+            listed = seen.numbers.num_missing
+            if (
+                listed != numbers.num_missing
+                or numbers.num_missing > numbers.num_statements
+                or numbers.num_missing_branches > numbers.num_branches
+            ):
+                raise _summary_error(path, numbers, listed, source)
+            if summary.covered_lines is not None or summary.covered_branches is not None:
+                _check_covered(path, summary, _count_items(executed), source)
+            if arcs and seen.numbers.num_missing_branches != numbers.num_missing_branches:
+                raise _arcs_count_error(path, numbers, seen.numbers.num_missing_branches, source)
+            files[path] = _file(raw, path, numbers, executed, missing, arcs, source, options)
+            continue
         if executed == b"[]":
             ran = 0
         elif _is_line_list(executed):
@@ -247,17 +279,12 @@ def parse_coverage_json(
             raise _summary_error(path, numbers, listed, source)
         if summary.covered_lines is not None or summary.covered_branches is not None:
             _check_covered(path, summary, ran, source)
-        if arcs == b"null":
-            arcs = b""
         if arcs:
             pairs = _arc_pairs(arcs)
             if pairs is None:
                 raise _shape_error(path, "missing_branches", "a list of line pairs", source)
             if pairs != numbers.num_missing_branches:
-                raise InputError(
-                    f"{source}: file {quote(path)}: summary.missing_branches is"
-                    f" {numbers.num_missing_branches} but {pairs} missing branches are listed"
-                )
+                raise _arcs_count_error(path, numbers, pairs, source)
         # One pass over the three lists (brackets keep their digits apart): ~4 ms per 5,000 files.
         if _TOO_LONG in b"".join((executed, missing, arcs)).translate(_NINES):
             raise _long_number_error(
@@ -274,22 +301,7 @@ def parse_coverage_json(
             != ran + listed
         ):
             raise _listed_twice_error(path, executed, missing, source)
-        wanted = want_regions is None or want_regions(path)
-        if raw_functions is not None and raw.functions:
-            raw_functions[path] = raw.functions
-        regions = _regions(raw, source, path) if wanted else None
-        if not wanted and raw_regions is not None and (raw.functions or raw.classes):
-            raw_regions[path] = (raw.functions, raw.classes)
-        kept = b""
-        # The same test often picks both (the changed files): asked once then.
-        if (
-            arcs
-            and want_arcs is not None
-            and (wanted if want_arcs is want_regions else want_arcs(path))
-        ):
-            kept = _executed_arcs(raw, path, source)
-        lines = _JsonLines(executed, missing, arcs, kept)
-        files[path] = FileCoverage(path, numbers, lines, regions)
+        files[path] = _file(raw, path, numbers, executed, missing, arcs, source, options)
     branch = bool(report.meta and report.meta.branch_coverage) or any(
         f.numbers.num_branches for f in files.values()
     )
@@ -298,7 +310,50 @@ def parse_coverage_json(
     )
 
 
-def _executed_arcs(raw: _FileArcs, path: str, source: str) -> bytes:
+class _Wanted(NamedTuple):
+    regions: Callable[[str], bool] | None
+    arcs: Callable[[str], bool] | None
+    raw_functions: dict[str, msgspec.Raw] | None
+    raw_regions: dict[str, tuple[msgspec.Raw, msgspec.Raw]] | None
+
+
+def _file(
+    raw: _File,
+    path: str,
+    numbers: Numbers,
+    executed: bytes,
+    missing: bytes,
+    arcs: bytes,
+    source: str,
+    options: _Wanted,
+) -> FileCoverage:
+    """One file of the report, its lists checked: with what the caller asked to keep."""
+    want_regions, want_arcs, raw_functions, raw_regions = options
+    wanted = want_regions is None or want_regions(path)
+    if raw_functions is not None and raw.functions:
+        raw_functions[path] = raw.functions
+    regions = _regions(raw, source, path) if wanted else None
+    if not wanted and raw_regions is not None and (raw.functions or raw.classes):
+        raw_regions[path] = (raw.functions, raw.classes)
+    kept = b""
+    # The same test often picks both (the changed files): asked once then.
+    if (
+        arcs
+        and want_arcs is not None
+        and (wanted if want_arcs is want_regions else want_arcs(path))
+    ):
+        kept = _executed_arcs(raw, path, source)
+    return FileCoverage(path, numbers, _JsonLines(executed, missing, arcs, kept), regions)
+
+
+def _arcs_count_error(path: str, numbers: Numbers, pairs: int, source: str) -> InputError:
+    return InputError(
+        f"{source}: file {quote(path)}: summary.missing_branches is"
+        f" {numbers.num_missing_branches} but {pairs} missing branches are listed"
+    )
+
+
+def _executed_arcs(raw: Any, path: str, source: str) -> bytes:
     """A file's executed arcs as JSON text, shape checked.
 
     Not checked against the summary's branch count: before coverage.py 7.10 the list may

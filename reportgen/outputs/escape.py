@@ -45,10 +45,12 @@ def clean_block(text: object, limit: int = 4096) -> str:
     """Untrusted multi-line text: newlines and tabs kept, other control and bidi
     characters shown as U+FFFD, at most `limit` characters."""
     value = str(text).replace("\r\n", "\n").replace("\r", "\n").translate(_BIDI)
-    value = "".join(
-        ch if ch in _KEPT_CONTROLS or unicodedata.category(ch)[0] != "C" else "\ufffd"
-        for ch in value
-    )
+    # Printable text holds no character of category C: most texts skip the per-character pass.
+    if not value.isprintable():
+        value = "".join(
+            ch if ch in _KEPT_CONTROLS or unicodedata.category(ch)[0] != "C" else "\ufffd"
+            for ch in value
+        )
     if len(value) > limit:
         value = value[: limit - 1] + "…"
     return value
@@ -62,7 +64,10 @@ def no_comment_open(markdown: str) -> str:
 
 def clean_text(text: object, limit: int = 500) -> str:
     """One line of visible text: no newlines, control or bidi characters, at most `limit` chars."""
-    return clean_block(_NEWLINES.sub(" ", str(text)), limit).replace("\t", "\ufffd")
+    value = str(text)
+    if "\n" in value or "\r" in value:  # the pattern matches nothing else
+        value = _NEWLINES.sub(" ", value)
+    return clean_block(value, limit).replace("\t", "\ufffd")
 
 
 def is_safe_link(url: str) -> bool:
