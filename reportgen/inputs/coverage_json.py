@@ -247,12 +247,7 @@ def parse_coverage_json(
                 seen.lines.arcs_json,
             )
             listed = seen.numbers.num_missing
-            if (
-                listed != numbers.num_missing
-                or numbers.num_missing > numbers.num_statements
-                or numbers.num_missing_branches > numbers.num_branches
-            ):
-                raise _summary_error(path, numbers, listed, source)
+            _check_summary(path, numbers, listed, source)
             if summary.covered_lines is not None or summary.covered_branches is not None:
                 _check_covered(path, summary, _count_items(executed), source)
             if arcs and seen.numbers.num_missing_branches != numbers.num_missing_branches:
@@ -271,12 +266,7 @@ def parse_coverage_json(
             listed = _count_items(missing)
         else:
             raise _shape_error(path, "missing_lines", "a list of line numbers", source)
-        if (
-            listed != numbers.num_missing
-            or numbers.num_missing > numbers.num_statements
-            or numbers.num_missing_branches > numbers.num_branches
-        ):
-            raise _summary_error(path, numbers, listed, source)
+        _check_summary(path, numbers, listed, source)
         if summary.covered_lines is not None or summary.covered_branches is not None:
             _check_covered(path, summary, ran, source)
         if arcs:
@@ -344,6 +334,16 @@ def _file(
     ):
         kept = _executed_arcs(raw, path, source)
     return FileCoverage(path, numbers, _JsonLines(executed, missing, arcs, kept), regions)
+
+
+def _check_summary(path: str, numbers: Numbers, listed: int, source: str) -> None:
+    """The summary's counts agree with the missed lines listed and with each other."""
+    if (
+        listed != numbers.num_missing
+        or numbers.num_missing > numbers.num_statements
+        or numbers.num_missing_branches > numbers.num_branches
+    ):
+        raise _summary_error(path, numbers, listed, source)
 
 
 def _arcs_count_error(path: str, numbers: Numbers, pairs: int, source: str) -> InputError:
