@@ -1036,3 +1036,21 @@ def test_gits_complaint_quoting_a_hostile_name_is_bounded_and_escaped(
     assert message.startswith("git cat-file: fatal: Not a valid object name \\u202e\\u202e")
     assert message.endswith("…") and len(message) <= len("git cat-file: ") + 300
     assert message.isprintable()
+
+
+def test_a_huge_target_pattern_is_quoted_briefly(tmp_path: Path) -> None:
+    """A spec's target that matches nothing is named in the error, cut short and escaped."""
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    spec = tmp_path / "big.toml"
+    spec.write_text(
+        '[[target]]\npath = "' + "x\\u202e" * 100_000 + '"\nmin = 80\n', encoding="utf-8"
+    )
+    after = Path(__file__).resolve().parents[1] / "reports" / "m3" / "data" / "state1.json"
+    done = CliRunner().invoke(main, ["step", "--spec", str(spec), "--after", str(after)])
+    assert done.exit_code == 2
+    line = done.stderr.strip()
+    assert len(line) < 300 and line.isprintable(), line[:200]
+    assert "matches no measured file" in line and "\\u202e" in line

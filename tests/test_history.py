@@ -809,3 +809,45 @@ def test_a_run_whose_only_trouble_is_a_rerun_has_no_failures_heading(tmp_path: P
         assert done.exit_code == 0, done.stderr
         assert heading in done.stdout
         assert "Failures (0)" not in done.stdout
+
+
+def test_the_check_runs_title_leaves_unjudged_criteria_out() -> None:
+    """No baseline yet: `no-regressions` is not judged, so the title does not count it."""
+    from reportgen.analysis.criteria import CriterionResult
+    from reportgen.analysis.milestone import Spec
+    from reportgen.analysis.step import StepInputs, build_step
+    from reportgen.commands.check import headline
+
+    step = build_step(StepInputs(spec=Spec(), precision=0, tests_after=junit_of(("t", "F", 0.1))))
+    unjudged = CriterionResult("No regressions", True, True, "no baseline", judged=False)
+    missed = CriterionResult("All tests pass", True, False, "0/1 passed")
+    import msgspec
+
+    assert headline(msgspec.structs.replace(step, criteria=(unjudged,))) == "1 of 1 tests failing"
+    both = msgspec.structs.replace(step, criteria=(unjudged, missed))
+    assert headline(both) == "1 of 1 tests failing, 0/1 criteria hold"
+
+
+def test_index_history_takes_the_newest_of_steps_that_tie(tmp_path: Path) -> None:
+    """Summaries without milestone or step made on one day tie in the index's order: its
+    table shows the last file newest, and its history must judge that same step."""
+    from click.testing import CliRunner
+
+    from reportgen.cli import main
+
+    for i in range(1, 6):
+        seconds = 9.0 if i == 5 else 1.0
+        summary = {
+            "schema": 2,
+            "coverage": {},
+            "date": "2025-01-01",
+            "tests": {
+                "after": {"tests": 1, "time": seconds},
+                "records": {"passed": {"t::slow": seconds}},
+            },
+        }
+        (tmp_path / f"s{i}.json").write_text(json.dumps(summary), encoding="utf-8")
+    done = CliRunner().invoke(main, ["index", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    text = (tmp_path / "index.md").read_text(encoding="utf-8")
+    assert "| `t::slow` | 9.00s | 1.00s" in text, text[text.index("Test history") :]

@@ -363,7 +363,7 @@ def test_records_rebuild_the_run_they_were_written_from() -> None:
         ({"passed": {"a": float("inf")}}, "Expected `float` <= 1000000000.0"),
         ({"passed": {7: 1}}, "Expected `str`, got `int` - at `key` in `$.passed`"),
         ({"runs": {"a": 0}}, "Expected `int` >= 2 - at `$.runs[...]`"),
-        ({"passed": {"a": 1}, "failed": {"a": 2}}, "'a' is listed under two outcomes"),
+        ({"passed": {"a": 1}, "failed": {"a": 2}}, "'a' is listed twice"),
     ],
 )
 def test_run_from_records_refuses_a_malformed_record(records: Any, message: str) -> None:

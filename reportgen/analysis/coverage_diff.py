@@ -8,7 +8,7 @@ import msgspec
 
 from reportgen.analysis.models import CoverageSnapshot, FileCoverage
 from reportgen.analysis.numbers import Numbers, meets_threshold, threshold_precision, total
-from reportgen.errors import SpecError
+from reportgen.errors import SpecError, quote
 
 ADDED, REMOVED, CHANGED, UNCHANGED = "added", "removed", "changed", "unchanged"
 
@@ -95,7 +95,7 @@ def matches(pattern: str, path: str) -> bool:
 def evaluate_target(target: Target, diff: CoverageDiff, precision: int) -> TargetResult:
     chosen = [f for f in diff.files if matches(target.pattern, f.path)]
     if not chosen:
-        raise SpecError(f"target {target.pattern!r} matches no measured file")
+        raise SpecError(f"target {quote(target.pattern)} matches no measured file")
     before = _sum([f.before for f in chosen])
     after = _sum([f.after for f in chosen])
     return TargetResult(
@@ -162,7 +162,7 @@ class ScopeResult(msgspec.Struct, frozen=True):
 def evaluate_scope(scope: Scope, diff: CoverageDiff, precision: int) -> ScopeResult:
     chosen = [f for f in diff.files if f.path.startswith(scope.prefix)]
     if not chosen:
-        raise SpecError(f"scope {scope.prefix!r} matches no measured file")
+        raise SpecError(f"scope {quote(scope.prefix)} matches no measured file")
     before = _sum([f.before for f in chosen])
     after = _sum([f.after for f in chosen])
     holds = None

@@ -281,12 +281,12 @@ def evaluate_function_target(
     target: Target, result: FunctionsResult | None, precision: int
 ) -> TargetResult:
     """A `FILE::FUNCTION` target, judged as a file target on the function's figures."""
-    from reportgen.errors import SpecError
+    from reportgen.errors import SpecError, quote
 
     pattern, _, name = target.pattern.partition("::")
     if result is None:
         raise SpecError(
-            f"target {target.pattern!r}: a function target needs the coverage of both runs"
+            f"target {quote(target.pattern)}: a function target needs the coverage of both runs"
             " (--before and --after)"
         )
     hits = [
@@ -300,14 +300,15 @@ def evaluate_function_target(
     missing = [p for p in result.unavailable if matches(pattern, p)]
     if missing:
         raise SpecError(
-            f"target {target.pattern!r}: function figures are unavailable for {missing[0]!r}:"
+            f"target {quote(target.pattern)}: function figures are unavailable for"
+            f" {quote(missing[0])}:"
             f" {result.why(missing[0])}"
         )
     if not hits:
-        raise SpecError(f"target {target.pattern!r} matches no measured function")
+        raise SpecError(f"target {quote(target.pattern)} matches no measured function")
     if len(hits) > 1:
         raise SpecError(
-            f"target {target.pattern!r} matches {len(hits)} functions"
+            f"target {quote(target.pattern)} matches {len(hits)} functions"
             f" ({', '.join(p for p, _ in hits[:3])}); name its file more fully"
         )
     path, found = hits[0]

@@ -29,6 +29,7 @@ from typing import Annotated, Any
 import msgspec
 
 from reportgen.analysis.test_ids import module_of
+from reportgen.errors import quote
 
 PASSED, FAILED, ERROR, SKIPPED = "passed", "failed", "error", "skipped"
 
@@ -698,7 +699,7 @@ def run_from_records(
             classname, name = _split_key(test_id)
             tests = classes.setdefault(classname, {})
             if name in tests:
-                raise ValueError(f"tests.records: {test_id!r} is listed under two outcomes")
+                raise ValueError(f"tests.records: {quote(test_id)} is listed twice")
             tests[name] = (sev | flag | executions << _RUNS, seconds, "")
     builder = RunBuilder()
     for classname, tests in classes.items():

@@ -92,7 +92,8 @@ def headline(step: StepResult) -> str:
         failing = tests.failed + tests.errors
         total = tests.tests
         parts.append(f"{failing} of {total} tests failing" if failing else f"{total} tests passed")
-    automatic = [c for c in step.criteria if c.automatic]
+    # Criteria not judged (no baseline yet) neither hold nor fail: they are left out.
+    automatic = [c for c in step.criteria if c.automatic and c.judged]
     if automatic:
         parts.append(f"{sum(c.holds for c in automatic)}/{len(automatic)} criteria hold")
     return ", ".join(parts) or "reportgen report"

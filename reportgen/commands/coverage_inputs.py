@@ -95,7 +95,7 @@ def read_data_file(
                 if os.path.commonpath((root, found)) != root:
                     raise InputError(
                         f"{path}: measured file {quote(name)} lies outside the source root"
-                        f" {source_root!r} (give --source-root the folder it was measured in)"
+                        f" {quote(source_root)} (give --source-root the folder it was measured in)"
                     )
             JsonReporter(cov).report(None, out)
     except InputError:

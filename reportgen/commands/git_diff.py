@@ -6,7 +6,7 @@ import subprocess
 import tempfile
 
 from reportgen.analysis.patch import ChangeSet
-from reportgen.errors import InputError, SpecError
+from reportgen.errors import InputError, SpecError, quote
 
 
 def git_command(base: str) -> list[str]:
@@ -39,7 +39,7 @@ def git_diff(base: str) -> ChangeSet:
     from reportgen.inputs.unified_diff import parse_unified_diff
 
     if base.startswith("-"):  # never an option for git
-        raise SpecError(f"--diff-base {base!r}: not a git revision")
+        raise SpecError(f"--diff-base {quote(base)}: not a git revision")
     source = f"git diff {base}...HEAD"
     # stderr goes to a file: a pipe could fill while the diff is still being read.
     with tempfile.TemporaryFile() as errors:

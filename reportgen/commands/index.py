@@ -106,7 +106,10 @@ def _history_runs(steps: list[tuple[Any, Path]], limit: int) -> tuple[list[Histo
 
     runs: list[HistoryRun] = []
     messages: list[str] = []
-    for item, path in sorted(steps, key=lambda found: step_order(found[0].summary), reverse=True):
+    # Newest first as the index's table orders them: among steps that tie, the later file
+    # (a stable ascending sort walked from its end, not a reversed sort, which keeps ties
+    # in file order).
+    for item, path in reversed(sorted(steps, key=lambda found: step_order(found[0].summary))):
         if len(runs) >= limit:
             break
         tests, commit, problem = _step_tests(item.summary, path)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from bisect import bisect_right
 from typing import BinaryIO
 
@@ -27,6 +28,8 @@ from reportgen.inputs.coverage_json import MAX_DIGITS, _CountedLines, _JsonLines
 
 _ENCODE = msgspec.json.encode
 _BOM = "\ufeff"
+# Byte order marks and white space of any kind opening a line, in one regex pass.
+_LEADING_MARKS = re.compile(r"^[\ufeff\s]+")
 MAX_LINE_BYTES = 1 << 20  # a longer line is not LCOV (a function name this long is garbage)
 
 
@@ -72,9 +75,8 @@ class _Parser:
     def after_bom(self, text: str) -> None:
         """A line opened by byte order marks inside the file (`cat a.info b.info` keeps b's),
         read without them. Looked for only where a line is not understood, not on each line."""
-        rest = text
-        while rest[:1] == _BOM:  # a loop, not recursion: a line may hold a million of them
-            rest = rest.lstrip(_BOM).strip()
+        # One pass over any mix of marks and spaces (a line may hold a million of them).
+        rest = _LEADING_MARKS.sub("", text).strip()
         if rest:
             self.line(rest)
 

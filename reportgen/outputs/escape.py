@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.tree import SyntaxTreeNode
 
-_NEWLINES = re.compile(r"\s*[\r\n]+\s*")
+# Line breaks, Unicode's line and paragraph separators included (renderers break lines there).
+_NEWLINES = re.compile(r"\s*[\r\n\u2028\u2029]+\s*")
+_SEPARATORS = {0x2028: "\n", 0x2029: "\n"}
 _BACKTICKS = re.compile(r"`+")
 # Bidirectional overrides and isolates can make text read differently than it is.
 _BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), "\ufffd")
@@ -45,6 +47,8 @@ def clean_block(text: object, limit: int = 4096) -> str:
     """Untrusted multi-line text: newlines and tabs kept, other control and bidi
     characters shown as U+FFFD, at most `limit` characters."""
     value = str(text).replace("\r\n", "\n").replace("\r", "\n").translate(_BIDI)
+    if "\u2028" in value or "\u2029" in value:
+        value = value.translate(_SEPARATORS)
     # Printable text holds no character of category C: most texts skip the per-character pass.
     if not value.isprintable():
         value = "".join(
@@ -65,7 +69,7 @@ def no_comment_open(markdown: str) -> str:
 def clean_text(text: object, limit: int = 500) -> str:
     """One line of visible text: no newlines, control or bidi characters, at most `limit` chars."""
     value = str(text)
-    if "\n" in value or "\r" in value:  # the pattern matches nothing else
+    if not value.isprintable():  # a printable text holds no line break of any kind
         value = _NEWLINES.sub(" ", value)
     return clean_block(value, limit).replace("\t", "\ufffd")
 

@@ -39,7 +39,8 @@ def history_context(step: StepResult) -> dict[str, Any] | None:
                 "failed": t.failed,
                 "ran": t.runs,
                 "why": t.why,
-                "message": t.last_message.splitlines()[0] if t.last_message.strip() else "",
+                # Its first line with text (a message may start with a line break).
+                "message": next((line for line in t.last_message.splitlines() if line.strip()), ""),
             }
             for t in history.flaky[:SHOW_TESTS]
         ],

@@ -30,7 +30,12 @@ class ArchivedStep(msgspec.Struct, frozen=True):
 
 
 def is_summary(data: Any) -> bool:
-    return isinstance(data, dict) and data.get("schema") in READABLE_SCHEMAS and "coverage" in data
+    schema = data.get("schema") if isinstance(data, dict) else None
+    # `true` equals 1 in Python: the schema must be a whole number, not a boolean.
+    return type(schema) is int and schema in READABLE_SCHEMAS and "coverage" in data
+
+
+_Percent = Annotated[float, msgspec.Meta(ge=0, le=100)]
 
 
 class _Figure(msgspec.Struct):
@@ -40,7 +45,7 @@ class _Figure(msgspec.Struct):
 
 class _Target(msgspec.Struct):
     pattern: str
-    min: float | None = None
+    min: _Percent | None = None  # drawn as the target's threshold
     after: _Figure | None = None
 
 
@@ -51,7 +56,7 @@ class _File(msgspec.Struct):
 
 class _Scope(msgspec.Struct):
     prefix: str
-    target: list[float | None] | None = None
+    target: list[_Percent | None] | None = None  # drawn as a band: a percentage or none
     after: _Figure | None = None
 
 

@@ -42,6 +42,7 @@ from typing import Literal
 import msgspec
 
 # The transport, shared with the check run; the local names keep this module's code as it was.
+from reportgen.errors import quote
 from reportgen.publish.github_api import (
     DEFAULT_API_URL,
     GitHubError,
@@ -164,7 +165,7 @@ def check_bot_login(value: str | None, source: str) -> str | None:
     if value is None or not value.strip():
         return None
     if not _BOT_LOGIN.fullmatch(value.strip()):
-        raise GitHubError(f"{source} {value!r}: not a bot's login like github-actions[bot]")
+        raise GitHubError(f"{source} {quote(value)}: not a bot's login like github-actions[bot]")
     return value.strip()
 
 
@@ -176,7 +177,7 @@ def marker_for(comment_id: str) -> str:
     """
     slug = _NOT_ID_CHAR.sub("-", comment_id).strip("-")
     if not slug:
-        raise GitHubError(f"comment id {comment_id!r}: needs at least one letter or digit")
+        raise GitHubError(f"comment id {quote(comment_id)}: needs at least one letter or digit")
     return f"<!-- reportgen:{slug} -->"
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import msgspec
 
 from reportgen import __version__
-from reportgen.errors import ReportgenError
+from reportgen.errors import ReportgenError, quote
 
 if TYPE_CHECKING:  # the email package is needed only once a request is made
     from email.message import Message
@@ -72,12 +72,14 @@ def check_api_url(value: str) -> str:
         parts = urllib.parse.urlsplit(value.strip())
         parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
     except ValueError:
-        raise GitHubError(f"GITHUB_API_URL {value!r}: not a valid URL") from None
+        raise GitHubError(f"GITHUB_API_URL {quote(value)}: not a valid URL") from None
     if parts.username is not None or parts.password is not None:
         # Never echo it: the user part may be a credential.
         raise GitHubError("GITHUB_API_URL: must not contain a user name or password")
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise GitHubError(f"GITHUB_API_URL {value!r}: not an http(s) URL like {DEFAULT_API_URL}")
+        raise GitHubError(
+            f"GITHUB_API_URL {quote(value)}: not an http(s) URL like {DEFAULT_API_URL}"
+        )
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
@@ -89,7 +91,7 @@ def repo_name(env: Mapping[str, str], repo: str | None) -> str:
     if not value:
         raise GitHubError("no repository: pass --repo OWNER/NAME or set GITHUB_REPOSITORY")
     if not _REPO.fullmatch(value) or value.endswith(("/.", "/..")):
-        raise GitHubError(f"{source} {value!r}: not a repository name like OWNER/NAME")
+        raise GitHubError(f"{source} {quote(value)}: not a repository name like OWNER/NAME")
     return value
 
 
@@ -284,7 +286,7 @@ def next_page(api_url: str, current: str, link: str | None) -> str | None:
                 found = origin(url)  # reads the port, which raises for one that is no number
             except ValueError:
                 raise GitHubError(
-                    f"GET {current}: the Link header's next page is not a URL: {address!r}"
+                    f"GET {current}: the Link header's next page is not a URL: {quote(address)}"
                 ) from None
             if found != origin(api_url):
                 raise GitHubError(

@@ -30,6 +30,7 @@ from typing import Any, Literal
 import msgspec
 
 from reportgen.analysis.annotations import Annotation
+from reportgen.errors import quote
 from reportgen.publish import github_api as api
 from reportgen.publish.github_api import GitHubError
 
@@ -90,7 +91,7 @@ def resolve_check_target(env: Any, repo: str | None, sha: str | None) -> CheckTa
     if not value:
         raise GitHubError("no commit: pass --sha SHA or set GITHUB_SHA")
     if not _SHA.fullmatch(value.strip().lower()):
-        raise GitHubError(f"{source} {value!r}: not a full commit hash (40 hex digits)")
+        raise GitHubError(f"{source} {quote(value)}: not a full commit hash (40 hex digits)")
     return CheckTarget(api_url, api.repo_name(env, repo), value.strip().lower())
 
 

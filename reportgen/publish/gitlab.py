@@ -23,7 +23,7 @@ from typing import Any, Literal
 import msgspec
 
 from reportgen import __version__
-from reportgen.errors import ReportgenError
+from reportgen.errors import ReportgenError, quote
 from reportgen.publish import github_api as api
 from reportgen.publish.github import normalised, starts_with_marker
 
@@ -81,11 +81,12 @@ def resolve_gitlab_target(env: Mapping[str, str]) -> MergeRequestTarget:
         raise GitLabError(str(err).replace("GITHUB_API_URL", "CI_API_V4_URL")) from None
     project = env.get("CI_PROJECT_ID", "").strip()
     if not _PROJECT.fullmatch(project):
-        raise GitLabError(f"CI_PROJECT_ID {project!r}: not a project id or path")
+        raise GitLabError(f"CI_PROJECT_ID {quote(project)}: not a project id or path")
     iid = env.get("CI_MERGE_REQUEST_IID", "").strip()
     if not _IID.fullmatch(iid):
         raise GitLabError(
-            f"CI_MERGE_REQUEST_IID {iid!r}: not a merge request; run in a merge-request pipeline"
+            f"CI_MERGE_REQUEST_IID {quote(iid)}: not a merge request;"
+            " run in a merge-request pipeline"
             " (rules: - if: $CI_PIPELINE_SOURCE == 'merge_request_event')"
         )
     web_url = env.get("CI_PROJECT_URL", "").strip().rstrip("/")
