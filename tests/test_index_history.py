@@ -477,3 +477,24 @@ def test_steady_tests_say_so_once_slowing_can_be_judged(tmp_path: Path) -> None:
             assert text.endswith("\nNo flaky tests; telling slowing tests needs 4 runs.\n")
         else:
             assert text.endswith("\nNo flaky or slowing tests.\n")
+
+
+def test_percentages_the_index_draws_are_bounded(tmp_path: Path) -> None:
+    """A scope's band and a target's threshold are drawn in SVG: values outside 0-100 make
+    the summary one that is skipped with a message, never `height="inf"`."""
+    archive = tmp_path / "reports"
+    write(archive, "good", summary(1, {CONFIG: (100, 30)}, {}, None, None))
+    bad = summary(2, {CONFIG: (100, 30)}, {}, None, None)
+    bad["coverage"]["scope"] = {"prefix": "tools/", "target": [-1e308, 1e308]}
+    path = write(archive, "bad", bad)
+    result = run("index", str(archive))
+    assert result.exit_code == 0, result.stderr
+    assert f"{path}: skipped, not a valid summary (Expected `float` >= 0.0" in result.stdout
+    assert '"inf"' not in (archive / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_duplicate_record_is_named_briefly() -> None:
+    long_id = "t::" + "x" * 100_000
+    with pytest.raises(ValueError) as caught:
+        run_from_records({"passed": {long_id: 1}, "failed": {long_id: 2}})
+    assert len(str(caught.value)) < 200 and str(caught.value).endswith("is listed twice")
