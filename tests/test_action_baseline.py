@@ -6,30 +6,15 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from tests.action_script import ACTION, script
 from tests.patch_project import git, git_env
 
-ACTION = Path(__file__).parent.parent / "action.yml"
 NAMES = (
     "IN_BEFORE", "IN_AFTER", "IN_JUNIT", "IN_JUNIT_BEFORE", "IN_TARGET", "IN_SPEC", "IN_SCOPE",
     "IN_TITLE", "IN_DATE", "IN_PRECISION", "IN_TEMPLATES", "IN_SOURCE_ROOT", "IN_COMMENT_ID",
     "IN_REPO", "IN_PR", "IN_EXIT_ZERO", "IN_DIFF_BASE", "IN_PATCH_MIN", "IN_BASELINE",
     "IN_BASELINE_REF",
 )  # fmt: skip
-
-
-def script(step_name: str) -> str:
-    """A step's `run: |` block (no YAML parser among the test dependencies)."""
-    text = ACTION.read_text()
-    step = text[text.index(f"- name: {step_name}") :]
-    block = step[step.index("run: |\n") + len("run: |\n") :]
-    lines = block.splitlines()
-    indent = len(lines[0]) - len(lines[0].lstrip())
-    body = []
-    for line in lines:
-        if line.strip() and len(line) - len(line.lstrip()) < indent:
-            break
-        body.append(line[indent:])
-    return "\n".join(body) + "\n"
 
 
 def run(step_name: str, cwd: Path, tmp_path: Path, **inputs: str) -> list[str]:

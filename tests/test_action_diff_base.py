@@ -7,24 +7,12 @@ import os
 import subprocess
 from pathlib import Path
 
+from tests.action_script import ACTION, script
 from tests.patch_project import git, git_env
-
-ACTION = Path(__file__).parent.parent / "action.yml"
 
 
 def comment_script() -> str:
-    """The last step's `run: |` block (no YAML parser among the test dependencies)."""
-    text = ACTION.read_text()
-    step = text[text.index("- name: Comment on the pull request") :]
-    block = step[step.index("run: |\n") + len("run: |\n") :]
-    lines = block.splitlines()
-    indent = len(lines[0]) - len(lines[0].lstrip())
-    body = []
-    for line in lines:
-        if line.strip() and len(line) - len(line.lstrip()) < indent:
-            break
-        body.append(line[indent:])
-    return "\n".join(body) + "\n"
+    return script("Comment on the pull request")
 
 
 def test_default_is_the_pull_requests_base() -> None:
