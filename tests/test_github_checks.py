@@ -422,7 +422,7 @@ def big_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return repo
 
 
-def _check(repo: Path, fake: FakeChecks, *args: str):
+def _check(repo: Path, fake: FakeChecks, *args: str, junit: str = "../junit.xml"):
     head = git(repo, "rev-parse", "HEAD").strip()
     fake.commits.add(head)
     env = {
@@ -439,7 +439,7 @@ def _check(repo: Path, fake: FakeChecks, *args: str):
         return CliRunner().invoke(
             main,
             ["check", "--before", "../before.json", "--after", "../after.json",
-             "--junit", "../junit.xml", "--diff-base", "v1", "--patch-min", "90",
+             "--junit", junit, "--diff-base", "v1", "--patch-min", "90",
              "--comment-id", "pr", *args],
             env={**git_env(), **env},
         )  # fmt: skip
@@ -485,6 +485,21 @@ def test_check_on_a_real_change(big_project: Path, checks: FakeChecks) -> None:
     assert small["message"] == "Lines 2-4 added or changed here never ran in the tests."
     sizes = [len(r.body["output"]["annotations"]) for r in checks.requests if r.method != "GET"]
     assert sizes == [50] * 6 + [2]
+
+
+def test_annotations_show_no_hidden_characters(big_project: Path, checks: FakeChecks) -> None:
+    """A failure message is untrusted: a bidi override or a control character in it reaches
+    the check run as U+FFFD, never as itself."""
+    junit = (big_project.parent / "junit.xml").read_text(encoding="utf-8")
+    assert 'message="assert 0 == 1' in junit
+    hostile = junit.replace('message="assert 0 == 1', 'message="assert&#8238;gnp.exe&#133; 0 == 1')
+    (big_project.parent / "junit-hostile.xml").write_text(hostile, encoding="utf-8")
+    result = _check(big_project, checks, "--exit-zero", junit="../junit-hostile.xml")
+    assert result.exit_code == 0, result.output
+    failing = checks.annotations[4001][0]
+    assert failing["title"] == "Test failed: tests.test_big::test_fail"
+    assert failing["message"].startswith("assert\ufffdgnp.exe\ufffd 0 == 1")
+    assert "\u202e" not in json.dumps(checks.annotations[4001], ensure_ascii=False)
 
 
 def test_check_with_a_cap_and_exit_zero(big_project: Path, checks: FakeChecks) -> None:

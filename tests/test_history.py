@@ -851,3 +851,17 @@ def test_index_history_takes_the_newest_of_steps_that_tie(tmp_path: Path) -> Non
     assert done.exit_code == 0, done.output
     text = (tmp_path / "index.md").read_text(encoding="utf-8")
     assert "| `t::slow` | 9.00s | 1.00s" in text, text[text.index("Test history") :]
+
+
+def test_the_check_runs_title_counts_passed_and_skipped_tests_apart() -> None:
+    """1 pass and 2 skips: the title says what the JUnit file says, not "3 tests passed"."""
+    from reportgen.analysis.milestone import Spec
+    from reportgen.analysis.step import StepInputs, build_step
+    from reportgen.commands.check import headline
+
+    run = junit_of(("a", "P", 0.1), ("b", "S", 0.0), ("c", "S", 0.0))
+    step = build_step(StepInputs(spec=Spec(), precision=0, tests_after=run))
+    assert headline(step) == "1 test passed, 2 skipped"
+    failing = junit_of(("a", "F", 0.1), ("b", "S", 0.0))
+    step = build_step(StepInputs(spec=Spec(), precision=0, tests_after=failing))
+    assert headline(step) == "1 of 2 tests failing, 1 skipped"

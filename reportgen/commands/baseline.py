@@ -365,12 +365,17 @@ def base_ref(option: str | None, env: Mapping[str, str]) -> tuple[str, str]:
     if name:
         if name.startswith("-"):
             raise SpecError(f"--baseline-ref {quote(name)}: not a git revision")
-        for candidate in (f"refs/remotes/origin/{name}", name):
+        # A ref the user wrote means what git reads it as (`main` is the local branch, as
+        # for --diff-base); a CI's base branch name exists only as origin's in its clone.
+        remote = f"refs/remotes/origin/{name}"
+        for candidate in (name, remote) if option else (remote, name):
             try:
                 git("rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}")
                 return candidate, name
             except GitError:
                 continue
+        if option:  # a ref the user named and git does not know is a mistake, not "no baseline"
+            raise SpecError(f"--baseline-ref {quote(name)}: no such branch or commit")
         raise GitError(f"no such branch or commit {quote(name)} (fetch it, e.g. fetch-depth: 0)")
     try:
         ref = git("symbolic-ref", "--quiet", "refs/remotes/origin/HEAD").decode().strip()

@@ -91,7 +91,9 @@ def headline(step: StepResult) -> str:
     if tests is not None:
         failing = tests.failed + tests.errors
         total = tests.tests
-        parts.append(f"{failing} of {total} tests failing" if failing else f"{total} tests passed")
+        passed = f"{tests.passed} test{'s' * (tests.passed != 1)} passed"
+        text = f"{failing} of {total} tests failing" if failing else passed
+        parts.append(text + (f", {tests.skipped} skipped" if tests.skipped else ""))
     # Criteria not judged (no baseline yet) neither hold nor fail: they are left out.
     automatic = [c for c in step.criteria if c.automatic and c.judged]
     if automatic:
