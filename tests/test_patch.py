@@ -669,3 +669,27 @@ def test_patch_chart_labels_go_through_the_html_sanitiser() -> None:
     labels = [(row.label, row.full_label) for row in chart.rows[1:]]
     assert labels == [("a\ufffdyp.txt\ufffd.py", "a\ufffdyp.txt\ufffd.py")]
     assert "\u202e" not in chart.description and "\x00" not in chart.description
+
+
+def test_a_diff_path_names_its_own_file_not_a_namesake(tmp_path: Path) -> None:
+    """The diff touches `pkg/util.py`; the untouched top-level `util.py`, whose coverage the
+    change's tests lifted, is an indirect change (a suffix match must not hide it)."""
+    from tests.test_snapshot import coverage_json
+
+    before = tmp_path / "before.json"
+    after = tmp_path / "after.json"
+    before.write_bytes(coverage_json({"util.py": ([1, 2], [3]), "pkg/util.py": ([1], [])}, False))
+    after.write_bytes(
+        coverage_json({"util.py": ([1, 2, 3], []), "pkg/util.py": ([1, 2], [])}, False)
+    )
+    diff = tmp_path / "change.diff"
+    diff.write_text("--- a/pkg/util.py\n+++ b/pkg/util.py\n@@ -1,0 +2 @@\n+b = 2\n")
+    done = CliRunner().invoke(
+        main,
+        ["step", "--before", str(before), "--after", str(after), "--diff", str(diff)]
+        + ["--format", "json"],
+    )
+    assert done.exit_code == 0, done.stderr
+    patch = json.loads(done.stdout)["patch"]
+    assert [f["path"] for f in patch["files"]] == ["pkg/util.py"]
+    assert [i["path"] for i in patch["indirect"]] == ["util.py"]

@@ -274,16 +274,19 @@ def compute_patch(
 
 def _named_by(changes: ChangeSet, coverage: CoverageDiff) -> set[str]:
     """The measured files the diff names at all: changed in any way (lines only removed,
-    renamed, deleted), under either name, matched as the patch matches its files."""
-    by_name: dict[str, list[str]] = {}
-    for name in {_normal(p) for f in changes.files for p in (f.path, f.old_path) if p}:
-        by_name.setdefault(basename(name), []).append(name)
-    named = set()
-    for item in coverage.files:
-        path = _normal(item.path)
-        # Only diff paths of the same file name can match: one look-up, not a scan of all.
-        if any(_suffix_of(path, n) or _suffix_of(n, path) for n in by_name.get(basename(path), ())):
-            named.add(item.path)
+    renamed, deleted), under either name, matched as the patch matches its files (an exact
+    path first: a diff's `pkg/util.py` does not name a measured `util.py` beside it). A
+    diff path several measured files fit names them all: none is called untouched."""
+    diff_paths = sorted({p for f in changes.files for p in (f.path, f.old_path) if p})
+    measured = [item.path for item in coverage.files]
+    found, ambiguous = match_paths(diff_paths, measured)
+    named = set(found.values())
+    for diff_path in map(_normal, ambiguous):
+        named.update(
+            m
+            for m in measured
+            if _suffix_of(_normal(m), diff_path) or _suffix_of(diff_path, _normal(m))
+        )
     return named
 
 
