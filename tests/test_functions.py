@@ -819,3 +819,24 @@ def test_shards_figures_equal_the_combined_runs_own() -> None:
             shard_a[f["name"]]["summary"]
         )
     assert differs_from_a_shard  # `classify` is covered both ways only when combined
+
+
+def test_a_new_function_fully_covered_is_not_listed_as_not_covered() -> None:
+    from reportgen.analysis.functions import (
+        ADDED,
+        FileFunctions,
+        FunctionDiff,
+        FunctionSide,
+        FunctionsResult,
+        new_not_covered,
+    )
+    from reportgen.analysis.numbers import Numbers
+
+    def side(name: str, statements: int, missing: int) -> FunctionSide:
+        numbers = Numbers(num_statements=statements, num_missing=missing)
+        return FunctionSide(name, 1, numbers, list(range(2, 2 + missing)))
+
+    covered = FunctionDiff("covered", ADDED, None, side("covered", 3, 0))
+    half = FunctionDiff("half", ADDED, None, side("half", 4, 2))
+    result = FunctionsResult({"m.py": FileFunctions("m.py", (covered, half))}, ())
+    assert [(path, f.name) for path, f in new_not_covered(result)] == [("m.py", "half")]

@@ -693,3 +693,20 @@ def test_a_diff_path_names_its_own_file_not_a_namesake(tmp_path: Path) -> None:
     patch = json.loads(done.stdout)["patch"]
     assert [f["path"] for f in patch["files"]] == ["pkg/util.py"]
     assert [i["path"] for i in patch["indirect"]] == ["util.py"]
+
+
+def test_a_missing_range_never_spans_an_unchanged_statement(tmp_path: Path) -> None:
+    """Lines 2 and 4 changed, 3 unchanged, all three missed: the changed lines' Missing is
+    `2, 4`, not `2-4` (line 3 is no changed line), as the README says."""
+    from tests.test_snapshot import coverage_json
+
+    after = tmp_path / "after.json"
+    after.write_bytes(coverage_json({"a.py": ([1], [2, 3, 4])}, False))
+    diff = tmp_path / "change.diff"
+    diff.write_text("--- a/a.py\n+++ b/a.py\n@@ -2 +2 @@\n-x\n+y\n@@ -4 +4 @@\n-x\n+z\n")
+    done = CliRunner().invoke(
+        main, ["step", "--after", str(after), "--diff", str(diff), "--format", "json"]
+    )
+    assert done.exit_code == 0, done.stderr
+    (item,) = json.loads(done.stdout)["patch"]["files"]
+    assert (item["missing"], item["missing_lines"]) == ("2, 4", [2, 4])
