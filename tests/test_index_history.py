@@ -498,3 +498,19 @@ def test_a_duplicate_record_is_named_briefly() -> None:
     with pytest.raises(ValueError) as caught:
         run_from_records({"passed": {long_id: 1}, "failed": {long_id: 2}})
     assert len(str(caught.value)) < 200 and str(caught.value).endswith("is listed twice")
+
+
+def test_a_target_is_named_by_the_file_it_matched(tmp_path: Path) -> None:
+    """Step 1 names the target `config_manager.py`, step 2 its full path: one file, so one
+    trend line under its path, as step reports name it."""
+    archive = tmp_path / "reports"
+    one = summary(1, {CONFIG: (100, 30)}, {}, None, None)
+    one["coverage"]["targets"][0]["pattern"] = "config_manager.py"
+    write(archive, "step-1", one)
+    write(archive, "step-2", summary(2, {CONFIG: (100, 20)}, {}, None, None))
+    assert run("index", str(archive)).exit_code == 0
+    text = (archive / "index.md").read_text(encoding="utf-8")
+    trend = table(text, "| Target | Trend | First → last |")
+    assert [row[0] for row in trend] == [f"`{CONFIG}`"]
+    assert trend[0][2] == "70% → 80%"
+    assert "`config_manager.py`" not in text

@@ -45,6 +45,7 @@ class _Figure(msgspec.Struct):
 
 class _Target(msgspec.Struct):
     pattern: str
+    paths: list[str] = []
     min: _Percent | None = None  # drawn as the target's threshold
     after: _Figure | None = None
 
@@ -119,6 +120,13 @@ def _number_key(digits: str) -> tuple[int, str]:
     return (len(value), value)
 
 
+def _target_name(target: dict[str, Any]) -> str:
+    """A target as reports name it: the file it matched when that is one file (a bare
+    `config.py` reads as `src/pkg/config.py`), else its pattern."""
+    paths = target.get("paths") or []
+    return paths[0] if len(paths) == 1 else target["pattern"]
+
+
 def _targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for target in (summary.get("coverage") or {}).get("targets") or []:
@@ -126,7 +134,7 @@ def _targets(summary: dict[str, Any]) -> list[dict[str, Any]]:
         if isinstance(after, dict) and "display" in after:
             rows.append(
                 {
-                    "pattern": target.get("pattern"),
+                    "pattern": _target_name(target),
                     "display": f"{after['display']}%",
                     "holds": target.get("holds"),
                 }
@@ -224,7 +232,7 @@ def _milestone_lines(items: Sequence[ArchivedStep]) -> list[dict[str, Any]]:
     for item in items:
         coverage = item.summary.get("coverage") or {}
         for target in coverage.get("targets") or []:
-            patterns.setdefault(target["pattern"])
+            patterns.setdefault(_target_name(target))
         if coverage.get("scope"):
             prefixes.setdefault(coverage["scope"]["prefix"])
     # (pattern or prefix, is a scope) -> a point per step, None where not known
@@ -253,7 +261,7 @@ def _step_points(
         if target.get("after"):
             minimum = target.get("min")
             bounds = None if minimum is None else [minimum, None]
-            found[target["pattern"], False] = _point(name, date, target["after"], bounds)
+            found[_target_name(target), False] = _point(name, date, target["after"], bounds)
     scope = coverage.get("scope")
     if scope:
         found[scope["prefix"], True] = (
