@@ -385,3 +385,24 @@ def json_string(path: Path) -> str:
     import json
 
     return json.dumps(str(path))
+
+
+def test_spec_prose_pings_no_one(tmp_path: Path) -> None:
+    """A spec comes from the pull request: its criteria, goal and notes are Markdown kept as
+    Markdown, but their mentions and references are code, as in every other text."""
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        'goal = "Ask @octocat about #12"\nnotes = "See owner/repo#3 and @acme/team."\n'
+        '[[criteria]]\ntext = "Reviewed by **@octocat**, see #12"\ndone = false\n',
+        encoding="utf-8",
+    )
+    junit = tmp_path / "run.xml"
+    junit.write_text('<testsuite><testcase classname="m" name="t"/></testsuite>', encoding="utf-8")
+    for fmt in ("github", "md"):
+        done = CliRunner().invoke(
+            main,
+            ["step", "--spec", str(spec), "--junit", str(junit), "--format", fmt, "--exit-zero"],
+        )
+        assert done.exit_code == 0, done.stderr
+        assert linked_outside_code(done.stdout) == [], fmt
+        assert "**`@octocat`**" in done.stdout

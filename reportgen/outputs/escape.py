@@ -379,7 +379,14 @@ class _ProseWriter:
         for node in nodes:
             kind = node.type
             if kind == "text":
-                out.append(("text", node.content, brackets))
+                # Mentions, references and bare addresses are code, as in every other text:
+                # a spec comes from the pull request, and its prose must ping no one.
+                for linked, part in inert_words(node.content):
+                    if linked:
+                        code = _code_span(part.replace("|", "\\|") if table else part)
+                        out.append(("raw", code, brackets))
+                    else:
+                        out.append(("text", part, brackets))
             elif kind in ("softbreak", "hardbreak") and self.one_line:
                 if not out or out[-1][1] != " ":  # a blank line folds to one space too
                     out.append(("raw", " ", brackets))
