@@ -406,3 +406,23 @@ def test_spec_prose_pings_no_one(tmp_path: Path) -> None:
         assert done.exit_code == 0, done.stderr
         assert linked_outside_code(done.stdout) == [], fmt
         assert "**`@octocat`**" in done.stdout
+
+
+def test_a_long_criteria_list_still_fits_a_comment(tmp_path: Path) -> None:
+    """Eight unmet criteria of 9,500 characters each: the github format cuts each text and
+    the list, and stays under GitHub's limit, so a spec cannot block the comment."""
+    spec = tmp_path / "spec.toml"
+    spec.write_text(
+        "".join(
+            f'[[criteria]]\ntext = "{n} ' + "word " * 1900 + '"\ndone = false\n' for n in range(8)
+        ),
+        encoding="utf-8",
+    )
+    junit = tmp_path / "run.xml"
+    junit.write_text('<testsuite><testcase classname="m" name="t"/></testsuite>', encoding="utf-8")
+    done = CliRunner().invoke(
+        main, ["step", "--spec", str(spec), "--junit", str(junit), "--format", "github"]
+    )
+    assert done.exit_code == 0, done.stderr  # manual criteria: the exit follows automatic ones
+    assert len(done.stdout.encode()) < 65_536
+    assert done.stdout.count("- ❌ ") == 8

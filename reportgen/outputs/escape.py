@@ -436,9 +436,10 @@ def md_prose(text: object) -> str:
     return no_comment_open(_ProseWriter(one_line=False).blocks(tree.children).strip())
 
 
-def md_prose_line(text: object) -> str:
-    """Prose kept on one line (table cells, list items): its inline Markdown only."""
-    tree = _prose_tree(clean_block(text, limit=10_000), one_line=True)
+def md_prose_line(text: object, limit: int = 10_000) -> str:
+    """Prose kept on one line (table cells, list items): its inline Markdown only, of at
+    most `limit` characters of source."""
+    tree = _prose_tree(clean_block(text, limit=limit), one_line=True)
     if not tree.children:
         return ""
     return no_comment_open(_ProseWriter(one_line=True).inline(tree.children[0]).strip())
