@@ -514,3 +514,27 @@ def test_a_target_is_named_by_the_file_it_matched(tmp_path: Path) -> None:
     assert [row[0] for row in trend] == [f"`{CONFIG}`"]
     assert trend[0][2] == "70% → 80%"
     assert "`config_manager.py`" not in text
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [("status", "FAILED\u202egnp.exe\u0007"), ("display", "54\u202e"), ("display", "<b>9</b>")],
+)
+def test_a_status_or_figure_the_index_prints_as_is_must_be_one(
+    tmp_path: Path, where: str, value: str
+) -> None:
+    """The status names a CSS class and the figures are printed into the pages: an archived
+    summary holding anything else there is skipped with a message, never shown."""
+    archive = tmp_path / "reports"
+    write(archive, "good", summary(1, {CONFIG: (100, 30)}, {}, None, None))
+    bad = summary(2, {CONFIG: (100, 30)}, {}, None, None)
+    if where == "status":
+        bad["status"] = value
+    else:
+        bad["coverage"]["after"]["display"] = value
+    path = write(archive, "bad", bad)
+    result = run("index", str(archive))
+    assert result.exit_code == 0, result.stderr
+    assert f"{path}: skipped, not a valid summary" in result.stdout
+    html = (archive / "index.html").read_text(encoding="utf-8")
+    assert "\u202e" not in html and "<b>9" not in html

@@ -39,7 +39,8 @@ _Percent = Annotated[float, msgspec.Meta(ge=0, le=100)]
 
 
 class _Figure(msgspec.Struct):
-    display: str
+    # As coverage.py displays a percent: the index prints it into pages as it is.
+    display: Annotated[str, msgspec.Meta(pattern=r"^[0-9]{1,3}(\.[0-9]{1,10})?$")]
     percent: Annotated[float, msgspec.Meta(ge=0, le=100)]
 
 
@@ -95,7 +96,8 @@ class _Shape(msgspec.Struct):
     step: str | None = None
     title: str | None = None
     date: str | None = None
-    status: str | None = None
+    # One of the three statuses: it names a CSS class in the HTML index.
+    status: Literal["COMPLETED", "IN PROGRESS", "FAILED"] | None = None
 
 
 def summary_problem(data: dict[str, Any]) -> str | None:
