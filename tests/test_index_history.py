@@ -538,3 +538,18 @@ def test_a_status_or_figure_the_index_prints_as_is_must_be_one(
     assert f"{path}: skipped, not a valid summary" in result.stdout
     html = (archive / "index.html").read_text(encoding="utf-8")
     assert "\u202e" not in html and "<b>9" not in html
+
+
+def test_the_mermaid_labels_open_no_comment_and_hold_no_tag(tmp_path: Path) -> None:
+    """Step names go into the mermaid chart's labels, inside a code fence where no escape
+    works: "<" and ">" are shown as "‹" and "›", so no "<!--" or tag is written."""
+    archive = tmp_path / "reports"
+    for n in (1, 2):
+        data = summary(n, {CONFIG: (100, 30)}, {}, None, None)
+        data.update(milestone="<!-- reportgen:x -->", step=f"S{n} <img src=x onerror=alert(1)>")
+        write(archive, f"s{n}", data)
+    assert run("index", str(archive)).exit_code == 0
+    text = (archive / "index.md").read_text(encoding="utf-8")
+    axis = next(line for line in text.splitlines() if "x-axis" in line)
+    assert "‹!-- reportgen:x --› S1 ‹img" in axis
+    assert "<" not in axis and ">" not in axis
