@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -710,3 +711,31 @@ def test_a_missing_range_never_spans_an_unchanged_statement(tmp_path: Path) -> N
     assert done.exit_code == 0, done.stderr
     (item,) = json.loads(done.stdout)["patch"]["files"]
     assert (item["missing"], item["missing_lines"]) == ("2, 4", [2, 4])
+
+
+def test_the_patch_chart_draws_verdicts_order_and_threshold(tmp_path: Path) -> None:
+    """With `--patch-min 80`: all changed lines (75%) first, then the file whose changed
+    lines miss most, both red, then the covered one, green; the threshold is a line."""
+    from tests.test_snapshot import coverage_json
+
+    after = tmp_path / "after.json"
+    after.write_bytes(coverage_json({"good.py": ([1, 2], []), "weak.py": ([1], [2])}, False))
+    diff = tmp_path / "change.diff"
+    diff.write_text(
+        "--- a/good.py\n+++ b/good.py\n@@ -0,0 +1,2 @@\n+a\n+b\n"
+        "--- a/weak.py\n+++ b/weak.py\n@@ -0,0 +1,2 @@\n+a\n+b\n"
+    )
+    done = CliRunner().invoke(
+        main,
+        ["step", "--after", str(after), "--diff", str(diff), "--patch-min", "80"]
+        + ["--format", "html", "--exit-zero"],
+    )
+    assert done.exit_code == 0, done.stderr
+    html = done.stdout
+    section = html[html.index('<section id="changed-lines"') :]
+    section = section[: section.index("</section>")]
+    bars = re.findall(r'<rect class="bar-after( ok| bad)?"', section)
+    assert bars[:3] == [" bad", " bad", " ok"]
+    titles = re.findall(r"<title>([^<]*)</title>", section)
+    assert titles.index("weak.py") < titles.index("good.py")
+    assert '<line class="threshold"' in section
