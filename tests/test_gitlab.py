@@ -394,6 +394,18 @@ def test_a_429_without_retry_after_waits_until_the_reset(gitlab: FakeGitLab) -> 
     assert waits == [6.0]
 
 
+def test_a_429_that_says_nothing_waits_the_longest_wait() -> None:
+    """No Retry-After and no RateLimit-Reset: wait the most reportgen waits (60 s), never
+    hammer the API at once."""
+    from email.message import Message
+
+    from reportgen.publish import gitlab as gitlab_module
+    from reportgen.publish.github_api import Response
+
+    silent = Response(429, "Too Many Requests", Message(), b"")
+    assert gitlab_module._retry_delay(silent, 0, True) == gitlab_module.MAX_WAIT == 60.0
+
+
 def test_a_server_error_on_a_read_is_retried(gitlab: FakeGitLab) -> None:
     waits: list[float] = []
     gitlab.faults.append(("GET", 503, {"message": "503 Service Unavailable"}, (), False))
